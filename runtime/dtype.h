@@ -1,0 +1,17 @@
+// Element types of stored tensors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace edgembed {
+
+enum class DType : uint8_t { f32 = 0, f16 = 1, bf16 = 2, qc8 = 3 /* int8, per-output-channel scales */ };
+
+// Returns false for an unknown name.
+bool dtype_from_name(std::string_view name, DType* out) noexcept;
+const char* dtype_name(DType dtype) noexcept;
+size_t dtype_size(DType dtype) noexcept;  // bytes per element
+
+}  // namespace edgembed
