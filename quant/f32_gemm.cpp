@@ -1,0 +1,85 @@
+#include "quant/f32_gemm.h"
+
+#include <cstring>
+
+#if defined(EDGEMBED_WITH_ONEDNN)
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+namespace edgembed::quant {
+
+#if defined(EDGEMBED_WITH_ONEDNN)
+
+const char* f32_gemm_backend() noexcept { return "onednn"; }
+
+void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
+              float* c, size_t ldc, size_t m, size_t n, size_t k) {
+    dnnl_sgemm('N', b_transposed ? 'T' : 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n),
+               static_cast<dnnl_dim_t>(k), alpha, a, static_cast<dnnl_dim_t>(lda), b,
+               static_cast<dnnl_dim_t>(ldb), 0.0f, c, static_cast<dnnl_dim_t>(ldc));
+}
+
+void f32_linear(const float* a, size_t lda, const float* w, const float* bias, float* c, size_t ldc,
+                size_t m, size_t n, size_t k, bool accumulate) {
+    // Seed C with the bias (and keep the residual when accumulating), then let sgemm add A W^T.
+    if (bias != nullptr || !accumulate) {
+        for (size_t i = 0; i < m; ++i) {
+            float* row = c + i * ldc;
+            if (!accumulate) {
+                if (bias) std::memcpy(row, bias, n * sizeof(float));
+                else std::memset(row, 0, n * sizeof(float));
+            } else {
+                for (size_t j = 0; j < n; ++j) row[j] += bias[j];
+            }
+        }
+    }
+    dnnl_sgemm('N', 'T', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n), static_cast<dnnl_dim_t>(k), 1.0f,
+               a, static_cast<dnnl_dim_t>(lda), w, static_cast<dnnl_dim_t>(k), 1.0f, c,
+               static_cast<dnnl_dim_t>(ldc));
+}
+
+#else
+
+const char* f32_gemm_backend() noexcept { return "fallback"; }
+
+// Portable fallback (no oneDNN): cache-blocked loops the compiler vectorizes. The issue-3 kernels
+// replace it on ARM.
+void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
+              float* c, size_t ldc, size_t m, size_t n, size_t k) {
+    for (size_t i = 0; i < m; ++i) {
+        float* row = c + i * ldc;
+        if (b_transposed) {
+            for (size_t j = 0; j < n; ++j) {
+                float s = 0.0f;
+                const float* bj = b + j * ldb;
+                for (size_t p = 0; p < k; ++p) s += a[i * lda + p] * bj[p];
+                row[j] = alpha * s;
+            }
+        } else {
+            for (size_t j = 0; j < n; ++j) row[j] = 0.0f;
+            for (size_t p = 0; p < k; ++p) {
+                const float av = alpha * a[i * lda + p];
+                const float* bp = b + p * ldb;
+                for (size_t j = 0; j < n; ++j) row[j] += av * bp[j];
+            }
+        }
+    }
+}
+
+void f32_linear(const float* a, size_t lda, const float* w, const float* bias, float* c, size_t ldc,
+                size_t m, size_t n, size_t k, bool accumulate) {
+    for (size_t i = 0; i < m; ++i) {
+        const float* ai = a + i * lda;
+        float* row = c + i * ldc;
+        for (size_t j = 0; j < n; ++j) {
+            const float* wj = w + j * k;
+            float s = 0.0f;
+            for (size_t p = 0; p < k; ++p) s += ai[p] * wj[p];
+            row[j] = (accumulate ? row[j] : 0.0f) + s + (bias ? bias[j] : 0.0f);
+        }
+    }
+}
+
+#endif
+
+}  // namespace edgembed::quant

@@ -1,0 +1,144 @@
+#include "runtime/model_file/reader.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <xxhash.h>
+
+#include "runtime/error.h"
+#include "runtime/model_file/format.h"
+
+namespace edgembed::model_file {
+
+int64_t TensorView::elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+}
+
+namespace {
+
+[[noreturn]] void corrupt(const std::string& what) {
+    throw Error(Status::corrupt_model_file, "corrupt model file: " + what);
+}
+
+void free_aligned(uint8_t* p) { std::free(p); }
+
+}  // namespace
+
+std::unique_ptr<ModelFile> ModelFile::open(const std::string& path, bool verify_checksum) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const Status status = errno == ENOENT ? Status::file_not_found : Status::io_error;
+        throw Error(status, "cannot open model file '" + path + "': " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw Error(Status::io_error, "model file '" + path + "' is not a regular file");
+    }
+    std::unique_ptr<ModelFile> file(new ModelFile());
+    file->size_ = static_cast<uint64_t>(st.st_size);
+    if (file->size_ < kHeaderSize) {
+        ::close(fd);
+        corrupt("'" + path + "' has " + std::to_string(file->size_) + " bytes, less than the 64-byte header");
+    }
+    void* mapping = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (mapping == MAP_FAILED) throw Error(Status::io_error, "cannot mmap model file '" + path + "': " + std::strerror(errno));
+    file->base_ = static_cast<const uint8_t*>(mapping);
+    file->mapped_ = true;
+    file->parse(verify_checksum);
+    return file;
+}
+
+std::unique_ptr<ModelFile> ModelFile::from_memory(const void* data, size_t size, bool verify_checksum) {
+    if (data == nullptr) throw Error(Status::invalid_argument, "model buffer is null");
+    if (size < kHeaderSize) corrupt("buffer has " + std::to_string(size) + " bytes, less than the 64-byte header");
+    std::unique_ptr<ModelFile> file(new ModelFile());
+    void* copy = std::aligned_alloc(kTensorAlignment, align_up(size, kTensorAlignment));
+    if (copy == nullptr) throw Error(Status::out_of_memory, "cannot allocate " + std::to_string(size) + " bytes for the model");
+    std::memcpy(copy, data, size);
+    file->owned_ = {static_cast<uint8_t*>(copy), free_aligned};
+    file->base_ = file->owned_.get();
+    file->size_ = size;
+    file->parse(verify_checksum);
+    return file;
+}
+
+ModelFile::~ModelFile() {
+    if (mapped_) ::munmap(const_cast<uint8_t*>(base_), size_);
+}
+
+const TensorView& ModelFile::tensor(const std::string& name) const {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) corrupt("tensor '" + name + "' is missing");
+    return it->second;
+}
+
+void ModelFile::parse(bool verify_checksum) {
+    FileHeader header;
+    std::memcpy(&header, base_, sizeof header);
+    if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0) corrupt("bad magic (not an edgembed model file)");
+    if (header.format_version != kFormatVersion)
+        throw Error(Status::unsupported_version, "model file format version " + std::to_string(header.format_version) +
+                                                     " is not supported (this build reads version " +
+                                                     std::to_string(kFormatVersion) + ")");
+    format_version_ = header.format_version;
+    if (header.header_size != kHeaderSize || header.metadata_offset != kHeaderSize) corrupt("bad header size");
+    if (header.metadata_size == 0 || header.metadata_size > kMaxMetadataBytes) corrupt("metadata size out of range");
+    if (header.data_offset % kTensorAlignment != 0 || header.data_offset < kHeaderSize + header.metadata_size)
+        corrupt("bad data offset");
+    if (header.data_offset > size_ || header.data_size != size_ - header.data_offset)
+        corrupt("file size " + std::to_string(size_) + " does not match the header (truncated or padded file)");
+    if (verify_checksum && XXH64(base_ + kHeaderSize, size_ - kHeaderSize, 0) != header.checksum)
+        corrupt("checksum mismatch (the file is damaged)");
+
+    nlohmann::json metadata;
+    try {
+        metadata = nlohmann::json::parse(base_ + kHeaderSize, base_ + kHeaderSize + header.metadata_size);
+    } catch (const nlohmann::json::exception& e) {
+        corrupt(std::string("metadata is not valid JSON: ") + e.what());
+    }
+    if (!metadata.is_object() || !metadata.contains("config") || !metadata.contains("tensors") ||
+        !metadata["tensors"].is_array())
+        corrupt("metadata lacks 'config' or 'tensors'");
+    config_ = model_config_from_json(metadata["config"]);
+
+    const uint8_t* data = base_ + header.data_offset;
+    for (const nlohmann::json& entry : metadata["tensors"]) {
+        try {
+            const std::string name = entry.at("name").get<std::string>();
+            TensorView view{};
+            if (!dtype_from_name(entry.at("dtype").get<std::string>(), &view.dtype))
+                corrupt("tensor '" + name + "' has an unknown dtype");
+            view.shape = entry.at("shape").get<std::vector<int64_t>>();
+            if (view.shape.empty() || view.shape.size() > kMaxTensorRank) corrupt("tensor '" + name + "' has a bad rank");
+            uint64_t elements = 1;
+            for (int64_t d : view.shape) {
+                if (d <= 0 || static_cast<uint64_t>(d) > (header.data_size + 1) / elements)
+                    corrupt("tensor '" + name + "' has a bad shape");
+                elements *= static_cast<uint64_t>(d);
+            }
+            const uint64_t offset = entry.at("offset").get<uint64_t>();
+            view.nbytes = entry.at("nbytes").get<uint64_t>();
+            if (view.nbytes != elements * dtype_size(view.dtype))
+                corrupt("tensor '" + name + "' size does not match its shape and dtype");
+            if (offset % kTensorAlignment != 0) corrupt("tensor '" + name + "' is not 64-byte aligned");
+            if (offset > header.data_size || view.nbytes > header.data_size - offset)
+                corrupt("tensor '" + name + "' lies outside the file");
+            view.data = data + offset;
+            if (!tensors_.emplace(name, std::move(view)).second) corrupt("tensor '" + name + "' appears twice");
+        } catch (const nlohmann::json::exception& e) {
+            corrupt(std::string("bad tensor table entry: ") + e.what());
+        }
+    }
+}
+
+}  // namespace edgembed::model_file

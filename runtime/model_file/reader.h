@@ -1,0 +1,56 @@
+// Opens a model file (format.h) from a path (mmap) or a memory buffer and validates everything
+// before any tensor is touched: magic, version, sizes, the metadata JSON, every tensor's dtype,
+// shape, offset and size against the file, and the checksum.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/dtype.h"
+#include "runtime/model_config.h"
+
+namespace edgembed::model_file {
+
+struct TensorView {
+    DType dtype;
+    std::vector<int64_t> shape;
+    const void* data;  // aligned to kTensorAlignment; valid while the ModelFile lives
+    uint64_t nbytes;
+    int64_t elements() const;
+};
+
+class ModelFile {
+public:
+    // Throws Error: file_not_found, io_error, corrupt_model_file, unsupported_version, invalid_config.
+    static std::unique_ptr<ModelFile> open(const std::string& path, bool verify_checksum = true);
+    // Copies the buffer (to get aligned storage); the caller may free it afterwards.
+    static std::unique_ptr<ModelFile> from_memory(const void* data, size_t size, bool verify_checksum = true);
+    ~ModelFile();
+    ModelFile(const ModelFile&) = delete;
+    ModelFile& operator=(const ModelFile&) = delete;
+
+    const ModelConfig& config() const { return config_; }
+    uint32_t format_version() const { return format_version_; }
+    uint64_t file_size() const { return size_; }
+    bool has(const std::string& name) const { return tensors_.count(name) != 0; }
+    // Throws Error(corrupt_model_file) when the tensor is missing.
+    const TensorView& tensor(const std::string& name) const;
+    const std::unordered_map<std::string, TensorView>& tensors() const { return tensors_; }
+
+private:
+    ModelFile() = default;
+    void parse(bool verify_checksum);
+
+    const uint8_t* base_ = nullptr;
+    uint64_t size_ = 0;
+    bool mapped_ = false;
+    std::unique_ptr<uint8_t[], void (*)(uint8_t*)> owned_{nullptr, nullptr};
+    uint32_t format_version_ = 0;
+    ModelConfig config_;
+    std::unordered_map<std::string, TensorView> tensors_;
+};
+
+}  // namespace edgembed::model_file

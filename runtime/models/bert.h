@@ -1,0 +1,48 @@
+// The BERT-family encoder over a packed batch: the tokens of every text of a batch lie back to back
+// (no padding), linear layers run on all of them at once and attention runs per text, so a text of
+// length L costs O(L^2) whatever the other lengths are.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/model_config.h"
+#include "runtime/model_file/reader.h"
+
+namespace edgembed::bert {
+
+// Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed.
+struct Workspace {
+    std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;
+};
+
+struct LayerWeights {
+    const float *wq, *bq, *wk, *bk, *wv, *bv;
+    const float *wo, *bo, *ln1_gamma, *ln1_beta;
+    const float *w_in, *b_in, *w_out, *b_out, *ln2_gamma, *ln2_beta;
+};
+
+class Encoder {
+public:
+    // Validates that every tensor of bert_tensors.h exists as f32 with the shape the config implies.
+    // Throws Error(corrupt_model_file) naming the tensor.
+    explicit Encoder(const model_file::ModelFile& file);
+
+    // ids: the token ids of all texts back to back; offsets[i]..offsets[i+1] is text i (num_texts + 1
+    // entries, offsets[0] = 0). Each text's length must be <= max_position_embeddings.
+    // logit_scale multiplies QK^T in every softmax: 1/(tau*sqrt(d_head)) for TempScale's tau.
+    // On return ws.hidden holds [total tokens, hidden_size] final hidden states.
+    void forward(const int32_t* ids, const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const;
+
+    const ModelConfig& config() const { return config_; }
+
+private:
+    void embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const;
+    void attention(const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const;
+
+    ModelConfig config_;
+    const float *word_, *position_, *token_type_, *emb_gamma_, *emb_beta_;
+    std::vector<LayerWeights> layers_;
+};
+
+}  // namespace edgembed::bert

@@ -1,0 +1,181 @@
+// The f32 kernels, written once as xsimd templates; simd/arch/<isa>.cpp instantiates them with that
+// ISA's compiler flags. A tail shorter than one vector is run through the same vector code on a padded
+// copy, so every element sees the same arithmetic on a given ISA.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <xsimd/xsimd.hpp>
+
+#include "simd/kernels.h"
+
+namespace edgembed::simd::generic {
+
+template <class Arch>
+using fbatch = xsimd::batch<float, Arch>;
+
+// Loads n < W elements into a batch padded with `fill`.
+template <class Arch>
+inline fbatch<Arch> load_tail(const float* x, size_t n, float fill) {
+    alignas(64) float buffer[fbatch<Arch>::size];
+    for (size_t i = 0; i < fbatch<Arch>::size; ++i) buffer[i] = i < n ? x[i] : fill;
+    return fbatch<Arch>::load_aligned(buffer);
+}
+
+template <class Arch>
+inline void store_tail(fbatch<Arch> v, float* y, size_t n) {
+    alignas(64) float buffer[fbatch<Arch>::size];
+    v.store_aligned(buffer);
+    for (size_t i = 0; i < n; ++i) y[i] = buffer[i];
+}
+
+// Applies op(batch) -> batch over x into y.
+template <class Arch, class Op>
+inline void map(const float* x, float* y, size_t n, Op op) {
+    constexpr size_t W = fbatch<Arch>::size;
+    size_t i = 0;
+    for (; i + W <= n; i += W) op(fbatch<Arch>::load_unaligned(x + i)).store_unaligned(y + i);
+    if (i < n) store_tail<Arch>(op(load_tail<Arch>(x + i, n - i, 0.0f)), y + i, n - i);
+}
+
+template <class Arch>
+inline float reduce_sum(fbatch<Arch> v) { return xsimd::hadd(v); }
+
+template <class Arch>
+void f32_softmax(const float* x, const float* mask, float scale, float* y, size_t n) {
+    using B = fbatch<Arch>;
+    constexpr size_t W = B::size;
+    const float neg_inf = -std::numeric_limits<float>::infinity();
+    const B vscale(scale);
+    auto logits = [&](size_t i, size_t count) {
+        B v = count == W ? B::load_unaligned(x + i) : load_tail<Arch>(x + i, count, 0.0f);
+        v *= vscale;
+        if (mask) v += count == W ? B::load_unaligned(mask + i) : load_tail<Arch>(mask + i, count, 0.0f);
+        if (count < W) {  // padding lanes must not win the max nor add to the sum
+            alignas(64) float lanes[W];
+            v.store_aligned(lanes);
+            for (size_t k = count; k < W; ++k) lanes[k] = neg_inf;
+            v = B::load_aligned(lanes);
+        }
+        return v;
+    };
+    B vmax(neg_inf);
+    bool saw_nan = false;
+    for (size_t i = 0; i < n; i += W) {
+        const B v = logits(i, n - i < W ? n - i : W);
+        saw_nan |= xsimd::any(xsimd::isnan(v));
+        vmax = xsimd::max(vmax, v);
+    }
+    alignas(64) float lanes[W];
+    vmax.store_aligned(lanes);
+    float m = lanes[0];
+    for (size_t k = 1; k < W; ++k) m = lanes[k] > m ? lanes[k] : m;
+    if (saw_nan || m == std::numeric_limits<float>::infinity()) {
+        for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
+        return;
+    }
+    if (m == neg_inf) {  // fully masked row
+        for (size_t i = 0; i < n; ++i) y[i] = 0.0f;
+        return;
+    }
+    const B vm(m);
+    B vsum(0.0f);
+    for (size_t i = 0; i < n; i += W) {
+        const size_t count = n - i < W ? n - i : W;
+        const B e = xsimd::exp(logits(i, count) - vm);  // padding lanes: exp(-inf) = 0
+        vsum += e;
+        if (count == W) e.store_unaligned(y + i); else store_tail<Arch>(e, y + i, count);
+    }
+    const float inv = 1.0f / reduce_sum<Arch>(vsum);
+    map<Arch>(y, y, n, [&](B v) { return v * B(inv); });
+}
+
+template <class Arch>
+void f32_layernorm(const float* x, const float* gamma, const float* beta, float eps, float* y, size_t n) {
+    using B = fbatch<Arch>;
+    constexpr size_t W = B::size;
+    B vsum(0.0f);
+    size_t i = 0;
+    for (; i + W <= n; i += W) vsum += B::load_unaligned(x + i);
+    if (i < n) vsum += load_tail<Arch>(x + i, n - i, 0.0f);
+    const float mean = reduce_sum<Arch>(vsum) / static_cast<float>(n);
+    const B vmean(mean);
+    B vvar(0.0f);
+    for (i = 0; i + W <= n; i += W) {
+        const B d = B::load_unaligned(x + i) - vmean;
+        vvar = xsimd::fma(d, d, vvar);
+    }
+    if (i < n) {
+        const B d = load_tail<Arch>(x + i, n - i, mean) - vmean;  // padding with the mean adds 0
+        vvar = xsimd::fma(d, d, vvar);
+    }
+    const float inv_std = 1.0f / std::sqrt(reduce_sum<Arch>(vvar) / static_cast<float>(n) + eps);
+    const B vinv(inv_std);
+    for (i = 0; i + W <= n; i += W) {
+        const B v = (B::load_unaligned(x + i) - vmean) * vinv;
+        xsimd::fma(v, B::load_unaligned(gamma + i), B::load_unaligned(beta + i)).store_unaligned(y + i);
+    }
+    if (i < n) {
+        const size_t r = n - i;
+        const B v = (load_tail<Arch>(x + i, r, 0.0f) - vmean) * vinv;
+        store_tail<Arch>(xsimd::fma(v, load_tail<Arch>(gamma + i, r, 0.0f), load_tail<Arch>(beta + i, r, 0.0f)), y + i, r);
+    }
+}
+
+template <class Arch>
+void f32_gelu(const float* x, float* y, size_t n) {
+    using B = fbatch<Arch>;
+    const B half(0.5f), one(1.0f), inv_sqrt2(0.70710678118654752440f);
+    map<Arch>(x, y, n, [&](B v) { return half * v * (one + xsimd::erf(v * inv_sqrt2)); });
+}
+
+template <class Arch>
+void f32_add(const float* a, const float* b, float* y, size_t n) {
+    using B = fbatch<Arch>;
+    constexpr size_t W = B::size;
+    size_t i = 0;
+    for (; i + W <= n; i += W) (B::load_unaligned(a + i) + B::load_unaligned(b + i)).store_unaligned(y + i);
+    for (; i < n; ++i) y[i] = a[i] + b[i];  // exact in any width
+}
+
+template <class Arch>
+void f32_max(const float* x, float* y, size_t n) {
+    using B = fbatch<Arch>;
+    constexpr size_t W = B::size;
+    size_t i = 0;
+    for (; i + W <= n; i += W) xsimd::max(B::load_unaligned(y + i), B::load_unaligned(x + i)).store_unaligned(y + i);
+    for (; i < n; ++i) y[i] = x[i] > y[i] ? x[i] : y[i];
+}
+
+template <class Arch>
+float f32_sum_squares(const float* x, size_t n) {
+    using B = fbatch<Arch>;
+    constexpr size_t W = B::size;
+    B acc(0.0f);
+    size_t i = 0;
+    for (; i + W <= n; i += W) {
+        const B v = B::load_unaligned(x + i);
+        acc = xsimd::fma(v, v, acc);
+    }
+    if (i < n) {
+        const B v = load_tail<Arch>(x + i, n - i, 0.0f);
+        acc = xsimd::fma(v, v, acc);
+    }
+    return reduce_sum<Arch>(acc);
+}
+
+template <class Arch>
+void f32_scale(const float* x, float s, float* y, size_t n) {
+    using B = fbatch<Arch>;
+    map<Arch>(x, y, n, [&](B v) { return v * B(s); });
+}
+
+template <class Arch>
+void fill_kernels(Kernels& k) {
+#define EDGEMBED_KERNEL(name, ret, params) k.name = &name<Arch>;
+#include "simd/kernel_list.inc"
+#undef EDGEMBED_KERNEL
+}
+
+}  // namespace edgembed::simd::generic

@@ -1,0 +1,58 @@
+#include "simd/kernels.h"
+
+namespace edgembed::simd {
+
+void fill_kernels_reference(Kernels& k);
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+void fill_kernels_sse2(Kernels& k);
+void fill_kernels_avx2(Kernels& k);
+void fill_kernels_avx512bw(Kernels& k);
+#endif
+#if defined(EDGEMBED_HAVE_NEON_KERNELS)
+void fill_kernels_neon64(Kernels& k);
+#endif
+
+namespace {
+
+struct Tables {
+    Kernels reference{}, sse2{}, avx2{}, avx512bw{}, neon64{};
+    Tables() {
+        fill_kernels_reference(reference);
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+        fill_kernels_sse2(sse2);
+        fill_kernels_avx2(avx2);
+        fill_kernels_avx512bw(avx512bw);
+#endif
+#if defined(EDGEMBED_HAVE_NEON_KERNELS)
+        fill_kernels_neon64(neon64);
+#endif
+    }
+};
+
+const Tables& tables() {
+    static const Tables t;
+    return t;
+}
+
+}  // namespace
+
+const Kernels& reference_kernels() { return tables().reference; }
+
+const Kernels* kernels_for(Isa isa) {
+    if (!isa_available(isa)) return nullptr;
+    switch (isa) {
+        case Isa::scalar: return &tables().reference;
+        case Isa::sse2: return &tables().sse2;
+        case Isa::avx2: return &tables().avx2;
+        case Isa::avx512bw: return &tables().avx512bw;
+        case Isa::neon64: return &tables().neon64;
+    }
+    return nullptr;
+}
+
+const Kernels& kernels() {
+    static const Kernels* active = kernels_for(active_isa());
+    return *active;
+}
+
+}  // namespace edgembed::simd

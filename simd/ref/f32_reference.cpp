@@ -1,0 +1,76 @@
+// Scalar references: the oracles every ISA's kernels are tested against (double accumulation where a
+// reduction is involved), and the kernels of the scalar ISA.
+#include <cmath>
+#include <limits>
+
+#include "simd/kernels.h"
+
+namespace edgembed::simd {
+namespace {
+
+void ref_f32_softmax(const float* x, const float* mask, float scale, float* y, size_t n) {
+    const float inf = std::numeric_limits<float>::infinity();
+    float m = -inf;
+    bool bad = false;
+    for (size_t i = 0; i < n; ++i) {
+        const float v = x[i] * scale + (mask ? mask[i] : 0.0f);
+        bad |= std::isnan(v) || v == inf;
+        m = v > m ? v : m;
+    }
+    if (bad) {
+        for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
+        return;
+    }
+    if (m == -inf) {
+        for (size_t i = 0; i < n; ++i) y[i] = 0.0f;
+        return;
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i] * scale + (mask ? mask[i] : 0.0f)) - m);
+    for (size_t i = 0; i < n; ++i)
+        y[i] = static_cast<float>(std::exp(static_cast<double>(x[i] * scale + (mask ? mask[i] : 0.0f)) - m) / sum);
+}
+
+void ref_f32_layernorm(const float* x, const float* gamma, const float* beta, float eps, float* y, size_t n) {
+    double mean = 0.0, var = 0.0;
+    for (size_t i = 0; i < n; ++i) mean += x[i];
+    mean /= static_cast<double>(n);
+    for (size_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+    const double inv_std = 1.0 / std::sqrt(var / static_cast<double>(n) + eps);
+    for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>((x[i] - mean) * inv_std * gamma[i] + beta[i]);
+}
+
+void ref_f32_gelu(const float* x, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        y[i] = static_cast<float>(0.5 * v * (1.0 + std::erf(v * 0.70710678118654752440)));
+    }
+}
+
+void ref_f32_add(const float* a, const float* b, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
+
+void ref_f32_max(const float* x, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) y[i] = x[i] > y[i] ? x[i] : y[i];
+}
+
+float ref_f32_sum_squares(const float* x, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+    return static_cast<float>(s);
+}
+
+void ref_f32_scale(const float* x, float s, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) y[i] = x[i] * s;
+}
+
+}  // namespace
+
+void fill_kernels_reference(Kernels& k) {
+#define EDGEMBED_KERNEL(name, ret, params) k.name = &ref_##name;
+#include "simd/kernel_list.inc"
+#undef EDGEMBED_KERNEL
+}
+
+}  // namespace edgembed::simd

@@ -1,0 +1,179 @@
+// Every f32 kernel on every ISA this host has, against the scalar reference, over edge sizes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "simd/kernels.h"
+#include "tests/simd/tolerances.h"
+
+namespace edgembed::simd {
+namespace {
+
+using test::kUnitRoundoff;
+
+constexpr size_t kMaxLanes = 16;  // widest f32 vector (avx512)
+
+std::vector<size_t> edge_sizes() {
+    std::vector<size_t> sizes;
+    for (size_t n = 1; n <= 2 * kMaxLanes + 1; ++n) sizes.push_back(n);
+    for (size_t m : {3, 4, 8}) for (int d : {-1, 0, 1}) sizes.push_back(m * kMaxLanes + d);
+    for (size_t n : {97, 127, 251, 384, 768, 1024, 1536, 3072}) sizes.push_back(n);
+    return sizes;
+}
+
+unsigned seed() {
+    const char* env = std::getenv("EDGEMBED_TEST_SEED");
+    return env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 20261127u;
+}
+
+std::vector<float> random_vector(std::mt19937& rng, size_t n, float scale) {
+    std::normal_distribution<float> normal(0.0f, scale);
+    std::vector<float> v(n);
+    for (float& x : v) x = normal(rng);
+    return v;
+}
+
+// Guards against a kernel that writes nothing: most outputs of these inputs are non-zero.
+void expect_mostly_nonzero(const std::vector<float>& y) {
+    size_t zeros = 0;
+    for (float v : y) zeros += v == 0.0f;
+    EXPECT_LE(zeros, y.size() / 2) << "output is mostly zeros";
+}
+
+class F32Kernels : public ::testing::TestWithParam<Isa> {
+protected:
+    void SetUp() override {
+        kernels_ = kernels_for(GetParam());
+        if (kernels_ == nullptr) GTEST_SKIP() << isa_name(GetParam()) << " is not available on this host";
+        ref_ = &reference_kernels();
+    }
+    const Kernels* kernels_ = nullptr;
+    const Kernels* ref_ = nullptr;
+};
+
+TEST_P(F32Kernels, Softmax) {
+    std::mt19937 rng(seed());
+    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+    for (size_t n : edge_sizes()) {
+        for (bool with_mask : {false, true}) {
+            const std::vector<float> x = random_vector(rng, n, 4.0f);
+            std::vector<float> mask(n, 0.0f);
+            for (size_t i = 0; i < n; ++i) if (i % 3 == 2) mask[i] = -std::numeric_limits<float>::infinity();
+            const float scale = 0.17677669f;  // 1/sqrt(32)
+            std::vector<float> y(n), expected(n);
+            kernels_->f32_softmax(x.data(), with_mask ? mask.data() : nullptr, scale, y.data(), n);
+            ref_->f32_softmax(x.data(), with_mask ? mask.data() : nullptr, scale, expected.data(), n);
+            double max_logit = 0.0;
+            for (float v : x) max_logit = std::max(max_logit, std::fabs(static_cast<double>(v) * scale));
+            for (size_t i = 0; i < n; ++i)
+                ASSERT_NEAR(y[i], expected[i], test::softmax_tolerance(expected[i], max_logit, n) + 1e-37)
+                    << "n=" << n << " i=" << i << " mask=" << with_mask;
+            if (!with_mask) expect_mostly_nonzero(y);
+        }
+    }
+}
+
+TEST_P(F32Kernels, SoftmaxFullyMaskedRowIsZero) {
+    for (size_t n : edge_sizes()) {
+        std::vector<float> x(n, 1.0f), mask(n, -std::numeric_limits<float>::infinity()), y(n, 7.0f);
+        kernels_->f32_softmax(x.data(), mask.data(), 1.0f, y.data(), n);
+        for (float v : y) ASSERT_EQ(v, 0.0f) << "n=" << n;
+    }
+}
+
+TEST_P(F32Kernels, SoftmaxNanOrInfGivesNanRow) {
+    for (size_t n : edge_sizes()) {
+        for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+            std::vector<float> x(n, 0.5f), y(n, 0.0f), expected(n, 0.0f);
+            x[n / 2] = bad;
+            kernels_->f32_softmax(x.data(), nullptr, 1.0f, y.data(), n);
+            ref_->f32_softmax(x.data(), nullptr, 1.0f, expected.data(), n);
+            for (size_t i = 0; i < n; ++i) {
+                ASSERT_TRUE(std::isnan(y[i])) << "n=" << n << " i=" << i;
+                ASSERT_TRUE(std::isnan(expected[i]));
+            }
+        }
+    }
+}
+
+TEST_P(F32Kernels, LayerNorm) {
+    std::mt19937 rng(seed() + 1);
+    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+    for (size_t n : edge_sizes()) {
+        const std::vector<float> x = random_vector(rng, n, 3.0f), gamma = random_vector(rng, n, 1.0f),
+                                 beta = random_vector(rng, n, 0.5f);
+        std::vector<float> y(n), expected(n);
+        kernels_->f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, y.data(), n);
+        ref_->f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, expected.data(), n);
+        for (size_t i = 0; i < n; ++i)
+            ASSERT_NEAR(y[i], expected[i], test::layernorm_tolerance(expected[i], beta[i], n) + 1e-6 * (n == 1))
+                << "n=" << n << " i=" << i;
+        if (n > 1) expect_mostly_nonzero(y);
+    }
+}
+
+TEST_P(F32Kernels, LayerNormPropagatesNan) {
+    for (size_t n : edge_sizes()) {
+        std::vector<float> x(n, 1.0f), gamma(n, 1.0f), beta(n, 0.0f), y(n);
+        x[0] = std::numeric_limits<float>::quiet_NaN();
+        kernels_->f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, y.data(), n);
+        for (float v : y) ASSERT_TRUE(std::isnan(v)) << "n=" << n;
+    }
+}
+
+TEST_P(F32Kernels, Gelu) {
+    std::mt19937 rng(seed() + 2);
+    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+    for (size_t n : edge_sizes()) {
+        std::vector<float> x = random_vector(rng, n, 3.0f);
+        if (n > 4) {
+            x[0] = 0.0f;
+            x[1] = -12.0f;
+            x[2] = 12.0f;
+            x[3] = std::numeric_limits<float>::quiet_NaN();
+        }
+        std::vector<float> y(n), expected(n);
+        kernels_->f32_gelu(x.data(), y.data(), n);
+        ref_->f32_gelu(x.data(), expected.data(), n);
+        for (size_t i = 0; i < n; ++i) {
+            if (std::isnan(x[i])) {
+                ASSERT_TRUE(std::isnan(y[i]));
+                continue;
+            }
+            ASSERT_NEAR(y[i], expected[i], test::gelu_tolerance(expected[i], x[i])) << "n=" << n << " x=" << x[i];
+        }
+    }
+}
+
+TEST_P(F32Kernels, ElementwiseAreExact) {
+    std::mt19937 rng(seed() + 3);
+    for (size_t n : edge_sizes()) {
+        const std::vector<float> a = random_vector(rng, n, 1.0f), b = random_vector(rng, n, 1.0f);
+        std::vector<float> y(n), expected(n);
+        kernels_->f32_add(a.data(), b.data(), y.data(), n);
+        ref_->f32_add(a.data(), b.data(), expected.data(), n);
+        ASSERT_EQ(y, expected) << "add n=" << n;
+        y = b;
+        expected = b;
+        kernels_->f32_max(a.data(), y.data(), n);
+        ref_->f32_max(a.data(), expected.data(), n);
+        ASSERT_EQ(y, expected) << "max n=" << n;
+        kernels_->f32_scale(a.data(), 0.37f, y.data(), n);
+        ref_->f32_scale(a.data(), 0.37f, expected.data(), n);
+        ASSERT_EQ(y, expected) << "scale n=" << n;
+        const float s = kernels_->f32_sum_squares(a.data(), n), e = ref_->f32_sum_squares(a.data(), n);
+        ASSERT_NEAR(s, e, test::sum_squares_tolerance(e, n)) << "sum_squares n=" << n;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, F32Kernels,
+                         ::testing::Values(Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512bw, Isa::neon64),
+                         [](const ::testing::TestParamInfo<Isa>& info) { return std::string(isa_name(info.param)); });
+
+}  // namespace
+}  // namespace edgembed::simd

@@ -1,0 +1,37 @@
+// Every kernel tolerance in one place, derived from the arithmetic rather than picked:
+// u = FLT_EPSILON / 2 is the unit roundoff; a float sum of n terms is off by at most about n*u relative
+// (the lane-parallel sums the kernels use are tighter, so these bounds are safe on every ISA).
+#pragma once
+
+#include <cfloat>
+#include <cmath>
+#include <cstddef>
+
+namespace edgembed::test {
+
+inline constexpr double kUnitRoundoff = FLT_EPSILON / 2.0;
+// xsimd's exp and erf are within a few ulp; 8 ulp leaves room for argument rounding.
+inline constexpr double kTranscendentalUlps = 8.0;
+
+// softmax: each output is exp(..)/sum: the exp's ulps, the scaled logit's rounding (amplified by
+// |logit|), and the n-term sum.
+inline double softmax_tolerance(double reference, double max_abs_logit, size_t n) {
+    return reference * (kTranscendentalUlps + 2.0 * max_abs_logit + static_cast<double>(n) + 4.0) * kUnitRoundoff * 2.0;
+}
+
+// layernorm: mean and variance are n-term sums; their relative error carries into every output,
+// plus a rounding each for the scale, gamma and beta.
+inline double layernorm_tolerance(double reference, double beta, size_t n) {
+    return (static_cast<double>(n) + 16.0) * kUnitRoundoff * (std::fabs(reference) + 2.0 * std::fabs(beta));
+}
+
+// GELU: 1 + erf(x/sqrt 2) cancels for negative x, so the erf's absolute error scales with |x|/2.
+inline double gelu_tolerance(double reference, double x) {
+    return 2.0 * kTranscendentalUlps * kUnitRoundoff * (std::fabs(x) + std::fabs(reference)) + 1e-37;
+}
+
+inline double sum_squares_tolerance(double reference, size_t n) {
+    return (static_cast<double>(n) + 4.0) * kUnitRoundoff * reference;
+}
+
+}  // namespace edgembed::test

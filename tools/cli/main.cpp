@@ -1,0 +1,148 @@
+// The edgembed command line: embed, tokenize, inspect.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "quant/f32_gemm.h"
+#include "runtime/context.h"
+#include "runtime/error.h"
+#include "simd/isa.h"
+#include "tools/cli/text_input.h"
+#include "tools/cli/vector_output.h"
+
+namespace {
+
+using namespace edgembed;
+
+struct InputArgs {
+    std::string path = "-";
+    std::string format = "lines";
+};
+
+void add_input(CLI::App* command, InputArgs& args) {
+    command->add_option("input", args.path, "input file, one text per line ('-' = stdin)");
+    command->add_option("--input", args.format, "input format: lines (one text per line) or jsonl (a JSON string or {\"text\": ...} per line)")
+        ->check(CLI::IsMember({"lines", "jsonl"}));
+}
+
+std::vector<std::string> read_input(const InputArgs& args) {
+    const cli::InputFormat format = args.format == "jsonl" ? cli::InputFormat::jsonl : cli::InputFormat::lines;
+    if (args.path == "-") return cli::read_texts(std::cin, format);
+    std::ifstream file(args.path, std::ios::binary);
+    if (!file) throw Error(Status::file_not_found, "cannot open input file '" + args.path + "'");
+    return cli::read_texts(file, format);
+}
+
+int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const std::string& output,
+              const std::string& out_path) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Context context(Model::load(model_path));
+    const std::vector<std::string> texts = read_input(input);
+    std::vector<std::string_view> views(texts.begin(), texts.end());
+    const size_t dim = static_cast<size_t>(context.model().dimension());
+    std::vector<float> vectors(texts.size() * dim);
+    const EmbedStats stats = context.embed(views, options, vectors.data());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    std::ofstream file;
+    if (out_path != "-") {
+        file.open(out_path, std::ios::binary);
+        if (!file) throw Error(Status::io_error, "cannot write '" + out_path + "'");
+    }
+    std::ostream& out = out_path == "-" ? std::cout : file;
+    if (output == "npy") cli::write_npy(out, vectors.data(), texts.size(), dim);
+    else cli::write_jsonl(out, vectors.data(), texts.size(), dim);
+    out.flush();
+    if (!out) throw Error(Status::io_error, "writing the output failed");
+    std::cerr << "edgembed: embedded " << stats.texts << " texts (" << stats.tokens << " tokens, " << stats.truncated
+              << " truncated at " << context.effective_max_length(options.max_length) << " tokens), tau "
+              << context.effective_temperature(options.temperature) << ", isa " << simd::isa_name(simd::active_isa())
+              << ", gemm " << quant::f32_gemm_backend() << ", " << seconds << " s\n";
+    return 0;
+}
+
+int run_tokenize(const std::string& model_path, const InputArgs& input, int max_length, bool no_special) {
+    Context context(Model::load(model_path));
+    const std::vector<std::string> texts = read_input(input);
+    for (size_t i = 0; i < texts.size(); ++i) {
+        try {
+            cli::write_ids_jsonl(std::cout, no_special ? context.model().tokenizer().encode_pieces(texts[i])
+                                                       : context.tokenize(texts[i], max_length));
+        } catch (const Error& e) {
+            throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what());
+        }
+    }
+    return 0;
+}
+
+int run_inspect(const std::string& model_path) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto model = Model::load(model_path);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json config;
+    to_json(config, model->config());
+    const size_t vocab = model->config().wordpiece.vocab.size();
+    config["wordpiece"].erase("vocab");
+    config["wordpiece"]["vocab_entries"] = vocab;
+    uint64_t parameters = 0;
+    for (const auto& [name, tensor] : model->file().tensors()) parameters += static_cast<uint64_t>(tensor.elements());
+    nlohmann::json report = {{"format_version", model->file().format_version()},
+                             {"file_bytes", model->file().file_size()},
+                             {"tensors", model->file().tensors().size()},
+                             {"parameters", parameters},
+                             {"load_ms", ms},
+                             {"config", config}};
+    std::cout << report.dump(2) << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"edgembed: text embeddings on the CPU"};
+    app.require_subcommand(1);
+
+    std::string model_path, output = "jsonl", out_path = "-";
+    InputArgs input;
+    EmbedOptions options;
+    double temperature = NAN;
+    CLI::App* embed = app.add_subcommand("embed", "embed texts (one per line) into vectors");
+    embed->add_option("-m,--model", model_path, "model file from edgembed-convert")->required();
+    embed->add_option("--temperature", temperature, "TempScale attention temperature tau (default: the model's)");
+    embed->add_option("--max-length", options.max_length, "tokens per text incl. specials (default: the model's; up to its position limit)");
+    embed->add_option("--threads", options.threads, "worker threads (default: all cores)");
+    embed->add_option("--batch-size", options.batch_size, "texts per forward pass")->check(CLI::PositiveNumber);
+    embed->add_option("--output", output, "jsonl or npy")->check(CLI::IsMember({"jsonl", "npy"}));
+    embed->add_option("-o,--out", out_path, "output file ('-' = stdout)");
+    add_input(embed, input);
+
+    int max_length = 0;
+    bool no_special = false;
+    CLI::App* tokenize = app.add_subcommand("tokenize", "print token ids, one JSON array per text");
+    tokenize->add_option("-m,--model", model_path, "model file")->required();
+    tokenize->add_option("--max-length", max_length, "truncate to this many ids incl. specials (default: the model's)");
+    tokenize->add_flag("--no-special", no_special, "word pieces only: no [CLS]/[SEP], no truncation");
+    add_input(tokenize, input);
+
+    CLI::App* inspect = app.add_subcommand("inspect", "print a model file's metadata");
+    inspect->add_option("model", model_path, "model file")->required();
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        simd::active_isa();  // fail early on a bad EDGEMBED_FORCE_ISA
+        options.temperature = static_cast<float>(temperature);
+        if (embed->parsed()) return run_embed(model_path, input, options, output, out_path);
+        if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
+        if (inspect->parsed()) return run_inspect(model_path);
+    } catch (const Error& e) {
+        std::cerr << "edgembed: error: " << e.what() << " [" << status_name(e.status()) << "]\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "edgembed: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
