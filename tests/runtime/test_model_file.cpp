@@ -1,0 +1,217 @@
+// Model file round trip and the loader's refusals of damaged or hostile files.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <xxhash.h>
+
+#include "runtime/error.h"
+#include "runtime/model_file/format.h"
+#include "runtime/model_file/reader.h"
+#include "runtime/model_file/writer.h"
+
+namespace edgembed::model_file {
+namespace {
+
+ModelConfig tiny_config() {
+    ModelConfig c;
+    c.hidden_size = 8;
+    c.num_layers = 1;
+    c.num_heads = 2;
+    c.intermediate_size = 16;
+    c.max_position_embeddings = 16;
+    c.type_vocab_size = 2;
+    c.wordpiece.vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"};
+    c.vocab_size = 5;
+    c.max_seq_length = 16;
+    c.source = std::string(64, 'x');  // room for forged metadata to grow (with_metadata clears it)
+    return c;
+}
+
+class ModelFileTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() / ("edgembed_model_file_" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_);
+        path_ = (dir_ / "tiny.edgembed").string();
+        Writer writer(tiny_config());
+        std::vector<float> a(12), b(5);
+        for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i);
+        for (size_t i = 0; i < b.size(); ++i) b[i] = -static_cast<float>(i);
+        writer.add_tensor("a", DType::f32, {3, 4}, a.data(), a.size() * 4);
+        writer.add_tensor("b", DType::f32, {5}, b.data(), b.size() * 4);
+        writer.write(path_);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    std::vector<char> bytes() const {
+        std::ifstream in(path_, std::ios::binary);
+        return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+    }
+    // Writes `data` as a model file, recomputing the checksum so that only the intended damage shows.
+    std::string write_file(std::vector<char> data, bool fix_checksum = true) const {
+        if (fix_checksum && data.size() >= kHeaderSize) {
+            FileHeader h;
+            std::memcpy(&h, data.data(), sizeof h);
+            h.checksum = XXH64(data.data() + kHeaderSize, data.size() - kHeaderSize, 0);
+            std::memcpy(data.data(), &h, sizeof h);
+        }
+        const std::string p = (dir_ / "damaged.edgembed").string();
+        std::ofstream(p, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+        return p;
+    }
+    // Replaces the metadata JSON (same length or shorter, space-padded) to forge hostile tables.
+    std::vector<char> with_metadata(nlohmann::json metadata) const {
+        metadata["config"]["source"] = "";
+        std::vector<char> data = bytes();
+        FileHeader h;
+        std::memcpy(&h, data.data(), sizeof h);
+        std::string text = metadata.dump();
+        EXPECT_LE(text.size(), h.data_offset - kHeaderSize);
+        text.resize(h.data_offset - kHeaderSize, ' ');
+        h.metadata_size = text.size();
+        std::memcpy(data.data(), &h, sizeof h);
+        std::memcpy(data.data() + kHeaderSize, text.data(), text.size());
+        return data;
+    }
+    nlohmann::json metadata() const {
+        std::vector<char> data = bytes();
+        FileHeader h;
+        std::memcpy(&h, data.data(), sizeof h);
+        return nlohmann::json::parse(data.begin() + kHeaderSize, data.begin() + kHeaderSize + static_cast<long>(h.metadata_size));
+    }
+
+    void expect_refused(const std::string& path, Status status, const std::string& fragment) const {
+        try {
+            ModelFile::open(path);
+            FAIL() << "expected a refusal containing '" << fragment << "'";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.status(), status) << e.what();
+            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+        }
+    }
+
+    std::filesystem::path dir_;
+    std::string path_;
+};
+
+TEST_F(ModelFileTest, RoundTripIsAlignedAndExact) {
+    auto file = ModelFile::open(path_);
+    EXPECT_EQ(file->format_version(), kFormatVersion);
+    EXPECT_EQ(file->config().hidden_size, 8);
+    EXPECT_EQ(file->config().wordpiece.vocab[4], "a");
+    const TensorView& a = file->tensor("a");
+    EXPECT_EQ(a.shape, (std::vector<int64_t>{3, 4}));
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data) % kTensorAlignment, 0u);
+    EXPECT_EQ(static_cast<const float*>(a.data)[11], 11.0f);
+    EXPECT_EQ(static_cast<const float*>(file->tensor("b").data)[4], -4.0f);
+    EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp-" + std::to_string(::getpid())));
+}
+
+TEST_F(ModelFileTest, LoadsFromMemory) {
+    const std::vector<char> data = bytes();
+    auto file = ModelFile::from_memory(data.data(), data.size());
+    EXPECT_EQ(static_cast<const float*>(file->tensor("a").data)[5], 5.0f);
+}
+
+TEST_F(ModelFileTest, MissingFile) { expect_refused((dir_ / "nope").string(), Status::file_not_found, "cannot open model file"); }
+
+TEST_F(ModelFileTest, TooShort) {
+    expect_refused(write_file(std::vector<char>(10, 0), false), Status::corrupt_model_file, "less than the 64-byte header");
+}
+
+TEST_F(ModelFileTest, BadMagic) {
+    std::vector<char> data = bytes();
+    data[0] = 'X';
+    expect_refused(write_file(data), Status::corrupt_model_file, "bad magic");
+}
+
+TEST_F(ModelFileTest, FutureVersion) {
+    std::vector<char> data = bytes();
+    data[8] = 9;
+    expect_refused(write_file(data), Status::unsupported_version, "version 9 is not supported");
+}
+
+TEST_F(ModelFileTest, Truncated) {
+    std::vector<char> data = bytes();
+    data.resize(data.size() - 4);
+    expect_refused(write_file(data), Status::corrupt_model_file, "truncated");
+}
+
+TEST_F(ModelFileTest, ChecksumMismatch) {
+    std::vector<char> data = bytes();
+    data.back() ^= 1;
+    expect_refused(write_file(data, false), Status::corrupt_model_file, "checksum mismatch");
+}
+
+TEST_F(ModelFileTest, MetadataNotJson) {
+    std::vector<char> data = bytes();
+    data[kHeaderSize] = '!';
+    expect_refused(write_file(data), Status::corrupt_model_file, "not valid JSON");
+}
+
+TEST_F(ModelFileTest, TensorOutsideFile) {
+    nlohmann::json m = metadata();
+    m["tensors"][1]["offset"] = 1u << 20;
+    expect_refused(write_file(with_metadata(m)), Status::corrupt_model_file, "tensor 'b' lies outside the file");
+}
+
+TEST_F(ModelFileTest, TensorSizeDisagreesWithShape) {
+    nlohmann::json m = metadata();
+    m["tensors"][0]["shape"] = {4, 4};
+    expect_refused(write_file(with_metadata(m)), Status::corrupt_model_file, "tensor 'a' size does not match");
+}
+
+TEST_F(ModelFileTest, HugeShapeDoesNotOverflow) {
+    nlohmann::json m = metadata();
+    m["tensors"][0]["shape"] = {int64_t(1) << 40, int64_t(1) << 40};
+    expect_refused(write_file(with_metadata(m)), Status::corrupt_model_file, "tensor 'a' has a bad shape");
+}
+
+TEST_F(ModelFileTest, MisalignedTensor) {
+    nlohmann::json m = metadata();
+    m["tensors"][1]["offset"] = 4;
+    expect_refused(write_file(with_metadata(m)), Status::corrupt_model_file, "not 64-byte aligned");
+}
+
+TEST_F(ModelFileTest, UnknownDtype) {
+    nlohmann::json m = metadata();
+    m["tensors"][0]["dtype"] = "f64";
+    expect_refused(write_file(with_metadata(m)), Status::corrupt_model_file, "unknown dtype");
+}
+
+TEST_F(ModelFileTest, ConfigKeyMissing) {
+    nlohmann::json m = metadata();
+    m["config"].erase("hidden_size");
+    expect_refused(write_file(with_metadata(m)), Status::invalid_config, "missing key 'hidden_size'");
+}
+
+TEST_F(ModelFileTest, UnsupportedArchitecture) {
+    nlohmann::json m = metadata();
+    m["config"]["architecture"] = "t5";
+    expect_refused(write_file(with_metadata(m)), Status::unsupported_architecture, "unsupported architecture 't5'");
+}
+
+TEST_F(ModelFileTest, WriterRefusesWrongByteCount) {
+    Writer writer(tiny_config());
+    float x[3] = {};
+    try {
+        writer.add_tensor("x", DType::f32, {4}, x, sizeof x);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("its shape needs 16"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(ModelFileTest, FailedWriteLeavesNothing) {
+    Writer writer(tiny_config());
+    const std::string target = (dir_ / "no_such_dir" / "out.edgembed").string();
+    EXPECT_THROW(writer.write(target), Error);
+    EXPECT_FALSE(std::filesystem::exists(target));
+}
+
+}  // namespace
+}  // namespace edgembed::model_file
