@@ -1,0 +1,492 @@
+// End-to-end tests of the converter pipeline (tools/convert/convert.h) on tiny fake checkpoints
+// generated in a temporary directory: the success paths round-trip the tensor bytes, and every
+// refusal checks its status and message and that nothing was written.
+#include "tools/convert/convert.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime/error.h"
+#include "tests/tools/test_convert_util.h"
+
+namespace edgembed::convert {
+namespace {
+
+using namespace edgembed::convert::testing;
+
+struct Conversion {
+    TempDir dir;
+    TempDir out_dir;
+    std::vector<std::string> notes;
+
+    std::string out() const { return out_dir / "model.edgembed"; }
+
+    ConvertOptions options() {
+        ConvertOptions o;
+        o.hf_dir = dir.path().string();
+        o.out_file = out();
+        o.note = [this](const std::string& n) { notes.push_back(n); };
+        return o;
+    }
+    ConvertSummary convert() { return edgembed::convert::convert(options()); }
+
+    bool noted(const std::string& fragment) const {
+        for (const std::string& n : notes)
+            if (n.find(fragment) != std::string::npos) return true;
+        return false;
+    }
+};
+
+// Runs a conversion that must fail; checks the status, that the message contains `fragment`, and that
+// the output directory is still empty (no OUT_FILE, no temporary file).
+void expect_refusal(Conversion& run, const ConvertOptions& options, Status status, const std::string& fragment) {
+    try {
+        convert(options);
+        ADD_FAILURE() << "conversion succeeded, expected: " << fragment;
+    } catch (const Error& e) {
+        EXPECT_EQ(e.status(), status) << e.what();
+        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << "message: " << e.what() << "\nexpected: " << fragment;
+    }
+    EXPECT_TRUE(list_dir(run.out_dir.path()).empty()) << "a failed conversion left files behind";
+}
+void expect_refusal(Conversion& run, Status status, const std::string& fragment) { expect_refusal(run, run.options(), status, fragment); }
+
+void expect_weights_equal(const TinyModel& model, const ModelFileContents& file) {
+    const auto weights = model.weights();
+    const auto specs = bert::tensor_specs(model.model_config());
+    ASSERT_EQ(file.order.size(), specs.size());
+    for (size_t i = 0; i < specs.size(); ++i) {
+        const std::string& name = specs[i].name;
+        EXPECT_EQ(file.order[i], name);
+        EXPECT_EQ(file.dtypes.at(name), "f32");
+        EXPECT_EQ(file.shapes.at(name), specs[i].shape) << name;
+        ASSERT_EQ(file.f32.at(name).size(), weights.at(name).size()) << name;
+        EXPECT_EQ(std::memcmp(file.f32.at(name).data(), weights.at(name).data(), weights.at(name).size() * 4), 0) << name;
+    }
+}
+
+// --- success paths -------------------------------------------------------------------------------
+
+class ConvertPrefix : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ConvertPrefix, RoundTripsTensorsAndConfig) {
+    Conversion run;
+    TinyModel model;
+    model.prefix = GetParam();
+    model.write(run.dir);
+    const ConvertSummary summary = run.convert();
+
+    const ModelFileContents file = read_model_file(run.out());
+    expect_weights_equal(model, file);
+    EXPECT_EQ(summary.tensor_count, file.order.size());
+    EXPECT_GT(summary.file_size, 0u);
+    EXPECT_EQ(summary.weights, "model.safetensors");
+
+    const json& c = file.config;
+    EXPECT_EQ(c["architecture"], "bert");
+    EXPECT_EQ(c["weight_dtype"], "f32");
+    EXPECT_EQ(c["hidden_size"], 8);
+    EXPECT_EQ(c["num_layers"], 2);
+    EXPECT_EQ(c["num_heads"], 2);
+    EXPECT_EQ(c["intermediate_size"], 16);
+    EXPECT_EQ(c["max_position_embeddings"], 16);
+    EXPECT_EQ(c["vocab_size"], 24);
+    EXPECT_EQ(c["pooling"], "mean");
+    EXPECT_EQ(c["normalize"], true);
+    EXPECT_EQ(c["max_seq_length"], 12);
+    EXPECT_EQ(c["default_temperature"], 1.0);
+    EXPECT_EQ(c["source"], run.dir.path().filename().string() + " (tests/tiny-bert)");
+    EXPECT_EQ(c["wordpiece"]["vocab"], model.vocab());
+    EXPECT_EQ(c["wordpiece"]["lowercase"], true);
+    EXPECT_EQ(c["wordpiece"]["strip_accents"], true);
+    EXPECT_EQ(c["wordpiece"]["added_tokens"], json({"[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Prefixes, ConvertPrefix, ::testing::Values("", "bert.", "0.auto_model.", "model."));
+
+TEST(Convert, OldNamesIgnoredAndUnknownTensors) {
+    Conversion run;
+    TinyModel model;
+    model.prefix = "bert.";
+    model.old_layer_norm_names = true;
+    model.extra_tensors = {
+        {"bert.pooler.dense.weight", "F32", {8, 8}, std::string(8 * 8 * 4, '\0')},
+        {"bert.pooler.dense.bias", "F32", {8}, std::string(8 * 4, '\0')},
+        {"cls.predictions.bias", "F32", {24}, std::string(24 * 4, '\0')},
+        {"bert.embeddings.position_ids", "I64", {1, 16}, std::string(16 * 8, '\0')},
+        {"something.else", "F32", {2}, std::string(2 * 4, '\0')},
+    };
+    model.write(run.dir);
+    run.convert();
+    expect_weights_equal(model, read_model_file(run.out()));
+    EXPECT_TRUE(run.noted("ignoring 2 tensors pooler.*"));
+    EXPECT_TRUE(run.noted("ignoring 1 tensor cls.*"));
+    EXPECT_TRUE(run.noted("ignoring 1 tensor embeddings.*_ids"));
+    EXPECT_TRUE(run.noted("ignoring 1 unknown tensor: something.else"));
+}
+
+class ConvertSourceDType : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ConvertSourceDType, WidensToF32) {
+    Conversion run;
+    TinyModel model;
+    model.dtype = GetParam();
+    model.write(run.dir);
+    run.convert();
+    expect_weights_equal(model, read_model_file(run.out()));  // the test values are exact in f16 and bf16
+}
+
+INSTANTIATE_TEST_SUITE_P(DTypes, ConvertSourceDType, ::testing::Values("F32", "F16", "BF16"));
+
+TEST(Convert, ShardedSafetensors) {
+    Conversion run;
+    TinyModel model;
+    model.shards = 3;
+    model.write(run.dir);
+    const ConvertSummary summary = run.convert();
+    expect_weights_equal(model, read_model_file(run.out()));
+    EXPECT_EQ(summary.weights, "3 shards of model.safetensors.index.json");
+}
+
+TEST(Convert, ShardIndexNamingAMissingTensorIsRefused) {
+    Conversion run;
+    TinyModel model;
+    model.shards = 2;
+    model.write(run.dir);
+    json index = json::parse(read_file(run.dir / "model.safetensors.index.json"));
+    index["weight_map"]["ghost.weight"] = "model-00001-of-00002.safetensors";
+    write_file(run.dir / "model.safetensors.index.json", index.dump());
+    expect_refusal(run, Status::invalid_checkpoint, "tensor 'ghost.weight' is not in its shard 'model-00001-of-00002.safetensors'");
+}
+
+TEST(Convert, TokenizerJsonSettings) {
+    Conversion run;
+    TinyModel model;
+    model.tokenizer_json = true;
+    model.write(run.dir);
+    run.convert();
+    const json w = read_model_file(run.out()).config["wordpiece"];
+    EXPECT_EQ(w["lowercase"], false);
+    EXPECT_EQ(w["strip_accents"], false);  // null follows lowercase
+    EXPECT_EQ(w["handle_chinese_chars"], false);
+    EXPECT_EQ(w["clean_text"], true);
+    EXPECT_EQ(w["max_input_chars_per_word"], 50);
+    EXPECT_EQ(w["added_tokens"], json({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}));  // "edge" is normalized=true
+    EXPECT_TRUE(run.noted("added token 'edge' has normalized=true"));
+}
+
+TEST(Convert, TokenizerJsonDisagreeingWithVocabIsRefused) {
+    Conversion run;
+    TinyModel model;
+    model.tokenizer_json = true;
+    model.write(run.dir);
+    json tok = json::parse(read_file(run.dir / "tokenizer.json"));
+    tok["model"]["vocab"]["hello"] = 6;
+    tok["model"]["vocab"]["world"] = 5;
+    write_file(run.dir / "tokenizer.json", tok.dump());
+    expect_refusal(run, Status::invalid_checkpoint, "disagree about the token");
+}
+
+TEST(Convert, PlainHuggingFaceCheckpoint) {
+    Conversion run;
+    TinyModel model;
+    model.sentence_transformers = false;
+    model.write(run.dir);
+    run.convert();
+    const json c = read_model_file(run.out()).config;
+    EXPECT_EQ(c["pooling"], "mean");
+    EXPECT_EQ(c["normalize"], false);
+    EXPECT_EQ(c["max_seq_length"], 16);  // model_max_length 512 capped at max_position_embeddings
+    EXPECT_TRUE(run.noted("no modules.json"));
+}
+
+TEST(Convert, PoolingModes) {
+    for (const char* mode : {"cls", "max"}) {
+        Conversion run;
+        TinyModel model;
+        model.normalize = false;
+        model.pooling["pooling_mode_mean_tokens"] = false;
+        model.pooling[std::string("pooling_mode_") + (mode == std::string("cls") ? "cls_token" : "max_tokens")] = true;
+        model.write(run.dir);
+        run.convert();
+        const json c = read_model_file(run.out()).config;
+        EXPECT_EQ(c["pooling"], mode);
+        EXPECT_EQ(c["normalize"], false);
+    }
+}
+
+TEST(Convert, SentenceBertMaxSeqLengthIsCapped) {
+    Conversion run;
+    TinyModel model;
+    model.sbert_max_seq_length = 40;
+    model.write(run.dir);
+    run.convert();
+    EXPECT_EQ(read_model_file(run.out()).config["max_seq_length"], 16);
+    EXPECT_TRUE(run.noted("capped at max_position_embeddings"));
+}
+
+TEST(Convert, TemperatureAndMaxSeqLengthOptions) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    ConvertOptions options = run.options();
+    options.temperature = 0.05f;
+    options.max_seq_length = 9;
+    convert(options);
+    const json c = read_model_file(run.out()).config;
+    EXPECT_FLOAT_EQ(c["default_temperature"].get<float>(), 0.05f);
+    EXPECT_EQ(c["max_seq_length"], 9);
+}
+
+TEST(Convert, OverwritesAnExistingOutFile) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    write_file(run.out(), "old contents");
+    run.convert();
+    expect_weights_equal(model, read_model_file(run.out()));
+    EXPECT_EQ(list_dir(run.out_dir.path()), std::vector<std::string>{"model.edgembed"});
+}
+
+// --- option refusals -----------------------------------------------------------------------------
+
+TEST(ConvertRefuses, DTypesNotImplementedYet) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    ConvertOptions options = run.options();
+    options.dtype = "f16";
+    expect_refusal(run, options, Status::invalid_argument, "--dtype f16 is not implemented yet (only f32)");
+    options.dtype = "int8";
+    expect_refusal(run, options, Status::invalid_argument, "--dtype int8 is not implemented yet (only f32)");
+    options.dtype = "f64";
+    expect_refusal(run, options, Status::invalid_argument, "unknown --dtype 'f64'");
+}
+
+TEST(ConvertRefuses, BadTemperature) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    for (float t : {0.0f, -1.0f, 1000.0f, std::nanf("")}) {
+        ConvertOptions options = run.options();
+        options.temperature = t;
+        expect_refusal(run, options, Status::invalid_argument, "--temperature must be > 0");
+    }
+}
+
+TEST(ConvertRefuses, MaxSeqLengthBeyondPositions) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    ConvertOptions options = run.options();
+    options.max_seq_length = 17;
+    expect_refusal(run, options, Status::invalid_argument, "--max-seq-length 17 must be in [2, max_position_embeddings = 16]");
+}
+
+// --- checkpoint refusals -------------------------------------------------------------------------
+
+TEST(ConvertRefuses, MissingDirectory) {
+    Conversion run;
+    ConvertOptions options = run.options();
+    options.hf_dir = run.dir / "nope";
+    expect_refusal(run, options, Status::file_not_found, "is not a directory");
+}
+
+TEST(ConvertRefuses, MissingConfigJson) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    fs::remove(run.dir / "config.json");
+    expect_refusal(run, Status::file_not_found, "no config.json in '");
+}
+
+TEST(ConvertRefuses, MissingVocab) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    fs::remove(run.dir / "vocab.txt");
+    expect_refusal(run, Status::file_not_found, "no vocab.txt in '");
+}
+
+TEST(ConvertRefuses, MissingWeights) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    fs::remove(run.dir / "model.safetensors");
+    expect_refusal(run, Status::file_not_found, "no weights in '");
+}
+
+TEST(ConvertRefuses, UnsupportedModelType) {
+    Conversion run;
+    TinyModel model;
+    model.config_overrides = {{"model_type", "roberta"}};
+    model.write(run.dir);
+    expect_refusal(run, Status::unsupported_architecture, "unsupported model_type 'roberta' (supported: bert)");
+}
+
+TEST(ConvertRefuses, MissingConfigKey) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    json config = model.config();
+    config.erase("hidden_size");
+    write_file(run.dir / "config.json", config.dump());
+    expect_refusal(run, Status::invalid_config, "config.json: missing key 'hidden_size'");
+}
+
+TEST(ConvertRefuses, MistypedConfigKey) {
+    Conversion run;
+    TinyModel model;
+    model.config_overrides = {{"num_hidden_layers", "two"}};
+    model.write(run.dir);
+    expect_refusal(run, Status::invalid_config, "config.json: key 'num_hidden_layers' must be an integer");
+}
+
+TEST(ConvertRefuses, HiddenActAndPositionType) {
+    {
+        Conversion run;
+        TinyModel model;
+        model.config_overrides = {{"hidden_act", "relu"}};
+        model.write(run.dir);
+        expect_refusal(run, Status::unsupported_architecture, "hidden_act 'relu' is not supported");
+    }
+    {
+        Conversion run;
+        TinyModel model;
+        model.config_overrides = {{"position_embedding_type", "relative_key"}};
+        model.write(run.dir);
+        expect_refusal(run, Status::unsupported_architecture, "position_embedding_type 'relative_key' is not supported");
+    }
+}
+
+TEST(ConvertRefuses, VocabSizeMismatch) {
+    Conversion run;
+    TinyModel model;
+    model.config_overrides = {{"vocab_size", 30}};
+    model.write(run.dir);
+    expect_refusal(run, Status::invalid_checkpoint, "vocab.txt has 24 tokens but config.json vocab_size is 30");
+}
+
+TEST(ConvertRefuses, PoolingMeanSqrtLen) {
+    Conversion run;
+    TinyModel model;
+    model.pooling["pooling_mode_mean_tokens"] = false;
+    model.pooling["pooling_mode_mean_sqrt_len_tokens"] = true;
+    model.write(run.dir);
+    expect_refusal(run, Status::unsupported_architecture, "1_Pooling/config.json: pooling mode 'mean_sqrt_len' is not supported");
+}
+
+TEST(ConvertRefuses, SeveralPoolingModes) {
+    Conversion run;
+    TinyModel model;
+    model.pooling["pooling_mode_max_tokens"] = true;
+    model.write(run.dir);
+    expect_refusal(run, Status::unsupported_architecture, "combines several pooling modes (mean, max)");
+}
+
+TEST(ConvertRefuses, UnsupportedModule) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    json modules = json::parse(read_file(run.dir / "modules.json"));
+    modules.insert(modules.begin() + 2, json{{"idx", 2}, {"name", "2"}, {"path", "2_Dense"}, {"type", "sentence_transformers.models.Dense"}});
+    write_file(run.dir / "modules.json", modules.dump());
+    expect_refusal(run, Status::unsupported_architecture, "module 'sentence_transformers.models.Dense' (path '2_Dense') is not supported");
+}
+
+TEST(ConvertRefuses, WrongShape) {
+    Conversion run;
+    TinyModel model;
+    model.edit = [](std::vector<StTensor>& tensors) {
+        for (StTensor& t : tensors)
+            if (t.name == "encoder.layer.1.intermediate.dense.weight") t.shape = {8, 16};
+    };
+    model.write(run.dir);
+    expect_refusal(run, Status::invalid_weights, "tensor 'encoder.layer.1.intermediate.dense.weight' has shape [8,16], the config needs [16,8]");
+}
+
+void poison(std::vector<StTensor>& tensors, const std::string& name, size_t element, float value) {
+    for (StTensor& t : tensors)
+        if (t.name == name) std::memcpy(t.bytes.data() + 4 * element, &value, 4);
+}
+
+TEST(ConvertRefuses, NaN) {
+    Conversion run;
+    TinyModel model;
+    model.edit = [](std::vector<StTensor>& t) { poison(t, "encoder.layer.0.attention.self.key.weight", 13, std::nanf("")); };
+    model.write(run.dir);
+    expect_refusal(run, Status::invalid_weights, "tensor 'encoder.layer.0.attention.self.key.weight' contains NaN at element 13");
+}
+
+TEST(ConvertRefuses, Inf) {
+    Conversion run;
+    TinyModel model;
+    model.edit = [](std::vector<StTensor>& t) { poison(t, "embeddings.LayerNorm.bias", 7, -INFINITY); };
+    model.write(run.dir);
+    expect_refusal(run, Status::invalid_weights, "tensor 'embeddings.LayerNorm.bias' contains Inf at element 7");
+}
+
+TEST(ConvertRefuses, MissingTensors) {
+    Conversion run;
+    TinyModel model;
+    model.edit = [](std::vector<StTensor>& tensors) {
+        std::vector<StTensor> kept;
+        for (StTensor& t : tensors)
+            if (t.name != "encoder.layer.1.output.dense.bias" && t.name != "embeddings.token_type_embeddings.weight") kept.push_back(t);
+        tensors = kept;
+    };
+    model.write(run.dir);
+    expect_refusal(run, Status::invalid_weights,
+                   "missing 2 of the 37 tensors the config needs: embeddings.token_type_embeddings.weight, encoder.layer.1.output.dense.bias");
+}
+
+TEST(ConvertRefuses, TwoNamesForOneTensor) {
+    Conversion run;
+    TinyModel model;
+    model.extra_tensors = {{"bert.embeddings.LayerNorm.bias", "F32", {8}, std::string(32, '\0')}};
+    model.write(run.dir);
+    expect_refusal(run, Status::invalid_checkpoint, "both map to 'embeddings.LayerNorm.bias'");
+}
+
+TEST(ConvertRefuses, CorruptSafetensors) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    const std::string good = read_file(run.dir / "model.safetensors");
+    write_file(run.dir / "model.safetensors", good.substr(0, good.size() / 2));
+    expect_refusal(run, Status::invalid_checkpoint, "model.safetensors: tensor '");
+}
+
+TEST(ConvertRefuses, PickleWithForbiddenGlobalThroughTheDirectory) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    fs::remove(run.dir / "model.safetensors");
+    // A PyTorch zip whose data.pkl calls os.system('id').
+    write_torch_zip(run.dir / "pytorch_model.bin",
+                    PickleBuilder().proto(2).global("os", "system").mark().str("id").op('t').op('R').stop().bytes(), {});
+    expect_refusal(run, Status::invalid_checkpoint,
+                   "pytorch_model.bin: refusing pickle global 'os.system' (only tensor data is accepted)");
+}
+
+TEST(ConvertRefuses, UnwritableOutputLeavesNoTemporary) {
+    Conversion run;
+    TinyModel model;
+    model.write(run.dir);
+    ConvertOptions options = run.options();
+    options.out_file = run.out_dir / "missing-subdir/model.edgembed";
+    expect_refusal(run, options, Status::io_error, "cannot write model file");
+}
+
+TEST(ConvertRefuses, FailureLeavesAnExistingOutFileUntouched) {
+    Conversion run;
+    TinyModel model;
+    model.edit = [](std::vector<StTensor>& t) { poison(t, "embeddings.LayerNorm.weight", 0, std::nanf("")); };
+    model.write(run.dir);
+    write_file(run.out(), "previous model");
+    EXPECT_THROW(run.convert(), Error);
+    EXPECT_EQ(read_file(run.out()), "previous model");
+    EXPECT_EQ(list_dir(run.out_dir.path()), std::vector<std::string>{"model.edgembed"});
+}
+
+}  // namespace
+}  // namespace edgembed::convert

@@ -1,0 +1,37 @@
+// The converter pipeline: Hugging Face directory -> ModelConfig + checkpoint tensors -> canonical f32
+// tensors (tensor_mapping.h) -> stored format (quantize.h) -> model file (runtime/model_file/writer.h).
+// Nothing is written unless every step succeeds; the writer's tmp-file + rename keeps a failure from
+// leaving a partial OUT_FILE.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "runtime/model_config.h"
+#include "tools/convert/checkpoint_tensors.h"
+
+namespace edgembed::convert {
+
+struct ConvertOptions {
+    std::string hf_dir;
+    std::string out_file;
+    std::string dtype = "f32";           // --dtype: f32 (f16, int8: not implemented yet)
+    std::optional<float> temperature;    // --temperature: default_temperature, in (0, 100]
+    std::optional<int> max_seq_length;   // --max-seq-length: in [2, max_position_embeddings]
+    NoteFn note;                         // informational messages; may be empty
+};
+
+struct ConvertSummary {
+    ModelConfig config;
+    std::string weights;        // the checkpoint files read
+    size_t tensor_count = 0;    // tensors written
+    uint64_t parameter_count = 0;
+    uint64_t file_size = 0;     // bytes of OUT_FILE
+    double seconds = 0;
+};
+
+// Throws edgembed::Error; on any error OUT_FILE is left as it was (absent or untouched).
+ConvertSummary convert(const ConvertOptions& options);
+
+}  // namespace edgembed::convert

@@ -1,0 +1,64 @@
+// edgembed-convert HF_DIR OUT_FILE [--dtype f32] [--temperature T] [--max-seq-length N]
+// Converts a Hugging Face BERT checkpoint (optionally a sentence-transformers model) into an edgembed
+// model file. Exits 1 with "edgembed-convert: error: <message>" on any failure.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "runtime/error.h"
+#include "tools/convert/convert.h"
+
+namespace {
+
+void print_summary(const edgembed::convert::ConvertSummary& s, const std::string& out_file) {
+    const edgembed::ModelConfig& c = s.config;
+    std::printf("wrote %s (%.1f MB) in %.2f s\n", out_file.c_str(), static_cast<double>(s.file_size) / 1e6, s.seconds);
+    std::printf("  source          %s, from %s\n", c.source.c_str(), s.weights.c_str());
+    std::printf("  architecture    %s: %d layers, hidden %d, %d heads, ffn %d, vocab %d, positions %d\n",
+                c.architecture.c_str(), c.num_layers, c.hidden_size, c.num_heads, c.intermediate_size, c.vocab_size,
+                c.max_position_embeddings);
+    std::printf("  tensors         %zu (%.2f M parameters, %s)\n", s.tensor_count, static_cast<double>(s.parameter_count) / 1e6,
+                c.weight_dtype.c_str());
+    std::printf("  pooling         %s, normalize %s\n", edgembed::pooling_name(c.pooling), c.normalize ? "yes" : "no");
+    std::printf("  max_seq_length  %d\n", c.max_seq_length);
+    std::printf("  temperature     %g\n", static_cast<double>(c.default_temperature));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Convert a Hugging Face BERT checkpoint into an edgembed model file", "edgembed-convert"};
+    edgembed::convert::ConvertOptions options;
+    float temperature = 1.0f;
+    int max_seq_length = 0;
+    app.add_option("HF_DIR", options.hf_dir, "Hugging Face / sentence-transformers model directory")->required();
+    app.add_option("OUT_FILE", options.out_file, "model file to write")->required();
+    app.add_option("--dtype", options.dtype, "weight format: f32 (f16 and int8 are not implemented yet)")->capture_default_str();
+    auto* temperature_option = app.add_option("--temperature", temperature, "default temperature stored in the model (> 0)");
+    auto* length_option = app.add_option("--max-seq-length", max_seq_length, "default maximum sequence length (<= max_position_embeddings)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {  // --help
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "edgembed-convert: error: %s (see --help)\n", e.what());
+        return 1;
+    }
+    if (*temperature_option) options.temperature = temperature;
+    if (*length_option) options.max_seq_length = max_seq_length;
+    options.note = [](const std::string& message) { std::fprintf(stderr, "edgembed-convert: note: %s\n", message.c_str()); };
+
+    try {
+        const edgembed::convert::ConvertSummary summary = edgembed::convert::convert(options);
+        print_summary(summary, options.out_file);
+        return 0;
+    } catch (const edgembed::Error& e) {
+        std::fprintf(stderr, "edgembed-convert: error: %s\n", e.what());
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "edgembed-convert: error: out of memory\n");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "edgembed-convert: error: internal error: %s\n", e.what());
+    }
+    return 1;
+}
