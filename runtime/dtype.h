@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace edgembed {
@@ -13,5 +14,8 @@ enum class DType : uint8_t { f32 = 0, f16 = 1, bf16 = 2, qc8 = 3 /* int8, per-ou
 bool dtype_from_name(std::string_view name, DType* out) noexcept;
 const char* dtype_name(DType dtype) noexcept;
 size_t dtype_size(DType dtype) noexcept;  // bytes per element
+
+// A qc8 weight tensor "<name>" carries its per-output-channel f32 scales as "<name>.scales".
+inline std::string qc8_scales_name(const std::string& weight_name) { return weight_name + ".scales"; }
 
 }  // namespace edgembed

@@ -172,6 +172,85 @@ void f32_scale(const float* x, float s, float* y, size_t n) {
 }
 
 template <class Arch>
+float f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_point) {
+    using B = fbatch<Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
+    constexpr size_t W = B::size;
+    B vlo(0.0f), vhi(0.0f);
+    size_t i = 0;
+    for (; i + W <= n; i += W) {
+        const B v = B::load_unaligned(x + i);
+        vlo = xsimd::min(vlo, v);
+        vhi = xsimd::max(vhi, v);
+    }
+    if (i < n) {
+        const B v = load_tail<Arch>(x + i, n - i, 0.0f);
+        vlo = xsimd::min(vlo, v);
+        vhi = xsimd::max(vhi, v);
+    }
+    alignas(64) float lo_lanes[W], hi_lanes[W];
+    vlo.store_aligned(lo_lanes);
+    vhi.store_aligned(hi_lanes);
+    float lo = 0.0f, hi = 0.0f;
+    for (size_t k = 0; k < W; ++k) {
+        lo = lo_lanes[k] < lo ? lo_lanes[k] : lo;
+        hi = hi_lanes[k] > hi ? hi_lanes[k] : hi;
+    }
+    const float scale = (hi - lo) / 255.0f;
+    if (!(scale > 0.0f)) {  // all zero (or NaN: no meaningful scale)
+        *zero_point = 0;
+        for (size_t k = 0; k < n; ++k) q[k] = 0;
+        return 0.0f;
+    }
+    const float inv = 1.0f / scale;
+    const int32_t zp = static_cast<int32_t>(std::nearbyint(-lo * inv));
+    *zero_point = zp;
+    const B vinv(inv);
+    const I vzp(zp), vzero(0), vmax(255);
+    alignas(64) int32_t ints[W];
+    for (i = 0; i < n; i += W) {
+        const size_t count = n - i < W ? n - i : W;
+        const B v = count == W ? B::load_unaligned(x + i) : load_tail<Arch>(x + i, count, 0.0f);
+        const I r = xsimd::min(xsimd::max(xsimd::nearbyint_as_int(v * vinv) + vzp, vzero), vmax);
+        r.store_aligned(ints);
+        for (size_t k = 0; k < count; ++k) q[i + k] = static_cast<uint8_t>(ints[k]);
+    }
+    return scale;
+}
+
+template <class Arch>
+void s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* col_sums, float row_scale,
+                    const float* col_scales, const float* bias, const float* residual, float* y, size_t n) {
+    using B = fbatch<Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
+    constexpr size_t W = B::size;
+    const B vrow(row_scale);
+    const I vzp(zero_point);
+    size_t i = 0;
+    auto row = [&](I a, I sums, B scales, B b, B r) {
+        return xsimd::fma(xsimd::to_float(a - vzp * sums), vrow * scales, b) + r;
+    };
+    for (; i + W <= n; i += W) {
+        const B b = bias ? B::load_unaligned(bias + i) : B(0.0f);
+        const B r = residual ? B::load_unaligned(residual + i) : B(0.0f);
+        row(I::load_unaligned(acc + i), I::load_unaligned(col_sums + i), B::load_unaligned(col_scales + i), b, r)
+            .store_unaligned(y + i);
+    }
+    if (i < n) {
+        const size_t count = n - i;
+        alignas(64) int32_t a[W] = {}, sums[W] = {};
+        for (size_t k = 0; k < count; ++k) {
+            a[k] = acc[i + k];
+            sums[k] = col_sums[i + k];
+        }
+        const B b = bias ? load_tail<Arch>(bias + i, count, 0.0f) : B(0.0f);
+        const B r = residual ? load_tail<Arch>(residual + i, count, 0.0f) : B(0.0f);
+        store_tail<Arch>(row(I::load_aligned(a), I::load_aligned(sums), load_tail<Arch>(col_scales + i, count, 0.0f), b, r),
+                         y + i, count);
+    }
+}
+
+template <class Arch>
 void fill_kernels(Kernels& k) {
 #define EDGEMBED_KERNEL(name, ret, params) k.name = &name<Arch>;
 #include "simd/kernel_list.inc"

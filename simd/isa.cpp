@@ -51,6 +51,14 @@ bool isa_available(Isa isa) noexcept {
     }
 }
 
+bool cpu_has_arm_dotprod() noexcept {
+#if defined(__aarch64__) && defined(HWCAP_ASIMDDP)
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#else
+    return false;
+#endif
+}
+
 namespace {
 
 Isa best_available() {

@@ -19,4 +19,8 @@ Isa active_isa();
 // Caps the ISA at run time (the API call behind EDGEMBED_FORCE_ISA). Throws as above.
 void set_isa_cap(Isa isa);
 
+// True when the CPU has the Armv8.2 dot-product instructions (SDOT/UDOT, HWCAP_ASIMDDP); always false
+// off aarch64. Check it before putting a vdotq_s32 kernel in a dispatch table.
+bool cpu_has_arm_dotprod() noexcept;
+
 }  // namespace edgembed::simd

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "quant/f16.h"
 #include "quant/f32_gemm.h"
 #include "runtime/error.h"
 #include "runtime/models/bert_tensors.h"
@@ -23,44 +24,84 @@ T* grow(std::vector<T>& buffer, size_t size) {
     return buffer.data();
 }
 
+[[noreturn]] void bad_tensor(const std::string& name, const std::string& what) {
+    throw Error(Status::corrupt_model_file, "tensor '" + name + "' " + what);
+}
+
+// Which stored dtypes a tensor may have: linear weights f32 / f16 / qc8, embedding tables f32 / f16,
+// vectors (biases, LayerNorm) f32.
+void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
+    if (!file.has(spec.name)) throw Error(Status::corrupt_model_file, "model file lacks tensor '" + spec.name + "'");
+    const model_file::TensorView& t = file.tensor(spec.name);
+    if (t.shape != spec.shape) bad_tensor(spec.name, "has the wrong shape for the model config");
+    const bool matrix = spec.shape.size() == 2;
+    const bool ok = t.dtype == DType::f32 || (matrix && t.dtype == DType::f16) ||
+                    (spec.is_linear_weight && t.dtype == DType::qc8);
+    if (!ok) bad_tensor(spec.name, std::string("has dtype ") + dtype_name(t.dtype) + ", which it cannot have");
+    if (t.dtype == DType::qc8) {
+        const std::string scales = qc8_scales_name(spec.name);
+        if (!file.has(scales)) throw Error(Status::corrupt_model_file, "model file lacks tensor '" + scales + "'");
+        const model_file::TensorView& s = file.tensor(scales);
+        if (s.dtype != DType::f32 || s.shape != std::vector<int64_t>{spec.shape[0]})
+            bad_tensor(scales, "must be f32 with one scale per output channel");
+    }
+}
+
 }  // namespace
 
 Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
-    for (const TensorSpec& spec : tensor_specs(config_)) {
-        if (!file.has(spec.name))
-            throw Error(Status::corrupt_model_file, "model file lacks tensor '" + spec.name + "'");
-        const model_file::TensorView& t = file.tensor(spec.name);
-        if (t.dtype != DType::f32)
-            throw Error(Status::corrupt_model_file, "tensor '" + spec.name + "' is " + dtype_name(t.dtype) +
-                                                        "; this build runs f32 BERT weights only");
-        if (t.shape != spec.shape)
-            throw Error(Status::corrupt_model_file, "tensor '" + spec.name + "' has the wrong shape for the config");
-    }
-    auto f = [&](const std::string& name) { return static_cast<const float*>(file.tensor(name).data); };
-    word_ = f("embeddings.word_embeddings.weight");
-    position_ = f("embeddings.position_embeddings.weight");
-    token_type_ = f("embeddings.token_type_embeddings.weight");
-    emb_gamma_ = f("embeddings.LayerNorm.weight");
-    emb_beta_ = f("embeddings.LayerNorm.bias");
+    for (const TensorSpec& spec : tensor_specs(config_)) check_tensor(file, spec);
+    auto vector = [&](const std::string& name) { return static_cast<const float*>(file.tensor(name).data); };
+    auto table = [&](const std::string& name) {
+        const model_file::TensorView& t = file.tensor(name);
+        return Table{t.data, t.dtype};
+    };
+    word_ = table("embeddings.word_embeddings.weight");
+    position_ = table("embeddings.position_embeddings.weight");
+    token_type_ = table("embeddings.token_type_embeddings.weight");
+    emb_gamma_ = vector("embeddings.LayerNorm.weight");
+    emb_beta_ = vector("embeddings.LayerNorm.bias");
+
+    auto linear = [&](const std::string& prefix) {
+        const model_file::TensorView& w = file.tensor(prefix + ".weight");
+        const model_file::TensorView* scales = w.dtype == DType::qc8 ? &file.tensor(qc8_scales_name(prefix + ".weight")) : nullptr;
+        return quant::make_linear(w, scales, vector(prefix + ".bias"));
+    };
     for (int i = 0; i < config_.num_layers; ++i) {
         const std::string p = layer_prefix(i);
-        layers_.push_back(LayerWeights{
-            f(p + "attention.self.query.weight"), f(p + "attention.self.query.bias"),
-            f(p + "attention.self.key.weight"), f(p + "attention.self.key.bias"),
-            f(p + "attention.self.value.weight"), f(p + "attention.self.value.bias"),
-            f(p + "attention.output.dense.weight"), f(p + "attention.output.dense.bias"),
-            f(p + "attention.output.LayerNorm.weight"), f(p + "attention.output.LayerNorm.bias"),
-            f(p + "intermediate.dense.weight"), f(p + "intermediate.dense.bias"),
-            f(p + "output.dense.weight"), f(p + "output.dense.bias"),
-            f(p + "output.LayerNorm.weight"), f(p + "output.LayerNorm.bias"),
-        });
+        Layer layer;
+        layer.query = linear(p + "attention.self.query");
+        layer.key = linear(p + "attention.self.key");
+        layer.value = linear(p + "attention.self.value");
+        layer.attention_out = linear(p + "attention.output.dense");
+        layer.ffn_in = linear(p + "intermediate.dense");
+        layer.ffn_out = linear(p + "output.dense");
+        layer.ln1_gamma = vector(p + "attention.output.LayerNorm.weight");
+        layer.ln1_beta = vector(p + "attention.output.LayerNorm.bias");
+        layer.ln2_gamma = vector(p + "output.LayerNorm.weight");
+        layer.ln2_beta = vector(p + "output.LayerNorm.bias");
+        layers_.push_back(std::move(layer));
     }
+}
+
+std::vector<const char*> Encoder::linear_kinds() const {
+    std::vector<const char*> kinds;
+    for (const Layer& l : layers_)
+        for (const auto* linear : {&l.query, &l.key, &l.value, &l.attention_out, &l.ffn_in, &l.ffn_out})
+            kinds.push_back((*linear)->kind());
+    return kinds;
+}
+
+void Encoder::Table::row(size_t index, size_t width, float* out) const {
+    if (dtype == DType::f16) quant::f16_to_f32_array(static_cast<const uint16_t*>(data) + index * width, out, width);
+    else std::memcpy(out, static_cast<const float*>(data) + index * width, width * sizeof(float));
 }
 
 void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const {
     const simd::Kernels& k = simd::kernels();
     const size_t h = static_cast<size_t>(config_.hidden_size);
-    std::vector<float> sum(h);
+    std::vector<float> sum(h), position(h), token_type(h);
+    token_type_.row(0, h, token_type.data());  // token type 0: single-text inputs
     for (int t = 0; t < num_texts; ++t) {
         const int64_t length = offsets[t + 1] - offsets[t];
         if (length > config_.max_position_embeddings)
@@ -70,16 +111,17 @@ void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_t
             const int32_t id = ids[offsets[t] + p];
             if (id < 0 || id >= config_.vocab_size)
                 throw Error(Status::invalid_argument, "token id " + std::to_string(id) + " is outside the vocabulary");
-            k.f32_add(word_ + static_cast<size_t>(id) * h, position_ + static_cast<size_t>(p) * h, sum.data(), h);
-            k.f32_add(sum.data(), token_type_, sum.data(), h);  // token type 0: single-text inputs
+            word_.row(static_cast<size_t>(id), h, sum.data());
+            position_.row(static_cast<size_t>(p), h, position.data());
+            k.f32_add(sum.data(), position.data(), sum.data(), h);
+            k.f32_add(sum.data(), token_type.data(), sum.data(), h);
             k.f32_layernorm(sum.data(), emb_gamma_, emb_beta_, config_.layer_norm_eps,
                             out + static_cast<size_t>(offsets[t] + p) * h, h);
         }
     }
 }
 
-void Encoder::attention(const int64_t* offsets, int num_texts, float logit_scale,
-                        Workspace& ws) const {
+void Encoder::attention(const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const int heads = config_.num_heads;
     const size_t d = static_cast<size_t>(config_.head_dim());
@@ -92,7 +134,7 @@ void Encoder::attention(const int64_t* offsets, int num_texts, float logit_scale
 #endif
     float* scores_all = grow(ws.scores, static_cast<size_t>(workers) * longest * longest);
     const simd::Kernels& k = simd::kernels();
-    // One task per (text, head): each owns disjoint columns of the output rows of its text.
+    // One task per (text, head): each owns disjoint columns of its text's output rows.
     const int tasks = num_texts * heads;
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(dynamic)
@@ -124,31 +166,28 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     float* x = grow(ws.hidden, tokens * h);
-    grow(ws.q, tokens * h);
-    grow(ws.k, tokens * h);
-    grow(ws.v, tokens * h);
-    grow(ws.attention, tokens * h);
+    float* q = grow(ws.q, tokens * h);
+    float* key = grow(ws.k, tokens * h);
+    float* v = grow(ws.v, tokens * h);
+    float* context = grow(ws.attention, tokens * h);
     float* residual = grow(ws.residual, tokens * h);
     float* inner = grow(ws.ffn, tokens * ffn);
     const simd::Kernels& k = simd::kernels();
+    using quant::Epilogue;
 
     embed_tokens(ids, offsets, num_texts, x);
-    for (const LayerWeights& w : layers_) {
-        quant::f32_linear(x, h, w.wq, w.bq, ws.q.data(), h, tokens, h, h, false);
-        quant::f32_linear(x, h, w.wk, w.bk, ws.k.data(), h, tokens, h, h, false);
-        quant::f32_linear(x, h, w.wv, w.bv, ws.v.data(), h, tokens, h, h, false);
+    for (const Layer& layer : layers_) {
+        layer.query->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
+        layer.key->forward(x, tokens, key, nullptr, Epilogue::none, ws.linear);
+        layer.value->forward(x, tokens, v, nullptr, Epilogue::none, ws.linear);
         attention(offsets, num_texts, logit_scale, ws);
-        std::memcpy(residual, x, tokens * h * sizeof(float));
-        quant::f32_linear(ws.attention.data(), h, w.wo, w.bo, residual, h, tokens, h, h, true);
+        layer.attention_out->forward(context, tokens, residual, x, Epilogue::none, ws.linear);
         for (size_t i = 0; i < tokens; ++i)
-            k.f32_layernorm(residual + i * h, w.ln1_gamma, w.ln1_beta, config_.layer_norm_eps, x + i * h, h);
-
-        quant::f32_linear(x, h, w.w_in, w.b_in, inner, ffn, tokens, ffn, h, false);
-        k.f32_gelu(inner, inner, tokens * ffn);
-        std::memcpy(residual, x, tokens * h * sizeof(float));
-        quant::f32_linear(inner, ffn, w.w_out, w.b_out, residual, h, tokens, h, ffn, true);
+            k.f32_layernorm(residual + i * h, layer.ln1_gamma, layer.ln1_beta, config_.layer_norm_eps, x + i * h, h);
+        layer.ffn_in->forward(x, tokens, inner, nullptr, Epilogue::gelu, ws.linear);
+        layer.ffn_out->forward(inner, tokens, residual, x, Epilogue::none, ws.linear);
         for (size_t i = 0; i < tokens; ++i)
-            k.f32_layernorm(residual + i * h, w.ln2_gamma, w.ln2_beta, config_.layer_norm_eps, x + i * h, h);
+            k.f32_layernorm(residual + i * h, layer.ln2_gamma, layer.ln2_beta, config_.layer_norm_eps, x + i * h, h);
     }
 }
 

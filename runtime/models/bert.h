@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "quant/linear.h"
 #include "runtime/model_config.h"
 #include "runtime/model_file/reader.h"
 
@@ -14,18 +16,18 @@ namespace edgembed::bert {
 // Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed.
 struct Workspace {
     std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;
+    quant::LinearScratch linear;
 };
 
-struct LayerWeights {
-    const float *wq, *bq, *wk, *bk, *wv, *bv;
-    const float *wo, *bo, *ln1_gamma, *ln1_beta;
-    const float *w_in, *b_in, *w_out, *b_out, *ln2_gamma, *ln2_beta;
+struct Layer {
+    std::unique_ptr<quant::Linear> query, key, value, attention_out, ffn_in, ffn_out;
+    const float *ln1_gamma, *ln1_beta, *ln2_gamma, *ln2_beta;
 };
 
 class Encoder {
 public:
-    // Validates that every tensor of bert_tensors.h exists as f32 with the shape the config implies.
-    // Throws Error(corrupt_model_file) naming the tensor.
+    // Validates every tensor of bert_tensors.h (dtype and shape) and prepares the linear layers for
+    // their back end. Throws Error(corrupt_model_file) naming the tensor.
     explicit Encoder(const model_file::ModelFile& file);
 
     // ids: the token ids of all texts back to back; offsets[i]..offsets[i+1] is text i (num_texts + 1
@@ -35,14 +37,23 @@ public:
     void forward(const int32_t* ids, const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const;
 
     const ModelConfig& config() const { return config_; }
+    // The linear layers' kinds, e.g. "qc8" or "f32" per layer (for reports and tests).
+    std::vector<const char*> linear_kinds() const;
 
 private:
     void embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const;
     void attention(const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const;
 
     ModelConfig config_;
-    const float *word_, *position_, *token_type_, *emb_gamma_, *emb_beta_;
-    std::vector<LayerWeights> layers_;
+    // Embedding tables stay as stored (f32 or f16, mapped); rows are widened as tokens need them.
+    struct Table {
+        const void* data;
+        DType dtype;
+        void row(size_t index, size_t width, float* out) const;
+    };
+    Table word_, position_, token_type_;
+    const float *emb_gamma_, *emb_beta_;
+    std::vector<Layer> layers_;
 };
 
 }  // namespace edgembed::bert

@@ -65,6 +65,36 @@ void ref_f32_scale(const float* x, float s, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = x[i] * s;
 }
 
+float ref_f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_point) {
+    float lo = 0.0f, hi = 0.0f;
+    for (size_t i = 0; i < n; ++i) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    const float scale = (hi - lo) / 255.0f;
+    if (!(scale > 0.0f)) {
+        *zero_point = 0;
+        for (size_t i = 0; i < n; ++i) q[i] = 0;
+        return 0.0f;
+    }
+    const float inv = 1.0f / scale;
+    const int32_t zp = static_cast<int32_t>(std::nearbyint(-lo * inv));
+    *zero_point = zp;
+    for (size_t i = 0; i < n; ++i) {
+        const int32_t v = static_cast<int32_t>(std::nearbyint(x[i] * inv)) + zp;
+        q[i] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    return scale;
+}
+
+void ref_s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* col_sums, float row_scale,
+                        const float* col_scales, const float* bias, const float* residual, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        const double a = static_cast<double>(acc[i]) - static_cast<double>(zero_point) * col_sums[i];
+        y[i] = static_cast<float>(a * row_scale * col_scales[i] + (bias ? bias[i] : 0.0f) + (residual ? residual[i] : 0.0f));
+    }
+}
+
 }  // namespace
 
 void fill_kernels_reference(Kernels& k) {

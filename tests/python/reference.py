@@ -68,3 +68,11 @@ def embed(texts: list[str], max_length: int, tau: float = 1.0, batch_size: int =
     model = load_sentence_transformer(max_length, eager=True)
     with tempscale(tau):
         return model.encode(texts, batch_size=batch_size, convert_to_numpy=True)
+
+
+def versions() -> dict:
+    import sentence_transformers
+    import transformers
+
+    return {"torch": torch.__version__, "transformers": transformers.__version__,
+            "sentence_transformers": sentence_transformers.__version__}

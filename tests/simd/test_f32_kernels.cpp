@@ -1,7 +1,9 @@
 // Every f32 kernel on every ISA this host has, against the scalar reference, over edge sizes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <random>
@@ -168,6 +170,64 @@ TEST_P(F32Kernels, ElementwiseAreExact) {
         ASSERT_EQ(y, expected) << "scale n=" << n;
         const float s = kernels_->f32_sum_squares(a.data(), n), e = ref_->f32_sum_squares(a.data(), n);
         ASSERT_NEAR(s, e, test::sum_squares_tolerance(e, n)) << "sum_squares n=" << n;
+    }
+}
+
+TEST_P(F32Kernels, QuantizeQu8IsBitIdenticalToReference) {
+    std::mt19937 rng(seed() + 4);
+    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+    for (size_t n : edge_sizes()) {
+        for (float shift : {0.0f, 3.0f, -3.0f}) {  // mixed signs, all positive, all negative
+            std::vector<float> x = random_vector(rng, n, 1.0f);
+            for (float& v : x) v += shift;
+            std::vector<uint8_t> q(n), expected(n);
+            int32_t zp = -1, expected_zp = -2;
+            const float s = kernels_->f32_quantize_qu8(x.data(), n, q.data(), &zp);
+            const float e = ref_->f32_quantize_qu8(x.data(), n, expected.data(), &expected_zp);
+            ASSERT_EQ(s, e) << "n=" << n;
+            ASSERT_EQ(zp, expected_zp) << "n=" << n;
+            ASSERT_EQ(q, expected) << "n=" << n;
+            // The quantized row reconstructs x to within half a step (plus the rounding of the step).
+            for (size_t i = 0; i < n; ++i)
+                ASSERT_NEAR((static_cast<int>(q[i]) - zp) * s, x[i], 0.5 * s * (1.0 + 1e-5) + 1e-6) << "n=" << n;
+        }
+    }
+    std::vector<float> zeros(37, 0.0f);
+    std::vector<uint8_t> q(37, 5);
+    int32_t zp = 9;
+    EXPECT_EQ(kernels_->f32_quantize_qu8(zeros.data(), zeros.size(), q.data(), &zp), 0.0f);
+    EXPECT_EQ(zp, 0);
+    for (uint8_t v : q) EXPECT_EQ(v, 0);
+}
+
+TEST_P(F32Kernels, DequantizeS32) {
+    std::mt19937 rng(seed() + 5);
+    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+    std::uniform_int_distribution<int32_t> big(-(1 << 26), 1 << 26), sums(-(1 << 18), 1 << 18);
+    for (size_t n : edge_sizes()) {
+        for (int variant = 0; variant < 2; ++variant) {
+            std::vector<int32_t> acc(n), col_sums(n);
+            for (size_t i = 0; i < n; ++i) {
+                acc[i] = big(rng);
+                col_sums[i] = sums(rng);
+            }
+            const std::vector<float> scales = random_vector(rng, n, 1e-4f), bias = random_vector(rng, n, 1.0f),
+                                     residual = random_vector(rng, n, 1.0f);
+            const bool full = variant == 1;
+            const int32_t zp = full ? 131 : 0;
+            std::vector<float> y(n), expected(n);
+            kernels_->s32_dequantize(acc.data(), zp, col_sums.data(), 0.0123f, scales.data(),
+                                     full ? bias.data() : nullptr, full ? residual.data() : nullptr, y.data(), n);
+            ref_->s32_dequantize(acc.data(), zp, col_sums.data(), 0.0123f, scales.data(),
+                                 full ? bias.data() : nullptr, full ? residual.data() : nullptr, expected.data(), n);
+            for (size_t i = 0; i < n; ++i) {
+                const double a = (static_cast<double>(acc[i]) - static_cast<double>(zp) * col_sums[i]) * 0.0123 * scales[i];
+                ASSERT_NEAR(y[i], expected[i],
+                            test::dequantize_tolerance(a, full ? bias[i] : 0.0, full ? residual[i] : 0.0))
+                    << "n=" << n << " i=" << i << " full=" << full;
+            }
+            expect_mostly_nonzero(y);
+        }
     }
 }
 

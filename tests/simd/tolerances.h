@@ -34,4 +34,10 @@ inline double sum_squares_tolerance(double reference, size_t n) {
     return (static_cast<double>(n) + 4.0) * kUnitRoundoff * reference;
 }
 
+// s32 -> f32 dequantization: int->float conversion (exact below 2^24, else one rounding), the product
+// of the two scales, the fused multiply-add and the residual add: a few roundings of the largest term.
+inline double dequantize_tolerance(double scaled_accumulator, double bias, double residual) {
+    return 6.0 * kUnitRoundoff * (std::fabs(scaled_accumulator) + std::fabs(bias) + std::fabs(residual));
+}
+
 }  // namespace edgembed::test

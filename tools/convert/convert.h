@@ -16,7 +16,7 @@ namespace edgembed::convert {
 struct ConvertOptions {
     std::string hf_dir;
     std::string out_file;
-    std::string dtype = "f32";           // --dtype: f32 (f16, int8: not implemented yet)
+    std::string dtype = "f32";           // --dtype: f32, f16 or int8
     std::optional<float> temperature;    // --temperature: default_temperature, in (0, 100]
     std::optional<int> max_seq_length;   // --max-seq-length: in [2, max_position_embeddings]
     NoteFn note;                         // informational messages; may be empty

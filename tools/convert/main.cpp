@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     int max_seq_length = 0;
     app.add_option("HF_DIR", options.hf_dir, "Hugging Face / sentence-transformers model directory")->required();
     app.add_option("OUT_FILE", options.out_file, "model file to write")->required();
-    app.add_option("--dtype", options.dtype, "weight format: f32 (f16 and int8 are not implemented yet)")->capture_default_str();
+    app.add_option("--dtype", options.dtype, "weight format: f32, f16 (weights in half precision) or int8 (per-channel int8 linear layers)")->capture_default_str();
     auto* temperature_option = app.add_option("--temperature", temperature, "default temperature stored in the model (> 0)");
     auto* length_option = app.add_option("--max-seq-length", max_seq_length, "default maximum sequence length (<= max_position_embeddings)");
     try {

@@ -1,7 +1,10 @@
 #include "tools/convert/quantize.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
+#include "quant/f16.h"
 #include "runtime/error.h"
 
 namespace edgembed::convert {
@@ -17,31 +20,63 @@ const char* weight_format_name(WeightFormat format) noexcept {
 
 namespace {
 
-[[noreturn]] void not_implemented(WeightFormat format) {
-    throw Error(Status::invalid_argument,
-                std::string("--dtype ") + weight_format_name(format) + " is not implemented yet (only f32)");
+template <class T>
+std::vector<uint8_t> as_bytes(const std::vector<T>& values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(T));
+    if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+OutputTensor to_f16(const MappedTensor& t) {
+    std::vector<uint16_t> halves(t.values.size());
+    for (size_t i = 0; i < halves.size(); ++i) {
+        halves[i] = quant::f32_to_f16(t.values[i]);
+        if (std::isinf(quant::f16_to_f32(halves[i])))
+            throw Error(Status::invalid_weights, "tensor '" + t.name + "' element " + std::to_string(i) +
+                                                     " overflows f16 (|x| > 65504): convert with --dtype f32");
+    }
+    return {t.name, DType::f16, t.shape, as_bytes(halves)};
+}
+
+// Symmetric per-output-channel int8: scale[n] = max|W[n, :]| / 127, q = nearbyint(W / scale).
+void to_qc8(const MappedTensor& t, std::vector<OutputTensor>& out) {
+    const size_t rows = static_cast<size_t>(t.shape[0]), cols = static_cast<size_t>(t.shape[1]);
+    std::vector<int8_t> q(rows * cols);
+    std::vector<float> scales(rows);
+    for (size_t r = 0; r < rows; ++r) {
+        const float* row = t.values.data() + r * cols;
+        float max_abs = 0.0f;
+        for (size_t c = 0; c < cols; ++c) max_abs = std::max(max_abs, std::fabs(row[c]));
+        scales[r] = max_abs / 127.0f;
+        const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+        for (size_t c = 0; c < cols; ++c) q[r * cols + c] = static_cast<int8_t>(std::nearbyint(row[c] * inv));
+    }
+    out.push_back({t.name, DType::qc8, t.shape, as_bytes(q)});
+    out.push_back({qc8_scales_name(t.name), DType::f32, {t.shape[0]}, as_bytes(scales)});
 }
 
 }  // namespace
 
 WeightFormat weight_format_from_name(const std::string& name) {
     for (WeightFormat f : {WeightFormat::f32, WeightFormat::f16, WeightFormat::int8}) {
-        if (name != weight_format_name(f)) continue;
-        if (f != WeightFormat::f32) not_implemented(f);
-        return f;
+        if (name == weight_format_name(f)) return f;
     }
     throw Error(Status::invalid_argument, "unknown --dtype '" + name + "' (f32, f16 or int8)");
 }
 
-std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format) {
-    if (format != WeightFormat::f32) not_implemented(format);
+std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format,
+                                           const std::set<std::string>& keep_f16) {
     std::vector<OutputTensor> out;
-    out.reserve(tensors.size());
+    out.reserve(tensors.size() + 64);
     for (MappedTensor& t : tensors) {
-        OutputTensor o{t.name, DType::f32, t.shape, std::vector<uint8_t>(t.values.size() * sizeof(float))};
-        if (!t.values.empty()) std::memcpy(o.bytes.data(), t.values.data(), o.bytes.size());
+        const bool matrix = t.shape.size() == 2;
+        // f16: every matrix (embedding tables included). int8: linear weights in int8, embedding tables in
+        // f16 (gathered row by row at run time, so an int8 model maps them without widening); vectors
+        // (biases, LayerNorm) stay f32 in every format.
+        if (format == WeightFormat::int8 && t.is_linear_weight && keep_f16.count(t.name) == 0) to_qc8(t, out);
+        else if (format != WeightFormat::f32 && matrix) out.push_back(to_f16(t));
+        else out.push_back({t.name, DType::f32, t.shape, as_bytes(t.values)});
         std::vector<float>().swap(t.values);
-        out.push_back(std::move(o));
     }
     return out;
 }

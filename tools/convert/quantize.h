@@ -1,9 +1,10 @@
 // The step between tensor mapping and writing: turns the mapped f32 tensors into the stored weight
-// format. Only f32 exists so far; f16 and int8 (qc8: int8 weights + a per-output-channel f32 scale
-// tensor for every is_linear_weight tensor) slot in here without touching the mapping or the writer.
+// format: f32; f16; int8 (qc8: int8 weights + a per-output-channel f32 scale tensor "<name>.scales"
+// for every is_linear_weight tensor).
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,7 @@ namespace edgembed::convert {
 // The --dtype values; the name is also ModelConfig::weight_dtype.
 enum class WeightFormat : uint8_t { f32, f16, int8 };
 const char* weight_format_name(WeightFormat format) noexcept;
-// Throws Error(invalid_argument) for an unknown name, and for a known format that is not implemented
-// yet ("--dtype f16 is not implemented yet (only f32)"), so a conversion fails before reading anything.
+// Throws Error(invalid_argument) for an unknown name, so a conversion fails before reading anything.
 WeightFormat weight_format_from_name(const std::string& name);
 
 // A checkpoint tensor under its canonical name (runtime/models/bert_tensors.h), as f32.
@@ -34,7 +34,9 @@ struct OutputTensor {
     std::vector<uint8_t> bytes;
 };
 
-// Consumes `tensors` (each is freed once converted, to keep the peak memory low).
-std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format);
+// Consumes `tensors` (each is freed once converted, to keep the peak memory low). With int8, the linear
+// weights named in keep_f16 are stored in f16 instead (the quality gate's per-layer fallback).
+std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format,
+                                           const std::set<std::string>& keep_f16 = {});
 
 }  // namespace edgembed::convert

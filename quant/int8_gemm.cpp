@@ -1,0 +1,107 @@
+#include "quant/int8_gemm.h"
+
+#include <string>
+
+#include "runtime/error.h"
+
+#if defined(EDGEMBED_WITH_ONEDNN)
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace edgembed::quant {
+
+Int8Gemm::Int8Gemm(const int8_t* w, size_t n, size_t k) : col_sums_(n) {
+    for (size_t j = 0; j < n; ++j) {
+        int32_t sum = 0;
+        for (size_t p = 0; p < k; ++p) sum += w[j * k + p];
+        col_sums_[j] = sum;
+    }
+}
+
+namespace {
+
+// Shifts u8 activations to s8 (x - 128, an XOR of the top bit) and runs the portable s8 x s8 kernel.
+class GenericInt8Gemm final : public Int8Gemm {
+public:
+    GenericInt8Gemm(const int8_t* w, size_t n, size_t k) : Int8Gemm(w, n, k), w_(w), n_(n), k_(k) {}
+    void run(uint8_t* a, size_t m, int32_t* c) const override {
+        for (size_t i = 0; i < m * k_; ++i) a[i] ^= 0x80;
+        s8_gemm_s32_generic(reinterpret_cast<const int8_t*>(a), w_, c, m, n_, k_);
+    }
+    int32_t activation_offset() const override { return 128; }
+    const char* name() const override { return "generic"; }
+
+private:
+    const int8_t* w_;
+    size_t n_, k_;
+};
+
+#if defined(EDGEMBED_WITH_ONEDNN)
+
+// oneDNN u8 x s8 -> s32 matmul (VNNI where the CPU has it): one primitive with a run-time M serves every
+// token count; the weights are reordered once into the layout it prefers.
+class OneDnnInt8Gemm final : public Int8Gemm {
+public:
+    OneDnnInt8Gemm(const int8_t* w, size_t n, size_t k) : Int8Gemm(w, n, k), n_(n), k_(k) {
+        using dnnl::memory;
+        const auto kk = static_cast<memory::dim>(k), nn = static_cast<memory::dim>(n);
+        const memory::desc src({DNNL_RUNTIME_DIM_VAL, kk}, memory::data_type::u8, {kk, 1});
+        const memory::desc weights_any({kk, nn}, memory::data_type::s8, memory::format_tag::any);
+        const memory::desc dst({DNNL_RUNTIME_DIM_VAL, nn}, memory::data_type::s32, {nn, 1});
+        const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights_any, dst), engine());
+        // W is [n, k] row-major, i.e. the [k, n] weights matrix in the transposed ("ba") layout.
+        memory user({{kk, nn}, memory::data_type::s8, memory::format_tag::ba}, engine(), const_cast<int8_t*>(w));
+        weights_ = memory(pd.weights_desc(), engine());
+        dnnl::stream stream(engine());
+        dnnl::reorder(user, weights_).execute(stream, user, weights_);
+        stream.wait();
+        matmul_ = dnnl::matmul(pd);
+    }
+
+    void run(uint8_t* a, size_t m, int32_t* c) const override {
+        using dnnl::memory;
+        const auto mm = static_cast<memory::dim>(m), kk = static_cast<memory::dim>(k_), nn = static_cast<memory::dim>(n_);
+        const memory src({{mm, kk}, memory::data_type::u8, {kk, 1}}, engine(), a);
+        const memory dst({{mm, nn}, memory::data_type::s32, {nn, 1}}, engine(), c);
+        dnnl::stream stream(engine());
+        matmul_.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}});
+        stream.wait();
+    }
+    int32_t activation_offset() const override { return 0; }
+    const char* name() const override { return "onednn"; }
+
+private:
+    static const dnnl::engine& engine() {
+        static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
+        return e;
+    }
+    size_t n_, k_;
+    dnnl::memory weights_;
+    dnnl::matmul matmul_;
+};
+
+#endif
+
+}  // namespace
+
+std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k) {
+#if defined(EDGEMBED_WITH_ONEDNN)
+    try {
+        return std::make_unique<OneDnnInt8Gemm>(w, n, k);
+    } catch (const dnnl::error& e) {
+        throw Error(Status::internal_error, std::string("oneDNN int8 matmul setup failed: ") + e.what());
+    }
+#else
+    return std::make_unique<GenericInt8Gemm>(w, n, k);
+#endif
+}
+
+const char* int8_gemm_backend() {
+#if defined(EDGEMBED_WITH_ONEDNN)
+    return "onednn";
+#else
+    return "generic";
+#endif
+}
+
+}  // namespace edgembed::quant

@@ -1,0 +1,37 @@
+// int8 GEMM back ends for quantized linear layers. Activations arrive as per-token asymmetric u8
+// (simd f32_quantize_qu8), weights as int8 [n, k] (per-channel scales live with the layer):
+//   C[m, n] = sum_k (A[m, k] - activation_offset()) * W[n, k], exactly, on every back end.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace edgembed::quant {
+
+class Int8Gemm {
+public:
+    virtual ~Int8Gemm() = default;
+    // a: [m, k] row-major u8 (a back end may rewrite it in place as scratch); c: [m, n] row-major.
+    virtual void run(uint8_t* a, size_t m, int32_t* c) const = 0;
+    // What the back end subtracts from every activation (0 for u8 x s8 hardware, 128 where it runs s8 x s8).
+    virtual int32_t activation_offset() const = 0;
+    virtual const char* name() const = 0;
+    // sum_k W[n, k]: dequantization folds the per-token zero point with it.
+    const int32_t* col_sums() const { return col_sums_.data(); }
+
+protected:
+    Int8Gemm(const int8_t* w, size_t n, size_t k);
+    std::vector<int32_t> col_sums_;
+};
+
+// The best back end for this build and CPU. `w` ([n, k]) must outlive the result (back ends that repack
+// it keep their own copy).
+std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k);
+const char* int8_gemm_backend();
+
+// The portable kernel: C = A W^T for int8 A [m, k] and W [n, k].
+void s8_gemm_s32_generic(const int8_t* a, const int8_t* w, int32_t* c, size_t m, size_t n, size_t k);
+
+}  // namespace edgembed::quant

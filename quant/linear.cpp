@@ -1,0 +1,98 @@
+#include "quant/linear.h"
+
+#include <cstring>
+#include <string>
+
+#include "quant/f16.h"
+#include "quant/f32_gemm.h"
+#include "quant/int8_gemm.h"
+#include "runtime/error.h"
+#include "simd/kernels.h"
+
+namespace edgembed::quant {
+
+namespace {
+
+template <class T>
+T* grow(std::vector<T>& buffer, size_t size) {
+    if (buffer.size() < size) buffer.resize(size);
+    return buffer.data();
+}
+
+// f32 weights (mapped from the file, or widened from f16 at load).
+class F32Linear final : public Linear {
+public:
+    F32Linear(const float* w, std::vector<float> owned, size_t in, size_t out, const float* bias)
+        : Linear(in, out), owned_(std::move(owned)), w_(owned_.empty() ? w : owned_.data()), bias_(bias) {}
+
+    void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
+                 LinearScratch&) const override {
+        if (residual != nullptr && residual != y) std::memcpy(y, residual, m * out_ * sizeof(float));
+        f32_linear(x, in_, w_, bias_, y, out_, m, out_, in_, residual != nullptr);
+        if (epilogue == Epilogue::gelu) simd::kernels().f32_gelu(y, y, m * out_);
+    }
+    const char* kind() const override { return "f32"; }
+
+private:
+    std::vector<float> owned_;
+    const float* w_;
+    const float* bias_;
+};
+
+// int8 weights with per-output-channel scales; activations quantized per token (row) at run time.
+class Qc8Linear final : public Linear {
+public:
+    Qc8Linear(const int8_t* w, const float* scales, size_t in, size_t out, const float* bias)
+        : Linear(in, out), gemm_(make_int8_gemm(w, out, in)), scales_(scales), bias_(bias) {}
+
+    void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
+                 LinearScratch& s) const override {
+        const simd::Kernels& k = simd::kernels();
+        uint8_t* q = grow(s.activations, m * in_);
+        float* row_scales = grow(s.row_scales, m);
+        int32_t* zero_points = grow(s.zero_points, m);
+        int32_t* acc = grow(s.accumulators, m * out_);
+        for (size_t i = 0; i < m; ++i) row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
+        gemm_->run(q, m, acc);
+        const int32_t offset = gemm_->activation_offset();
+        for (size_t i = 0; i < m; ++i) {
+            float* row = y + i * out_;
+            k.s32_dequantize(acc + i * out_, zero_points[i] - offset, gemm_->col_sums(), row_scales[i], scales_, bias_,
+                             residual ? residual + i * out_ : nullptr, row, out_);
+            if (epilogue == Epilogue::gelu) k.f32_gelu(row, row, out_);
+        }
+    }
+    const char* kind() const override { return "qc8"; }
+
+private:
+    std::unique_ptr<Int8Gemm> gemm_;
+    const float* scales_;
+    const float* bias_;
+};
+
+}  // namespace
+
+std::unique_ptr<Linear> make_linear(const model_file::TensorView& weight, const model_file::TensorView* scales,
+                                    const float* bias) {
+    if (weight.shape.size() != 2) throw Error(Status::corrupt_model_file, "a linear weight must be a matrix");
+    const size_t out = static_cast<size_t>(weight.shape[0]), in = static_cast<size_t>(weight.shape[1]);
+    switch (weight.dtype) {
+        case DType::f32:
+            return std::make_unique<F32Linear>(static_cast<const float*>(weight.data), std::vector<float>(), in, out, bias);
+        case DType::f16: {
+            std::vector<float> widened(in * out);
+            f16_to_f32_array(static_cast<const uint16_t*>(weight.data), widened.data(), widened.size());
+            return std::make_unique<F32Linear>(nullptr, std::move(widened), in, out, bias);
+        }
+        case DType::qc8:
+            if (scales == nullptr || scales->dtype != DType::f32 || scales->shape != std::vector<int64_t>{weight.shape[0]})
+                throw Error(Status::corrupt_model_file, "an int8 weight needs an f32 scale per output channel");
+            return std::make_unique<Qc8Linear>(static_cast<const int8_t*>(weight.data),
+                                               static_cast<const float*>(scales->data), in, out, bias);
+        default:
+            throw Error(Status::corrupt_model_file, std::string("linear weights of dtype ") + dtype_name(weight.dtype) +
+                                                        " are not supported");
+    }
+}
+
+}  // namespace edgembed::quant
