@@ -2,11 +2,29 @@
 
 #include <cstring>
 
+#include <mutex>
+
+#include "simd/isa.h"
+
 #if defined(EDGEMBED_WITH_ONEDNN)
 #include <oneapi/dnnl/dnnl.h>
 #endif
 
 namespace edgembed::quant {
+
+void apply_isa_cap_to_backends() {
+#if defined(EDGEMBED_WITH_ONEDNN)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (!simd::isa_capped()) return;
+        switch (simd::active_isa()) {
+            case simd::Isa::avx512bw: dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core); break;
+            case simd::Isa::avx2: dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2); break;
+            default: dnnl_set_max_cpu_isa(dnnl_cpu_isa_sse41); break;  // oneDNN's lowest
+        }
+    });
+#endif
+}
 
 #if defined(EDGEMBED_WITH_ONEDNN)
 

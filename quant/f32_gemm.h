@@ -14,6 +14,10 @@ void f32_linear(const float* a, size_t lda, const float* w, const float* bias, f
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k);
 
+// Passes an ISA cap (EDGEMBED_FORCE_ISA / simd::set_isa_cap) on to oneDNN, once, before its first
+// primitive; later caps cannot reach it. Called when a model is loaded.
+void apply_isa_cap_to_backends();
+
 // The name of the GEMM back end in use ("onednn" or "fallback").
 const char* f32_gemm_backend() noexcept;
 

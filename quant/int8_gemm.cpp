@@ -1,6 +1,8 @@
 #include "quant/int8_gemm.h"
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "runtime/error.h"
 
@@ -38,46 +40,88 @@ private:
 
 #if defined(EDGEMBED_WITH_ONEDNN)
 
-// oneDNN u8 x s8 -> s32 matmul (VNNI where the CPU has it): one primitive with a run-time M serves every
-// token count; the weights are reordered once into the layout it prefers.
+// oneDNN u8 x s8 -> s32 matmul. The weights are reordered once, into the layout oneDNN prefers for a
+// representative token count; a primitive per token count M then uses that layout (oneDNN 2.6 only picks
+// its fast brgemm kernels for a fixed M: a run-time M falls back to gemm:jit). Primitives are cached
+// per M; if oneDNN refuses the layout for some M, that M runs on a run-time-M primitive over a plain copy.
 class OneDnnInt8Gemm final : public Int8Gemm {
 public:
-    OneDnnInt8Gemm(const int8_t* w, size_t n, size_t k) : Int8Gemm(w, n, k), n_(n), k_(k) {
+    OneDnnInt8Gemm(const int8_t* w, size_t n, size_t k) : Int8Gemm(w, n, k), n_(n), k_(k), plain_(w) {
         using dnnl::memory;
         const auto kk = static_cast<memory::dim>(k), nn = static_cast<memory::dim>(n);
-        const memory::desc src({DNNL_RUNTIME_DIM_VAL, kk}, memory::data_type::u8, {kk, 1});
-        const memory::desc weights_any({kk, nn}, memory::data_type::s8, memory::format_tag::any);
-        const memory::desc dst({DNNL_RUNTIME_DIM_VAL, nn}, memory::data_type::s32, {nn, 1});
-        const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights_any, dst), engine());
+        const dnnl::matmul::primitive_desc pd(
+            dnnl::matmul::desc(memory::desc({kRepresentativeM, kk}, memory::data_type::u8, memory::format_tag::ab),
+                               memory::desc({kk, nn}, memory::data_type::s8, memory::format_tag::any),
+                               memory::desc({kRepresentativeM, nn}, memory::data_type::s32, memory::format_tag::ab)),
+            engine());
         // W is [n, k] row-major, i.e. the [k, n] weights matrix in the transposed ("ba") layout.
         memory user({{kk, nn}, memory::data_type::s8, memory::format_tag::ba}, engine(), const_cast<int8_t*>(w));
         weights_ = memory(pd.weights_desc(), engine());
         dnnl::stream stream(engine());
         dnnl::reorder(user, weights_).execute(stream, user, weights_);
         stream.wait();
-        matmul_ = dnnl::matmul(pd);
     }
 
     void run(uint8_t* a, size_t m, int32_t* c) const override {
         using dnnl::memory;
         const auto mm = static_cast<memory::dim>(m), kk = static_cast<memory::dim>(k_), nn = static_cast<memory::dim>(n_);
-        const memory src({{mm, kk}, memory::data_type::u8, {kk, 1}}, engine(), a);
-        const memory dst({{mm, nn}, memory::data_type::s32, {nn, 1}}, engine(), c);
+        const memory src({{mm, kk}, memory::data_type::u8, memory::format_tag::ab}, engine(), a);
+        const memory dst({{mm, nn}, memory::data_type::s32, memory::format_tag::ab}, engine(), c);
         dnnl::stream stream(engine());
-        matmul_.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}});
+        const Primitive& p = primitive(mm);
+        p.matmul.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p.plain ? p.plain_weights : weights_},
+                                  {DNNL_ARG_DST, dst}});
         stream.wait();
     }
     int32_t activation_offset() const override { return 0; }
     const char* name() const override { return "onednn"; }
 
 private:
+    static constexpr dnnl::memory::dim kRepresentativeM = 128;
+    static constexpr size_t kMaxCachedPrimitives = 1024;
+    struct Primitive {
+        dnnl::matmul matmul;
+        bool plain = false;
+        dnnl::memory plain_weights;
+    };
+
     static const dnnl::engine& engine() {
         static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
         return e;
     }
+
+    const Primitive& primitive(dnnl::memory::dim m) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = cache_.find(m);
+        if (it != cache_.end()) return it->second;
+        if (cache_.size() >= kMaxCachedPrimitives) cache_.clear();  // bounded; oneDNN's own cache still helps
+        using dnnl::memory;
+        const auto kk = static_cast<memory::dim>(k_), nn = static_cast<memory::dim>(n_);
+        Primitive p;
+        try {
+            p.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(
+                dnnl::matmul::desc(memory::desc({m, kk}, memory::data_type::u8, memory::format_tag::ab),
+                                   weights_.get_desc(),
+                                   memory::desc({m, nn}, memory::data_type::s32, memory::format_tag::ab)),
+                engine()));
+        } catch (const dnnl::error&) {
+            p.plain = true;
+            p.plain_weights = memory({{kk, nn}, memory::data_type::s8, memory::format_tag::ba}, engine(),
+                                     const_cast<int8_t*>(plain_));
+            p.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(
+                dnnl::matmul::desc(memory::desc({m, kk}, memory::data_type::u8, memory::format_tag::ab),
+                                   p.plain_weights.get_desc(),
+                                   memory::desc({m, nn}, memory::data_type::s32, memory::format_tag::ab)),
+                engine()));
+        }
+        return cache_.emplace(m, std::move(p)).first->second;
+    }
+
     size_t n_, k_;
+    const int8_t* plain_;  // the mapped weights, for the fallback
     dnnl::memory weights_;
-    dnnl::matmul matmul_;
+    mutable std::mutex mutex_;
+    mutable std::unordered_map<dnnl::memory::dim, Primitive> cache_;
 };
 
 #endif

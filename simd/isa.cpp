@@ -61,6 +61,9 @@ bool cpu_has_arm_dotprod() noexcept {
 
 namespace {
 
+std::atomic<int> g_cap{-1};
+std::atomic<bool> g_capped{false};
+
 Isa best_available() {
     for (Isa isa : {Isa::avx512bw, Isa::avx2, Isa::sse2, Isa::neon64})
         if (isa_available(isa)) return isa;
@@ -78,14 +81,13 @@ Isa checked(Isa isa, const std::string& source) {
 Isa from_environment() {
     const char* forced = std::getenv("EDGEMBED_FORCE_ISA");
     if (forced == nullptr || *forced == '\0') return best_available();
+    g_capped.store(true);
     Isa isa;
     if (!isa_from_name(forced, &isa))
         throw Error(Status::invalid_argument, std::string("EDGEMBED_FORCE_ISA='") + forced +
                                                   "' is not an ISA (scalar, sse2, avx2, avx512bw, neon64)");
     return checked(isa, "EDGEMBED_FORCE_ISA");
 }
-
-std::atomic<int> g_cap{-1};
 
 }  // namespace
 
@@ -98,6 +100,14 @@ Isa active_isa() {
     return static_cast<Isa>(cap);
 }
 
-void set_isa_cap(Isa isa) { g_cap.store(static_cast<int>(checked(isa, "set_isa_cap"))); }
+void set_isa_cap(Isa isa) {
+    g_cap.store(static_cast<int>(checked(isa, "set_isa_cap")));
+    g_capped.store(true);
+}
+
+bool isa_capped() {
+    active_isa();
+    return g_capped.load();
+}
 
 }  // namespace edgembed::simd

@@ -16,8 +16,11 @@ bool isa_available(Isa isa) noexcept;
 // The best available ISA, or EDGEMBED_FORCE_ISA when set. Throws Error(invalid_argument) when the forced
 // ISA is unknown or unavailable, so a misconfigured run fails loudly instead of running something else.
 Isa active_isa();
-// Caps the ISA at run time (the API call behind EDGEMBED_FORCE_ISA). Throws as above.
+// Caps the ISA at run time (the API call behind EDGEMBED_FORCE_ISA). Throws as above. Call it before the
+// first model is loaded: GEMM back ends take the cap when they first start.
 void set_isa_cap(Isa isa);
+// True when the ISA was capped (EDGEMBED_FORCE_ISA or set_isa_cap) rather than detected.
+bool isa_capped();
 
 // True when the CPU has the Armv8.2 dot-product instructions (SDOT/UDOT, HWCAP_ASIMDDP); always false
 // off aarch64. Check it before putting a vdotq_s32 kernel in a dispatch table.

@@ -51,8 +51,12 @@ const Kernels* kernels_for(Isa isa) {
 }
 
 const Kernels& kernels() {
-    static const Kernels* active = kernels_for(active_isa());
-    return *active;
+    // Resolved once per ISA; the active one is looked up per call so that set_isa_cap takes effect.
+    static const Kernels* const by_isa[] = {kernels_for(Isa::scalar), kernels_for(Isa::sse2), kernels_for(Isa::avx2),
+                                            kernels_for(Isa::avx512bw)};
+    static const Kernels* const neon64 = kernels_for(Isa::neon64);
+    const Isa isa = active_isa();
+    return isa == Isa::neon64 ? *neon64 : *by_isa[static_cast<int>(isa)];
 }
 
 }  // namespace edgembed::simd

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -40,7 +41,7 @@ struct FileCloser {
 
 }  // namespace
 
-void Writer::write(const std::string& path) const {
+std::vector<uint8_t> Writer::serialize() const {
     nlohmann::json table = nlohmann::json::array();
     uint64_t offset = 0;
     for (const Tensor& t : tensors_) {
@@ -62,22 +63,26 @@ void Writer::write(const std::string& path) const {
     header.data_offset = align_up(kHeaderSize + metadata.size(), kTensorAlignment);
     header.data_size = offset;
 
-    // Body = metadata + padding + tensors, laid out exactly as in the file after the header.
-    std::vector<uint8_t> body(header.data_offset - kHeaderSize + header.data_size, 0);
-    std::memcpy(body.data(), metadata.data(), metadata.size());
+    std::vector<uint8_t> file(header.data_offset + header.data_size, 0);
+    std::memcpy(file.data() + kHeaderSize, metadata.data(), metadata.size());
     for (size_t i = 0; i < tensors_.size(); ++i) {
-        const uint64_t at = header.data_offset - kHeaderSize + table[i]["offset"].get<uint64_t>();
-        std::memcpy(body.data() + at, tensors_[i].bytes.data(), tensors_[i].bytes.size());
+        const uint64_t at = header.data_offset + table[i]["offset"].get<uint64_t>();
+        std::memcpy(file.data() + at, tensors_[i].bytes.data(), tensors_[i].bytes.size());
     }
-    header.checksum = XXH64(body.data(), body.size(), 0);
+    header.checksum = XXH64(file.data() + kHeaderSize, file.size() - kHeaderSize, 0);
+    std::memcpy(file.data(), &header, sizeof header);
+    return file;
+}
 
+void Writer::write(const std::string& path) const { write_file_atomically(path, serialize()); }
+
+void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
     const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
     bool ok = false;
     {
         std::unique_ptr<FILE, FileCloser> file(std::fopen(temporary.c_str(), "wb"));
         if (file) {
-            ok = std::fwrite(&header, sizeof header, 1, file.get()) == 1 &&
-                 (body.empty() || std::fwrite(body.data(), body.size(), 1, file.get()) == 1) &&
+            ok = (bytes.empty() || std::fwrite(bytes.data(), bytes.size(), 1, file.get()) == 1) &&
                  std::fflush(file.get()) == 0 && ::fsync(::fileno(file.get())) == 0;
             ok = (std::fclose(file.release()) == 0) && ok;
         }

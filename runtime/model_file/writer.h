@@ -21,6 +21,8 @@ public:
                     const void* data, size_t nbytes);
     // Throws Error(io_error) and removes the temporary file on failure.
     void write(const std::string& path) const;
+    // The whole file in memory (for ModelFile::from_memory, e.g. the converter's quality gate).
+    std::vector<uint8_t> serialize() const;
 
 private:
     struct Tensor {
@@ -32,5 +34,8 @@ private:
     ModelConfig config_;
     std::vector<Tensor> tensors_;
 };
+
+// Writes bytes to "<path>.tmp-<pid>", fsyncs and renames; throws Error(io_error), leaving nothing behind.
+void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace edgembed::model_file

@@ -50,6 +50,7 @@ void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
 }  // namespace
 
 Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
+    quant::apply_isa_cap_to_backends();
     for (const TensorSpec& spec : tensor_specs(config_)) check_tensor(file, spec);
     auto vector = [&](const std::string& name) { return static_cast<const float*>(file.tensor(name).data); };
     auto table = [&](const std::string& name) {

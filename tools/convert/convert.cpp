@@ -9,6 +9,7 @@
 #include "runtime/error.h"
 #include "runtime/model_file/writer.h"
 #include "tools/convert/hf_checkpoint.h"
+#include "tools/convert/quality_gate.h"
 #include "tools/convert/quantize.h"
 #include "tools/convert/tensor_mapping.h"
 
@@ -44,18 +45,39 @@ ConvertSummary convert(const ConvertOptions& options) {
         HfWeights weights = read_hf_weights(checkpoint.model_dir);
         summary.weights = weights.files;
         std::vector<MappedTensor> mapped = map_bert_tensors(weights.tensors, config, options.note);
-        std::vector<OutputTensor> stored = quantize_tensors(std::move(mapped), format);
-
-        model_file::Writer writer(config);
-        for (OutputTensor& t : stored) {
-            uint64_t elements = 1;
-            for (int64_t d : t.shape) elements *= static_cast<uint64_t>(d);
-            summary.parameter_count += elements;
-            writer.add_tensor(t.name, t.dtype, t.shape, t.bytes.data(), t.bytes.size());
-            std::vector<uint8_t>().swap(t.bytes);  // the writer holds its own copy
+        weights = HfWeights();  // the mapped copies are all that is needed from here on
+        // Serializes `tensors` in `weight_format` into a model file in memory.
+        auto build = [&](std::vector<MappedTensor> tensors, WeightFormat weight_format, const std::set<std::string>& keep_f16) {
+            ModelConfig c = config;
+            c.weight_dtype = weight_format_name(weight_format);
+            std::vector<OutputTensor> stored = quantize_tensors(std::move(tensors), weight_format, keep_f16);
+            model_file::Writer writer(c);
+            summary.parameter_count = 0;
+            for (OutputTensor& t : stored) {
+                uint64_t elements = 1;
+                for (int64_t d : t.shape) elements *= static_cast<uint64_t>(d);
+                summary.parameter_count += elements;
+                writer.add_tensor(t.name, t.dtype, t.shape, t.bytes.data(), t.bytes.size());
+                std::vector<uint8_t>().swap(t.bytes);  // the writer holds its own copy
+            }
+            summary.tensor_count = stored.size();
+            return writer.serialize();
+        };
+        if (format == WeightFormat::f32) {
+            model_file::write_file_atomically(options.out_file, build(std::move(mapped), format, {}));
+        } else {
+            const std::vector<uint8_t> f32_bytes = build(mapped, WeightFormat::f32, {});
+            GateOutcome gate = run_quality_gate(
+                f32_bytes, config.num_layers, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
+                options.min_cosine, options.note);
+            summary.quality = gate.quality;
+            summary.f16_layers = gate.f16_layers;
+            if (options.min_cosine > 0.0 && gate.quality.min_cosine < options.min_cosine)
+                throw Error(Status::invalid_weights, "quality gate: min cosine " + std::to_string(gate.quality.min_cosine) +
+                                                         " on the built-in sample stays below --min-cosine " +
+                                                         std::to_string(options.min_cosine) + " even with every layer in f16");
+            model_file::write_file_atomically(options.out_file, gate.file_bytes);
         }
-        summary.tensor_count = stored.size();
-        writer.write(options.out_file);
     }
 
     struct stat st {};

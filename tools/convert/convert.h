@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/model_config.h"
 #include "tools/convert/checkpoint_tensors.h"
+#include "tools/convert/quality_gate.h"
 
 namespace edgembed::convert {
 
@@ -19,6 +21,7 @@ struct ConvertOptions {
     std::string dtype = "f32";           // --dtype: f32, f16 or int8
     std::optional<float> temperature;    // --temperature: default_temperature, in (0, 100]
     std::optional<int> max_seq_length;   // --max-seq-length: in [2, max_position_embeddings]
+    double min_cosine = 0.0;             // --min-cosine: quality-gate target for f16/int8 (0: only report)
     NoteFn note;                         // informational messages; may be empty
 };
 
@@ -29,6 +32,8 @@ struct ConvertSummary {
     uint64_t parameter_count = 0;
     uint64_t file_size = 0;     // bytes of OUT_FILE
     double seconds = 0;
+    std::optional<QualityResult> quality;  // f16 / int8: against f32 on the built-in sample
+    std::vector<int> f16_layers;           // int8: encoder layers the quality gate kept in f16
 };
 
 // Throws edgembed::Error; on any error OUT_FILE is left as it was (absent or untouched).

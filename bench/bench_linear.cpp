@@ -1,0 +1,78 @@
+// Google Benchmark for whole linear layers (quantize + GEMM + dequantize epilogue) at the shapes of
+// all-MiniLM-L6-v2 (hidden 384, FFN 1536) and BERT-base (768, 3072), f32 and int8 (qc8).
+// Run: build/bench/bench_linear --benchmark_counters_tabular=true
+// The OP/s counter counts 2*M*N*K per call; compare with the one-core peaks in docs/toolchain.md.
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "quant/linear.h"
+#include "runtime/model_file/reader.h"
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace {
+
+using edgembed::DType;
+using edgembed::model_file::TensorView;
+
+struct Layer {
+    std::vector<float> w32, bias, scales;
+    std::vector<int8_t> w8;
+    std::unique_ptr<edgembed::quant::Linear> linear;
+};
+
+Layer make_layer(DType dtype, int64_t n, int64_t k) {
+    Layer l;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 0.05f);
+    l.bias.resize(n);
+    for (float& b : l.bias) b = normal(rng);
+    if (dtype == DType::f32) {
+        l.w32.resize(n * k);
+        for (float& w : l.w32) w = normal(rng);
+        l.linear = edgembed::quant::make_linear(TensorView{DType::f32, {n, k}, l.w32.data(), uint64_t(n * k * 4)}, nullptr, l.bias.data());
+    } else {
+        l.w8.resize(n * k);
+        std::uniform_int_distribution<int> q(-127, 127);
+        for (int8_t& w : l.w8) w = static_cast<int8_t>(q(rng));
+        l.scales.assign(n, 1e-3f);
+        TensorView scales{DType::f32, {n}, l.scales.data(), uint64_t(n * 4)};
+        l.linear = edgembed::quant::make_linear(TensorView{DType::qc8, {n, k}, l.w8.data(), uint64_t(n * k)}, &scales, l.bias.data());
+    }
+    return l;
+}
+
+void linear(benchmark::State& state, DType dtype) {
+    const int64_t m = state.range(0), k = state.range(1), n = state.range(2);
+#if defined(_OPENMP)
+    omp_set_num_threads(static_cast<int>(state.range(3)));
+#endif
+    Layer layer = make_layer(dtype, n, k);
+    std::vector<float> x(m * k), y(m * n);
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (float& v : x) v = normal(rng);
+    edgembed::quant::LinearScratch scratch;
+    for (auto _ : state) {
+        layer.linear->forward(x.data(), m, y.data(), nullptr, edgembed::quant::Epilogue::none, scratch);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.counters["OP/s"] = benchmark::Counter(2.0 * m * n * k * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+void shapes(benchmark::internal::Benchmark* b) {
+    for (int threads : {1, 2})
+        for (int m : {16, 128, 512})
+            for (auto kn : std::vector<std::pair<int, int>>{{384, 384}, {384, 1536}, {1536, 384}, {768, 768}, {768, 3072}, {3072, 768}})
+                b->Args({m, kn.first, kn.second, threads});
+    b->ArgNames({"M", "K", "N", "threads"})->UseRealTime();
+}
+
+BENCHMARK_CAPTURE(linear, qc8, DType::qc8)->Apply(shapes);
+BENCHMARK_CAPTURE(linear, f32, DType::f32)->Apply(shapes);
+
+}  // namespace

@@ -1,0 +1,38 @@
+// The converter's quality gate: before a quantized model is written, it is compared with the f32
+// model on the built-in sample (quality_sample.h); the gate reports mean / min cosine, and can move the
+// int8 linear layers of the most sensitive encoder layers to f16 until a min-cosine target is met.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tools/convert/checkpoint_tensors.h"
+#include "tools/convert/quantize.h"
+
+namespace edgembed::convert {
+
+struct QualityResult {
+    double mean_cosine = 1.0;
+    double min_cosine = 1.0;
+};
+
+// The embeddings of the built-in sample with the model in `file_bytes`: [texts, dim].
+std::vector<float> embed_quality_sample(const std::vector<uint8_t>& file_bytes, int* dim);
+QualityResult compare_embeddings(const std::vector<float>& reference, const std::vector<float>& candidate, int dim);
+
+struct GateOutcome {
+    std::vector<uint8_t> file_bytes;  // the model to write
+    QualityResult quality;            // of that model against f32
+    std::vector<int> f16_layers;      // encoder layers whose linear weights fell back to f16
+};
+
+// `build(keep_f16)` produces the model file bytes with the named linear weights kept in f16.
+// min_cosine <= 0 only measures.
+GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, int num_layers,
+                             const std::function<std::vector<uint8_t>(const std::set<std::string>&)>& build,
+                             double min_cosine, const NoteFn& note);
+
+}  // namespace edgembed::convert
