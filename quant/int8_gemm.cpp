@@ -128,8 +128,23 @@ private:
 
 }  // namespace
 
+#if defined(EDGEMBED_WITH_ONEDNN)
+namespace {
+
+// Without VNNI, oneDNN's u8 x s8 kernels sum pairs of products in int16 (vpmaddubsw) and saturate for
+// full-range u8 activations, so they would not be exact: such CPUs (or ISA caps) use the portable kernel.
+bool onednn_int8_is_exact() {
+    const unsigned isa = static_cast<unsigned>(dnnl_get_effective_cpu_isa());
+    auto has = [isa](dnnl_cpu_isa_t bits) { return (isa & static_cast<unsigned>(bits)) == static_cast<unsigned>(bits); };
+    return has(dnnl_cpu_isa_avx512_core_vnni) || has(dnnl_cpu_isa_avx2_vnni);
+}
+
+}  // namespace
+#endif
+
 std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k) {
 #if defined(EDGEMBED_WITH_ONEDNN)
+    if (!onednn_int8_is_exact()) return std::make_unique<GenericInt8Gemm>(w, n, k);
     try {
         return std::make_unique<OneDnnInt8Gemm>(w, n, k);
     } catch (const dnnl::error& e) {
@@ -142,10 +157,9 @@ std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k) {
 
 const char* int8_gemm_backend() {
 #if defined(EDGEMBED_WITH_ONEDNN)
-    return "onednn";
-#else
-    return "generic";
+    if (onednn_int8_is_exact()) return "onednn";
 #endif
+    return "generic";
 }
 
 }  // namespace edgembed::quant

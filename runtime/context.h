@@ -32,6 +32,9 @@ public:
     // Embeds texts into out[texts.size() * dimension], in input order. Throws Error on invalid UTF-8
     // (naming the text and byte) or invalid options.
     EmbedStats embed(const std::vector<std::string_view>& texts, const EmbedOptions& options, float* out);
+    // Embeds already tokenized inputs ([CLS] ... [SEP] each, at most max_position_embeddings ids), e.g. for
+    // benchmarks at exact token counts. Options as above; max_length does not apply.
+    EmbedStats embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& options, float* out);
     std::vector<int32_t> tokenize(std::string_view text, int max_length) const;
 
     const Model& model() const { return *model_; }
@@ -40,6 +43,10 @@ public:
     float effective_temperature(float requested) const;
 
 private:
+    // Runs the encoder on ids_/offsets_ (one packed batch) and pools into out.
+    void run_batch(float logit_scale, bool normalize, float* out);
+    void prepare(const EmbedOptions& options, float* logit_scale, bool* normalize) const;
+
     std::shared_ptr<const Model> model_;
     bert::Workspace workspace_;
     std::vector<int32_t> ids_;

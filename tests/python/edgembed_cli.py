@@ -37,6 +37,6 @@ def embed(texts: list[str], *, model: str = MODEL, max_length: int | None = None
         return np.load(io.BytesIO(out.read_bytes()))
 
 
-def run(args: list[str], stdin: str = "") -> subprocess.CompletedProcess:
-    """Runs the CLI with args, without raising: for tests of errors."""
-    return subprocess.run([BIN, *args], input=stdin, text=True, capture_output=True)
+def run(args: list[str], stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    """Runs the CLI with args (and extra environment variables), without raising: for tests of errors."""
+    return subprocess.run([BIN, *args], input=stdin, text=True, capture_output=True, env={**os.environ, **(env or {})})

@@ -7,7 +7,10 @@ attention function of transformers' BERT module, which every self-attention laye
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -76,3 +79,18 @@ def versions() -> dict:
 
     return {"torch": torch.__version__, "transformers": transformers.__version__,
             "sentence_transformers": sentence_transformers.__version__}
+
+
+CACHE = Path(__file__).resolve().parents[2] / ".cache" / "reference"
+
+
+def cached_embed(texts: list[str], max_length: int, tau: float = 1.0) -> np.ndarray:
+    """embed(), cached on disk by content and library versions (the reference run dominates test time)."""
+    key = hashlib.sha256(json.dumps([texts, max_length, tau, versions()]).encode()).hexdigest()[:24]
+    path = CACHE / f"{key}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = embed(texts, max_length, tau)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors

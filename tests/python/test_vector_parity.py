@@ -5,37 +5,20 @@ reference; STS-B test Spearman equal to the reference's to 4 decimals.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
 import edgembed_cli
 import reference
-from conftest import REPO_ROOT, load_stsb_pairs, load_texts
+from conftest import load_stsb_pairs, load_texts
 
 F32_MIN_COSINE = 0.99999
 F32_MAX_ABS_DIFF = 1e-4
 MANPAGE_DOCS = 500
 TEMPERATURES = (0.5, 0.7, 0.9, 1.2)
-CACHE = REPO_ROOT / ".cache" / "reference"
 
 pytestmark = pytest.mark.skipif(not edgembed_cli.available(), reason="edgembed CLI or model not built")
-
-
-def cached_reference(texts: list[str], max_length: int, tau: float) -> np.ndarray:
-    """Reference vectors, cached on disk by content (the reference run dominates the test time)."""
-    key = hashlib.sha256(json.dumps([texts, max_length, tau, reference.versions()]).encode()).hexdigest()[:24]
-    path = CACHE / f"{key}.npy"
-    if path.exists():
-        return np.load(path)
-    vectors = reference.embed(texts, max_length, tau)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return vectors
 
 
 def texts_for(dataset: str) -> list[str]:
@@ -59,7 +42,7 @@ def assert_close(ours: np.ndarray, ref: np.ndarray, what: str) -> None:
 def test_f32_matches_sentence_transformers(dataset: str, max_length: int) -> None:
     texts = texts_for(dataset)
     ours = edgembed_cli.embed(texts, max_length=max_length)
-    assert_close(ours, cached_reference(texts, max_length, 1.0), f"{dataset} @ {max_length}")
+    assert_close(ours, reference.cached_embed(texts, max_length, 1.0), f"{dataset} @ {max_length}")
 
 
 @pytest.mark.parametrize("tau", TEMPERATURES)
@@ -67,9 +50,9 @@ def test_f32_matches_sentence_transformers(dataset: str, max_length: int) -> Non
 def test_tempscale_matches_patched_attention(dataset: str, tau: float) -> None:
     texts = texts_for(dataset)
     ours = edgembed_cli.embed(texts, max_length=512, tau=tau)
-    assert_close(ours, cached_reference(texts, 512, tau), f"{dataset} @ 512, tau {tau}")
+    assert_close(ours, reference.cached_embed(texts, 512, tau), f"{dataset} @ 512, tau {tau}")
     # The temperature really changed something: vectors differ from tau = 1 by far more than the bound.
-    assert np.max(np.abs(ours - cached_reference(texts, 512, 1.0))) > 10 * F32_MAX_ABS_DIFF
+    assert np.max(np.abs(ours - reference.cached_embed(texts, 512, 1.0))) > 10 * F32_MAX_ABS_DIFF
 
 
 def test_tau_one_is_the_unmodified_model() -> None:
@@ -90,7 +73,7 @@ def test_stsb_spearman_equals_reference() -> None:
         return float(spearmanr(cosine, gold).statistic)
 
     ours = spearman(edgembed_cli.embed(texts))
-    ref = spearman(cached_reference(texts, 256, 1.0))
+    ref = spearman(reference.cached_embed(texts, 256, 1.0))
     print(f"STS-B test Spearman: edgembed {ours:.6f}, sentence-transformers {ref:.6f}")
     assert round(ours, 4) == round(ref, 4)
 

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Cross-builds edgembed for aarch64 Linux (no oneDNN, no OpenMP) and runs the whole C++ test suite under
+# qemu-user twice: -cpu cortex-a72 (Armv8.0 NEON, no dotprod) and -cpu cortex-a76 (Armv8.2 + dotprod).
+# Before that, embeds a few sentences with the aarch64 CLI under both models and compares them with the
+# x86-64 CLI's vectors, when the x86 build and the converted model exist (scripts/setup.sh makes both).
+# Installs what it needs (apt, arm64 multiarch). Safe to rerun: the build dir is kept, so reruns are
+# incremental.
+# Usage: scripts/ci_aarch64.sh            env: EDGEMBED_AARCH64_BUILD_DIR (default build-aarch64),
+#        EDGEMBED_AARCH64_CPUS (default "cortex-a72 cortex-a76"), EDGEMBED_BUILD_DIR (the x86 build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${EDGEMBED_AARCH64_BUILD_DIR:-$ROOT/build-aarch64}
+X86_BUILD=${EDGEMBED_BUILD_DIR:-$ROOT/build}
+MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
+CPUS=${EDGEMBED_AARCH64_CPUS:-cortex-a72 cortex-a76}
+CMAKE=/usr/bin/cmake
+CTEST=/usr/bin/ctest
+
+# Host tools, arch-independent headers, and the arm64 libraries the build links (all Multi-Arch: same,
+# so they co-install with the amd64 ones). libc6 and libstdc++6:arm64 are what qemu runs the binaries
+# with (its loader is libc6:arm64's /lib/ld-linux-aarch64.so.1); the cross compiler's own copies under
+# /usr/aarch64-linux-gnu are not on that loader's path.
+HOST_PACKAGES=(cmake ninja-build pkg-config crossbuild-essential-arm64 qemu-user-static
+  nlohmann-json3-dev libcli11-dev)
+ARM64_PACKAGES=(libc6:arm64 libstdc++6:arm64 libxsimd-dev:arm64 libgtest-dev:arm64 libutf8proc-dev:arm64 libxxhash-dev:arm64
+  libzip-dev:arm64)
+# Packages that are not Multi-Arch co-installable (e.g. libdnnl-dev, libsentencepiece-dev) are unpacked
+# into $BUILD/sysroot-extra instead; none is needed while the build uses neither.
+UNPACKED_PACKAGES=()
+
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+apt_updated=0
+apt_update() { [ $apt_updated = 1 ] || { $SUDO apt-get update -qq; apt_updated=1; }; }
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "== dpkg: adding architecture arm64"
+  $SUDO dpkg --add-architecture arm64
+  apt_update
+fi
+missing=()
+for p in "${HOST_PACKAGES[@]}" "${ARM64_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt: installing ${missing[*]}"
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+EXTRA=$BUILD/sysroot-extra
+mkdir -p "$BUILD"
+for p in "${UNPACKED_PACKAGES[@]}"; do
+  stamp=$EXTRA/.unpacked-$p
+  [ -f "$stamp" ] && continue
+  echo "== unpacking $p:arm64 into $EXTRA"
+  apt_update
+  mkdir -p "$EXTRA" "$BUILD/debs"
+  (cd "$BUILD/debs" && apt-get download -q "$p:arm64" >/dev/null)
+  dpkg-deb -x "$(ls -t "$BUILD"/debs/"${p}"_*_arm64.deb | head -1)" "$EXTRA"
+  touch "$stamp"
+done
+# Unpacked packages come first; their .pc files name prefix=/usr, so pkg-config is told the real root.
+export PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+prefix_path=""
+if [ ${#UNPACKED_PACKAGES[@]} -gt 0 ]; then
+  export PKG_CONFIG_LIBDIR=$EXTRA/usr/lib/aarch64-linux-gnu/pkgconfig:$PKG_CONFIG_LIBDIR
+  # Their .pc files say prefix=/usr: point them at the unpacked copy (a PKG_CONFIG_SYSROOT_DIR would
+  # also move the multiarch packages' paths).
+  for pc in "$EXTRA"/usr/lib/aarch64-linux-gnu/pkgconfig/*.pc; do
+    [ -f "$pc" ] && sed -i "s|^prefix=/usr\$|prefix=$EXTRA/usr|" "$pc"
+  done
+  prefix_path="-DCMAKE_PREFIX_PATH=$EXTRA/usr"
+fi
+
+echo "== configure + build ($BUILD)"
+start=$SECONDS
+# Rerunning configure on an existing build is cheap and picks up changed options; nothing is wiped.
+$CMAKE -S . -B "$BUILD" -G Ninja --toolchain "$ROOT/cmake/toolchains/aarch64-linux-gnu.cmake" \
+  -DCMAKE_BUILD_TYPE=Release -DEDGEMBED_WITH_ONEDNN=OFF -DEDGEMBED_BUILD_BENCH=OFF -DEDGEMBED_BUILD_TESTS=ON \
+  ${prefix_path:+"$prefix_path"} >/dev/null
+$CMAKE --build "$BUILD" -j "$(nproc)"
+echo "== build took $((SECONDS - start)) s"
+
+status=0
+# End to end: the aarch64 CLI's vectors against the x86-64 CLI's on the real model.
+X86_CLI=$X86_BUILD/tools/cli/edgembed
+if [ -f "$MODEL" ] && [ -x "$X86_CLI" ]; then
+  work=$BUILD/cli-parity
+  mkdir -p "$work"
+  printf '%s\n' "A man is playing a guitar." "Café déjà vu, naïve façade" \
+    "The quick brown fox jumps over the lazy dog while the embedding model runs on an emulated Arm core." \
+    > "$work/input.txt"
+  "$X86_CLI" embed -m "$MODEL" --threads 1 -o "$work/x86.jsonl" "$work/input.txt" 2>/dev/null
+  for cpu in $CPUS; do
+    rm -f "$work/$cpu.jsonl"
+    QEMU_CPU=$cpu /usr/bin/qemu-aarch64-static "$BUILD/tools/cli/edgembed" embed -m "$MODEL" \
+      -o "$work/$cpu.jsonl" "$work/input.txt" || true
+    if ! python3 - "$work/x86.jsonl" "$work/$cpu.jsonl" "$cpu" <<'EOF'
+import json, math, sys
+ref = [json.loads(line) for line in open(sys.argv[1])]
+got = [json.loads(line) for line in open(sys.argv[2])]
+assert len(ref) == len(got) and ref, "different number of vectors"
+worst = 1.0
+for a, b in zip(ref, got):
+    cos = sum(x * y for x, y in zip(a, b)) / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+    worst = min(worst, cos)
+print(f"cli parity aarch64 ({sys.argv[3]}) vs x86-64: {len(got)} texts, worst cosine {worst:.7f}")
+sys.exit(0 if worst > 0.99999 else 1)
+EOF
+    then
+      echo "ERROR: aarch64 vectors differ from x86-64 under -cpu $cpu"
+      status=1
+    fi
+  done
+else
+  echo "== cli parity skipped: needs $MODEL and $X86_CLI (scripts/setup.sh)"
+fi
+
+# Tests that need the converted model find it here (the file format is little-endian and portable).
+[ -f "$MODEL" ] && export EDGEMBED_MODEL=$MODEL
+for cpu in $CPUS; do
+  case $cpu in
+    cortex-a72|cortex-a53|cortex-a57) dotprod=0 ;;
+    cortex-a76|neoverse-n1|max) dotprod=1 ;;
+    *) dotprod="" ;;
+  esac
+  echo "== C++ tests on aarch64 under qemu -cpu $cpu (dotprod expected: ${dotprod:-?})"
+  start=$SECONDS
+  # qemu-aarch64 reads QEMU_CPU (the toolchain's emulator has no -cpu of its own).
+  log=$BUILD/ctest-$cpu.log
+  if ! QEMU_CPU=$cpu EDGEMBED_EXPECT_ARM_DOTPROD=$dotprod \
+      $CTEST --test-dir "$BUILD" --output-on-failure -j "$(nproc)" 2>&1 | tee "$log"; then
+    status=1
+  fi
+  # The NEON kernels must run, not be skipped as "ISA not available".
+  if grep -Eq "neon64.*\((Skipped|Not Run|Disabled)\)" "$log"; then
+    echo "ERROR: neon64 kernel tests were skipped under -cpu $cpu"
+    status=1
+  fi
+  echo "== ctest under -cpu $cpu took $((SECONDS - start)) s"
+done
+
+exit $status

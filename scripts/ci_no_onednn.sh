@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds edgembed on x86-64 without oneDNN (-DEDGEMBED_WITH_ONEDNN=OFF: quant/f32_gemm.cpp's portable
+# GEMM, no OpenMP), checks that nothing links oneDNN, OpenMP or OpenCL, and runs the whole C++ test
+# suite. This is the configuration of the ARM and Android builds, tested natively.
+# Needs what scripts/setup.sh installs (and its model file, for the tests that embed).
+# Safe to rerun: the build dir is kept, so reruns are incremental.
+# Usage: scripts/ci_no_onednn.sh          env: EDGEMBED_NO_ONEDNN_BUILD_DIR (default build-noonednn)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${EDGEMBED_NO_ONEDNN_BUILD_DIR:-$ROOT/build-noonednn}
+MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
+CMAKE=/usr/bin/cmake
+
+echo "== configure + build ($BUILD)"
+start=$SECONDS
+$CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEMBED_WITH_ONEDNN=OFF \
+  -DEDGEMBED_BUILD_BENCH=OFF -DEDGEMBED_BUILD_TESTS=ON >/dev/null
+$CMAKE --build "$BUILD" -j "$(nproc)"
+echo "== build took $((SECONDS - start)) s"
+
+status=0
+echo "== dependencies: no oneDNN, OpenMP or OpenCL"
+binaries=("$BUILD/tools/cli/edgembed")
+while IFS= read -r lib; do binaries+=("$lib"); done < <(find "$BUILD" -name 'libedgembed*.so*' -type f)
+for bin in "${binaries[@]}"; do
+  needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  bad=$(
+    { readelf -d "$bin" | grep '(NEEDED)' | grep -Ei 'dnnl|gomp|omp|OpenCL' || true
+      nm -D --undefined-only "$bin" | grep -E ' (omp_|GOMP_|dnnl_|cl[A-Z])' || true; }
+  )
+  if [ -n "$bad" ]; then
+    echo "FAIL ${bin#"$ROOT"/} depends on oneDNN/OpenMP/OpenCL:"; echo "$bad"; status=1
+  else
+    echo "ok   ${bin#"$ROOT"/}: needs $needed"
+  fi
+done
+
+echo "== C++ tests (no oneDNN)"
+[ -f "$MODEL" ] && export EDGEMBED_MODEL=$MODEL
+/usr/bin/ctest --test-dir "$BUILD" --output-on-failure -j "$(nproc)" || status=1
+if [ -f "$MODEL" ]; then
+  line=$(echo "A man is playing a guitar." | "$BUILD/tools/cli/edgembed" embed -m "$MODEL" 2>&1 >/dev/null)
+  case $line in
+    *"gemm fallback"*) echo "ok   CLI runs the fallback GEMM: $line" ;;
+    *) echo "FAIL CLI does not report the fallback GEMM: $line"; status=1 ;;
+  esac
+fi
+exit $status
