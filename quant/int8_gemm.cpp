@@ -1,5 +1,6 @@
 #include "quant/int8_gemm.h"
 
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -49,14 +50,9 @@ public:
     OneDnnInt8Gemm(const int8_t* w, size_t n, size_t k) : Int8Gemm(w, n, k), n_(n), k_(k), plain_(w) {
         using dnnl::memory;
         const auto kk = static_cast<memory::dim>(k), nn = static_cast<memory::dim>(n);
-        const dnnl::matmul::primitive_desc pd(
-            dnnl::matmul::desc(memory::desc({kRepresentativeM, kk}, memory::data_type::u8, memory::format_tag::ab),
-                               memory::desc({kk, nn}, memory::data_type::s8, memory::format_tag::any),
-                               memory::desc({kRepresentativeM, nn}, memory::data_type::s32, memory::format_tag::ab)),
-            engine());
         // W is [n, k] row-major, i.e. the [k, n] weights matrix in the transposed ("ba") layout.
         memory user({{kk, nn}, memory::data_type::s8, memory::format_tag::ba}, engine(), const_cast<int8_t*>(w));
-        weights_ = memory(pd.weights_desc(), engine());
+        weights_ = memory(preferred_weights_desc(kk, nn), engine());
         dnnl::stream stream(engine());
         dnnl::reorder(user, weights_).execute(stream, user, weights_);
         stream.wait();
@@ -88,6 +84,23 @@ private:
     static const dnnl::engine& engine() {
         static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
         return e;
+    }
+
+    // The weights layout oneDNN prefers for a [k, n] matrix, asked once per shape (every layer of a model
+    // shares a few shapes, and asking costs about a millisecond).
+    static dnnl::memory::desc preferred_weights_desc(dnnl::memory::dim k, dnnl::memory::dim n) {
+        using dnnl::memory;
+        static std::mutex mutex;
+        static std::map<std::pair<memory::dim, memory::dim>, memory::desc> known;
+        std::lock_guard<std::mutex> lock(mutex);
+        auto it = known.find({k, n});
+        if (it != known.end()) return it->second;
+        const dnnl::matmul::primitive_desc pd(
+            dnnl::matmul::desc(memory::desc({kRepresentativeM, k}, memory::data_type::u8, memory::format_tag::ab),
+                               memory::desc({k, n}, memory::data_type::s8, memory::format_tag::any),
+                               memory::desc({kRepresentativeM, n}, memory::data_type::s32, memory::format_tag::ab)),
+            engine());
+        return known.emplace(std::make_pair(k, n), pd.weights_desc()).first->second;
     }
 
     const Primitive& primitive(dnnl::memory::dim m) const {

@@ -3,7 +3,6 @@
 #include <cstring>
 #include <string>
 
-#include "quant/f16.h"
 #include "quant/f32_gemm.h"
 #include "quant/int8_gemm.h"
 #include "runtime/error.h"
@@ -81,7 +80,7 @@ std::unique_ptr<Linear> make_linear(const model_file::TensorView& weight, const 
             return std::make_unique<F32Linear>(static_cast<const float*>(weight.data), std::vector<float>(), in, out, bias);
         case DType::f16: {
             std::vector<float> widened(in * out);
-            f16_to_f32_array(static_cast<const uint16_t*>(weight.data), widened.data(), widened.size());
+            simd::kernels().f16_to_f32(static_cast<const uint16_t*>(weight.data), widened.data(), widened.size());
             return std::make_unique<F32Linear>(nullptr, std::move(widened), in, out, bias);
         }
         case DType::qc8:

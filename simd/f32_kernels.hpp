@@ -8,6 +8,13 @@
 #include <limits>
 #include <xsimd/xsimd.hpp>
 
+#if defined(__F16C__)
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+#include "simd/f16.h"
 #include "simd/kernels.h"
 
 namespace edgembed::simd::generic {
@@ -248,6 +255,19 @@ void s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* col_s
         store_tail<Arch>(row(I::load_aligned(a), I::load_aligned(sums), load_tail<Arch>(col_scales + i, count, 0.0f), b, r),
                          y + i, count);
     }
+}
+
+template <class Arch>
+void f16_to_f32(const uint16_t* x, float* y, size_t n) {
+    size_t i = 0;
+#if defined(__F16C__)
+    // Compiled into the avx2 / avx512bw instantiations (their files enable F16C).
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+#elif defined(__aarch64__)
+    for (; i + 4 <= n; i += 4) vst1q_f32(y + i, vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(x + i))));
+#endif
+    for (; i < n; ++i) y[i] = f16_to_f32_scalar(x[i]);
 }
 
 template <class Arch>

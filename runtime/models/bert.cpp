@@ -4,7 +4,6 @@
 #include <cstring>
 #include <string>
 
-#include "quant/f16.h"
 #include "quant/f32_gemm.h"
 #include "runtime/error.h"
 #include "runtime/models/bert_tensors.h"
@@ -94,7 +93,7 @@ std::vector<const char*> Encoder::linear_kinds() const {
 }
 
 void Encoder::Table::row(size_t index, size_t width, float* out) const {
-    if (dtype == DType::f16) quant::f16_to_f32_array(static_cast<const uint16_t*>(data) + index * width, out, width);
+    if (dtype == DType::f16) simd::kernels().f16_to_f32(static_cast<const uint16_t*>(data) + index * width, out, width);
     else std::memcpy(out, static_cast<const float*>(data) + index * width, width * sizeof(float));
 }
 

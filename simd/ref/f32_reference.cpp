@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "simd/f16.h"
 #include "simd/kernels.h"
 
 namespace edgembed::simd {
@@ -93,6 +94,10 @@ void ref_s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* c
         const double a = static_cast<double>(acc[i]) - static_cast<double>(zero_point) * col_sums[i];
         y[i] = static_cast<float>(a * row_scale * col_scales[i] + (bias ? bias[i] : 0.0f) + (residual ? residual[i] : 0.0f));
     }
+}
+
+void ref_f16_to_f32(const uint16_t* x, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) y[i] = f16_to_f32_scalar(x[i]);
 }
 
 }  // namespace

@@ -231,6 +231,25 @@ TEST_P(F32Kernels, DequantizeS32) {
     }
 }
 
+TEST_P(F32Kernels, F16ToF32IsExact) {
+    // Every half bit pattern (normals, subnormals, zeros, infinities, NaNs), at every offset of a row.
+    std::vector<uint16_t> x(65536);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint16_t>(i);
+    std::vector<float> y(x.size()), expected(x.size());
+    kernels_->f16_to_f32(x.data(), y.data(), x.size());
+    ref_->f16_to_f32(x.data(), expected.data(), x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+        if (std::isnan(expected[i])) ASSERT_TRUE(std::isnan(y[i])) << i;
+        else ASSERT_EQ(y[i], expected[i]) << "bits " << i;
+    }
+    for (size_t n : edge_sizes()) {
+        std::vector<float> out(n), ref(n);
+        kernels_->f16_to_f32(x.data() + 15360, out.data(), n);  // 1.0 upwards
+        ref_->f16_to_f32(x.data() + 15360, ref.data(), n);
+        ASSERT_EQ(out, ref) << "n=" << n;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, F32Kernels,
                          ::testing::Values(Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512bw, Isa::neon64),
                          [](const ::testing::TestParamInfo<Isa>& info) { return std::string(isa_name(info.param)); });

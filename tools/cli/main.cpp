@@ -10,6 +10,7 @@
 #include "runtime/context.h"
 #include "runtime/error.h"
 #include "simd/isa.h"
+#include "tools/cli/bench_command.h"
 #include "tools/cli/text_input.h"
 #include "tools/cli/vector_output.h"
 
@@ -130,6 +131,18 @@ int main(int argc, char** argv) {
     CLI::App* inspect = app.add_subcommand("inspect", "print a model file's metadata");
     inspect->add_option("model", model_path, "model file")->required();
 
+    cli::BenchOptions bench_options;
+    CLI::App* bench = app.add_subcommand("bench", "latency per sequence length x batch x threads (markdown table, --json)");
+    bench->add_option("-m,--model", bench_options.model_path, "model file")->required();
+    bench->add_option("--text", bench_options.text_path, "real text to cut inputs from (text or JSON lines)")->required();
+    bench->add_option("--lengths", bench_options.lengths, "token counts (specials included)")->delimiter(',');
+    bench->add_option("--batch", bench_options.batches, "batch sizes")->delimiter(',');
+    bench->add_option("--threads", bench_options.threads, "thread counts")->delimiter(',');
+    bench->add_option("--repeats", bench_options.repeats, "timed runs per configuration (at least)");
+    bench->add_option("--min-seconds", bench_options.min_seconds, "timed seconds per configuration (at least)");
+    bench->add_flag("--mixed", bench_options.mixed, "also compare a mixed-length batch packed vs padded");
+    bench->add_option("--json", bench_options.json_path, "write the results as JSON");
+
     CLI11_PARSE(app, argc, argv);
     try {
         simd::active_isa();  // fail early on a bad EDGEMBED_FORCE_ISA
@@ -137,6 +150,7 @@ int main(int argc, char** argv) {
         if (embed->parsed()) return run_embed(model_path, input, options, output, out_path);
         if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
         if (inspect->parsed()) return run_inspect(model_path);
+        if (bench->parsed()) return cli::run_bench(bench_options);
     } catch (const Error& e) {
         std::cerr << "edgembed: error: " << e.what() << " [" << status_name(e.status()) << "]\n";
         return 1;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "quant/f16.h"
+#include "simd/f16.h"
 #include "runtime/error.h"
 
 namespace edgembed::convert {
@@ -30,8 +30,8 @@ std::vector<uint8_t> as_bytes(const std::vector<T>& values) {
 OutputTensor to_f16(const MappedTensor& t) {
     std::vector<uint16_t> halves(t.values.size());
     for (size_t i = 0; i < halves.size(); ++i) {
-        halves[i] = quant::f32_to_f16(t.values[i]);
-        if (std::isinf(quant::f16_to_f32(halves[i])))
+        halves[i] = simd::f32_to_f16_scalar(t.values[i]);
+        if (std::isinf(simd::f16_to_f32_scalar(halves[i])))
             throw Error(Status::invalid_weights, "tensor '" + t.name + "' element " + std::to_string(i) +
                                                      " overflows f16 (|x| > 65504): convert with --dtype f32");
     }

@@ -1,10 +1,10 @@
-#include "quant/f16.h"
+#include "simd/f16.h"
 
 #include <cstring>
 
-namespace edgembed::quant {
+namespace edgembed::simd {
 
-float f16_to_f32(uint16_t h) noexcept {
+float f16_to_f32_scalar(uint16_t h) noexcept {
     const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
     uint32_t exponent = (h >> 10) & 0x1fu;
     uint32_t mantissa = h & 0x3ffu;
@@ -28,7 +28,7 @@ float f16_to_f32(uint16_t h) noexcept {
     return f;
 }
 
-uint16_t f32_to_f16(float f) noexcept {
+uint16_t f32_to_f16_scalar(float f) noexcept {
     uint32_t bits;
     std::memcpy(&bits, &f, sizeof bits);
     const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
@@ -51,8 +51,4 @@ uint16_t f32_to_f16(float f) noexcept {
     return static_cast<uint16_t>(sign | half);
 }
 
-void f16_to_f32_array(const uint16_t* in, float* out, size_t n) noexcept {
-    for (size_t i = 0; i < n; ++i) out[i] = f16_to_f32(in[i]);
-}
-
-}  // namespace edgembed::quant
+}  // namespace edgembed::simd
