@@ -1,9 +1,11 @@
 #include "runtime/context.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "runtime/error.h"
 #include "runtime/pooling.h"
+#include "simd/kernels.h"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -32,84 +34,173 @@ std::vector<int32_t> Context::tokenize(std::string_view text, int max_length) co
     return model_->tokenizer().encode(text, effective_max_length(max_length));
 }
 
-void Context::prepare(const EmbedOptions& options, float* logit_scale, bool* normalize) const {
-    const ModelConfig& c = model_->config();
-    const float tau = effective_temperature(options.temperature);
-    if (options.batch_size < 1) throw Error(Status::invalid_argument, "batch size must be >= 1");
-    if (options.threads < 0) throw Error(Status::invalid_argument, "thread count must be >= 0");
+void Context::validate(const EmbedOptions& o) const {
+    if (o.batch_size < 1) throw Error(Status::invalid_argument, "batch size must be >= 1");
+    if (o.threads < 0) throw Error(Status::invalid_argument, "thread count must be >= 0");
+    if (o.window_stride < 0) throw Error(Status::invalid_argument, "window stride must be >= 0");
+    if (o.length_scale_reference < 0 || o.length_scale_reference == 1)
+        throw Error(Status::invalid_argument, "length-scale reference length must be 0 (off) or >= 2");
+    if (!std::isfinite(o.length_scale_exponent))
+        throw Error(Status::invalid_argument, "length-scale exponent must be finite");
+    if (!o.layer_temperatures.empty()) {
+        if (static_cast<int>(o.layer_temperatures.size()) != model_->config().num_layers)
+            throw Error(Status::invalid_argument, "layer temperatures: expected one per layer (" +
+                                                      std::to_string(model_->config().num_layers) + "), got " +
+                                                      std::to_string(o.layer_temperatures.size()));
+        for (float t : o.layer_temperatures)
+            if (!(t > 0.0f) || !std::isfinite(t)) throw Error(Status::invalid_argument, "layer temperatures must be > 0");
+    }
 #if defined(_OPENMP)
-    if (options.threads > 0) omp_set_num_threads(options.threads);
+    if (o.threads > 0) omp_set_num_threads(o.threads);
 #endif
-    *normalize = options.normalize < 0 ? c.normalize : options.normalize != 0;
-    // TempScale folded into the softmax's one scale factor: softmax(QK^T / (tau * sqrt(d)) + M).
-    *logit_scale = 1.0f / (tau * std::sqrt(static_cast<float>(c.head_dim())));
 }
 
-void Context::run_batch(float logit_scale, bool normalize, float* out) {
+void Context::queue(size_t text, const int32_t* ids, size_t count, float weight) {
+    ids_.insert(ids_.end(), ids, ids + count);
+    offsets_.push_back(static_cast<int64_t>(ids_.size()));
+    queued_.push_back({text, weight});
+}
+
+void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weights, float* dc_share) {
+    if (queued_.empty()) return;
     const ModelConfig& c = model_->config();
     const size_t dim = static_cast<size_t>(c.hidden_size);
-    const int count = static_cast<int>(offsets_.size()) - 1;
-    model_->encoder().forward(ids_.data(), offsets_.data(), count, logit_scale, workspace_);
-    for (int t = 0; t < count; ++t) {
-        float* vector = out + static_cast<size_t>(t) * dim;
-        const size_t first = static_cast<size_t>(offsets_[t]);
-        pool(c.pooling, workspace_.hidden.data() + first * dim, static_cast<size_t>(offsets_[t + 1]) - first, dim, vector);
-        if (normalize) l2_normalize(vector, dim);
+    const int count = static_cast<int>(queued_.size());
+    // TempScale folded into the softmax's one scale factor: softmax(QK^T / (tau * sqrt(d)) + M), times the
+    // length-aware factor of each sequence.
+    const float base = 1.0f / (tau * std::sqrt(static_cast<float>(c.head_dim())));
+    scales_.resize(queued_.size());
+    for (int s = 0; s < count; ++s) {
+        const double n = static_cast<double>(offsets_[s + 1] - offsets_[s]);
+        double factor = 1.0;
+        if (o.length_scale_reference > 0 && n > o.length_scale_reference)
+            factor = std::pow(std::log(n) / std::log(static_cast<double>(o.length_scale_reference)), o.length_scale_exponent);
+        scales_[s] = static_cast<float>(base * factor);
     }
+    layer_factors_.clear();
+    for (float t : o.layer_temperatures) layer_factors_.push_back(1.0f / t);
+    const int stats_rows = c.num_layers + 1;
+    if (dc_share) dc_.assign(static_cast<size_t>(stats_rows) * queued_.size(), 0.0f);
+    model_->encoder().forward(ids_.data(), offsets_.data(), count, scales_.data(),
+                              layer_factors_.empty() ? nullptr : layer_factors_.data(), workspace_,
+                              dc_share ? dc_.data() : nullptr);
+    pooled_.resize(dim);
+    const simd::Kernels& k = simd::kernels();
+    for (int s = 0; s < count; ++s) {
+        const Sequence& seq = queued_[s];
+        const size_t first = static_cast<size_t>(offsets_[s]);
+        pool(c.pooling, workspace_.hidden.data() + first * dim, static_cast<size_t>(offsets_[s + 1]) - first, dim,
+             pooled_.data());
+        float* sum = sums + seq.text * dim;
+        if (weights[seq.text] == 0.0f) {
+            k.f32_scale(pooled_.data(), seq.weight, sum, dim);
+        } else if (c.pooling == Pooling::max) {
+            k.f32_max(pooled_.data(), sum, dim);
+        } else {
+            for (size_t j = 0; j < dim; ++j) sum[j] += seq.weight * pooled_[j];
+        }
+        weights[seq.text] += seq.weight;
+        if (dc_share)
+            for (int l = 0; l < stats_rows; ++l)
+                dc_share[seq.text * stats_rows + l] += dc_[static_cast<size_t>(l) * count + s];
+    }
+    ids_.clear();
+    offsets_.assign(1, 0);
+    queued_.clear();
 }
 
-EmbedStats Context::embed(const std::vector<std::string_view>& texts, const EmbedOptions& options, float* out) {
-    const int max_length = effective_max_length(options.max_length);
-    float logit_scale;
-    bool normalize;
-    prepare(options, &logit_scale, &normalize);
-    const size_t dim = static_cast<size_t>(model_->dimension());
+EmbedStats Context::embed(const std::vector<std::string_view>& texts, const EmbedOptions& o, float* out) {
+    const ModelConfig& c = model_->config();
+    const int max_length = effective_max_length(o.max_length);
+    const float tau = effective_temperature(o.temperature);
+    validate(o);
+    if (o.long_input == LongInput::window && max_length < 3)
+        throw Error(Status::invalid_argument, "windows need a max length of at least 3 tokens");
+    const size_t dim = static_cast<size_t>(c.hidden_size), window = static_cast<size_t>(max_length - 2);
+    const size_t stride = o.window_stride > 0 ? std::min<size_t>(static_cast<size_t>(o.window_stride), window)
+                                              : std::max<size_t>(window / 2, 1);
+    const int32_t cls = model_->tokenizer().cls_id(), sep = model_->tokenizer().sep_id();
+    const int stats_rows = c.num_layers + 1;
+    std::vector<float> weights(texts.size(), 0.0f), windows_per_text(texts.size(), 0.0f);
+    if (o.layer_dc_share) o.layer_dc_share->assign(texts.size() * static_cast<size_t>(stats_rows), 0.0f);
+    float* dc_share = o.layer_dc_share ? o.layer_dc_share->data() : nullptr;
+    ids_.clear();
+    offsets_.assign(1, 0);
+    queued_.clear();
+
     EmbedStats stats;
-    for (size_t begin = 0; begin < texts.size(); begin += static_cast<size_t>(options.batch_size)) {
-        const size_t end = std::min(texts.size(), begin + static_cast<size_t>(options.batch_size));
-        ids_.clear();
-        offsets_.assign(1, 0);
-        for (size_t i = begin; i < end; ++i) {
-            std::vector<int32_t> ids;
-            try {
-                ids = model_->tokenizer().encode(texts[i], 0);
-            } catch (const Error& e) {
-                throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what());
-            }
-            if (ids.size() > static_cast<size_t>(max_length)) {
-                ids.resize(static_cast<size_t>(max_length));
-                ids.back() = model_->tokenizer().sep_id();
-                ++stats.truncated;
-            }
-            ids_.insert(ids_.end(), ids.begin(), ids.end());
-            offsets_.push_back(static_cast<int64_t>(ids_.size()));
+    std::vector<int32_t> sequence;
+    for (size_t i = 0; i < texts.size(); ++i) {
+        std::vector<int32_t> pieces;
+        try {
+            pieces = model_->tokenizer().encode_pieces(texts[i]);
+        } catch (const Error& e) {
+            throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what());
         }
-        run_batch(logit_scale, normalize, out + begin * dim);
-        stats.texts += end - begin;
-        stats.tokens += ids_.size();
+        // Windows start every `stride` pieces; the last one ends at the last piece.
+        std::vector<size_t> starts{0};
+        if (pieces.size() > window) {
+            if (o.long_input == LongInput::truncate) {
+                pieces.resize(window);
+                ++stats.truncated;
+            } else {
+                for (size_t s = stride; s + window < pieces.size() + stride; s += stride)
+                    starts.push_back(std::min(s, pieces.size() - window));
+                starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+                ++stats.windowed;
+            }
+        }
+        for (size_t s : starts) {
+            const size_t count = std::min(window, pieces.size() - s);
+            sequence.assign(1, cls);
+            sequence.insert(sequence.end(), pieces.begin() + static_cast<long>(s), pieces.begin() + static_cast<long>(s + count));
+            sequence.push_back(sep);
+            // Mean pooling weighs a window by its tokens; CLS and max pooling weigh windows alike. A text of
+            // one window keeps weight 1, so its vector is the pooled vector itself.
+            const float weight = c.pooling == Pooling::mean && starts.size() > 1 ? static_cast<float>(sequence.size()) : 1.0f;
+            queue(i, sequence.data(), sequence.size(), weight);
+            stats.tokens += sequence.size();
+            windows_per_text[i] += 1.0f;
+            if (queued_.size() >= static_cast<size_t>(o.batch_size)) flush(o, tau, out, weights.data(), dc_share);
+        }
+        stats.windows += starts.size();
     }
+    flush(o, tau, out, weights.data(), dc_share);
+
+    const bool normalize = o.normalize < 0 ? c.normalize : o.normalize != 0;
+    const simd::Kernels& k = simd::kernels();
+    for (size_t i = 0; i < texts.size(); ++i) {
+        float* v = out + i * dim;
+        if (c.pooling != Pooling::max && weights[i] != 1.0f) k.f32_scale(v, 1.0f / weights[i], v, dim);
+        if (normalize) l2_normalize(v, dim);
+        if (dc_share)
+            for (int l = 0; l < stats_rows; ++l) dc_share[i * stats_rows + l] /= windows_per_text[i];
+    }
+    stats.texts = texts.size();
     return stats;
 }
 
-EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& options, float* out) {
-    float logit_scale;
-    bool normalize;
-    prepare(options, &logit_scale, &normalize);
-    const size_t dim = static_cast<size_t>(model_->dimension());
+EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& o, float* out) {
+    const ModelConfig& c = model_->config();
+    const float tau = effective_temperature(o.temperature);
+    validate(o);
+    const size_t dim = static_cast<size_t>(c.hidden_size);
+    std::vector<float> weights(inputs.size(), 0.0f);
+    ids_.clear();
+    offsets_.assign(1, 0);
+    queued_.clear();
     EmbedStats stats;
-    for (size_t begin = 0; begin < inputs.size(); begin += static_cast<size_t>(options.batch_size)) {
-        const size_t end = std::min(inputs.size(), begin + static_cast<size_t>(options.batch_size));
-        ids_.clear();
-        offsets_.assign(1, 0);
-        for (size_t i = begin; i < end; ++i) {
-            if (inputs[i].empty()) throw Error(Status::invalid_argument, "input " + std::to_string(i) + " has no tokens");
-            ids_.insert(ids_.end(), inputs[i].begin(), inputs[i].end());
-            offsets_.push_back(static_cast<int64_t>(ids_.size()));
-        }
-        run_batch(logit_scale, normalize, out + begin * dim);
-        stats.texts += end - begin;
-        stats.tokens += ids_.size();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        if (inputs[i].empty()) throw Error(Status::invalid_argument, "input " + std::to_string(i) + " has no tokens");
+        queue(i, inputs[i].data(), inputs[i].size(), 1.0f);
+        stats.tokens += inputs[i].size();
+        if (queued_.size() >= static_cast<size_t>(o.batch_size)) flush(o, tau, out, weights.data(), nullptr);
     }
+    flush(o, tau, out, weights.data(), nullptr);
+    const bool normalize = o.normalize < 0 ? c.normalize : o.normalize != 0;
+    if (normalize)
+        for (size_t i = 0; i < inputs.size(); ++i) l2_normalize(out + i * dim, dim);
+    stats.texts = inputs.size();
     return stats;
 }
 

@@ -11,18 +11,39 @@
 
 namespace edgembed {
 
+// What happens to a text longer than max_length tokens.
+enum class LongInput : uint8_t {
+    truncate = 0,  // keep the first max_length tokens (counted in EmbedStats::truncated)
+    window = 1,    // split into windows of max_length tokens ([CLS] ... [SEP] each) that overlap by
+                   // max_length - 2 - window_stride pieces; pool the windows' vectors (token-weighted
+                   // mean for mean pooling, mean for CLS, max for max), then normalize
+};
+
 struct EmbedOptions {
     float temperature = NAN;  // TempScale tau; NaN = the model's default_temperature
+    // Length-aware temperature: when > 0, a text (or window) of n > length_scale_reference tokens gets
+    // its attention logits multiplied by (ln n / ln length_scale_reference)^length_scale_exponent.
+    int length_scale_reference = 0;
+    float length_scale_exponent = 1.0f;
+    // Per-layer factors on tau (empty = 1 for every layer; else exactly one per layer).
+    std::vector<float> layer_temperatures;
     int max_length = 0;       // tokens per text incl. specials; 0 = the model's max_seq_length
+    LongInput long_input = LongInput::truncate;
+    int window_stride = 0;    // pieces between window starts; 0 = half a window
     int threads = 0;          // 0 = leave the thread count as it is
-    int batch_size = 32;      // texts per forward pass (packed, no padding)
+    int batch_size = 32;      // sequences (texts or windows) per forward pass (packed, no padding)
     int normalize = -1;       // -1 = as the model says, 0 = off, 1 = on
+    // When set, receives [texts x (num_layers + 1)] DC shares ||mean_t x_t||^2 / mean_t ||x_t||^2 of the
+    // token features after the embeddings and after each layer (averaged over a text's windows).
+    std::vector<float>* layer_dc_share = nullptr;
 };
 
 struct EmbedStats {
     size_t texts = 0;
     size_t tokens = 0;     // model input tokens, specials included
     size_t truncated = 0;  // texts cut at max_length
+    size_t windowed = 0;   // texts embedded as several windows
+    size_t windows = 0;    // windows in all
 };
 
 class Context {
@@ -33,7 +54,7 @@ public:
     // (naming the text and byte) or invalid options.
     EmbedStats embed(const std::vector<std::string_view>& texts, const EmbedOptions& options, float* out);
     // Embeds already tokenized inputs ([CLS] ... [SEP] each, at most max_position_embeddings ids), e.g. for
-    // benchmarks at exact token counts. Options as above; max_length does not apply.
+    // benchmarks at exact token counts. Options as above; max_length and long_input do not apply.
     EmbedStats embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& options, float* out);
     std::vector<int32_t> tokenize(std::string_view text, int max_length) const;
 
@@ -43,14 +64,22 @@ public:
     float effective_temperature(float requested) const;
 
 private:
-    // Runs the encoder on ids_/offsets_ (one packed batch) and pools into out.
-    void run_batch(float logit_scale, bool normalize, float* out);
-    void prepare(const EmbedOptions& options, float* logit_scale, bool* normalize) const;
+    struct Sequence {
+        size_t text;   // index of the text it belongs to
+        float weight;  // its share in the text's pooled vector
+    };
+    // Accumulates the pooled vectors of the sequences queued in ids_ / offsets_ / queued_ into the texts'
+    // running sums, then clears the queue.
+    void flush(const EmbedOptions& options, float tau, float* sums, float* weights, float* dc_share);
+    void queue(size_t text, const int32_t* ids, size_t count, float weight);
+    void validate(const EmbedOptions& options) const;
 
     std::shared_ptr<const Model> model_;
     bert::Workspace workspace_;
     std::vector<int32_t> ids_;
-    std::vector<int64_t> offsets_;
+    std::vector<int64_t> offsets_{0};
+    std::vector<Sequence> queued_;
+    std::vector<float> pooled_, scales_, layer_factors_, dc_;
 };
 
 }  // namespace edgembed

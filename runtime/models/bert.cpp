@@ -121,7 +121,8 @@ void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_t
     }
 }
 
-void Encoder::attention(const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const {
+void Encoder::attention(const int64_t* offsets, int num_texts, const float* logit_scales, float layer_factor,
+                        Workspace& ws) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const int heads = config_.num_heads;
     const size_t d = static_cast<size_t>(config_.head_dim());
@@ -153,15 +154,34 @@ void Encoder::attention(const int64_t* offsets, int num_texts, float logit_scale
         const float* key = ws.k.data() + first * h + column;
         const float* v = ws.v.data() + first * h + column;
         quant::f32_gemm(q, h, key, h, /*b_transposed=*/true, 1.0f, scores, length, length, length, d);
+        const float scale = logit_scales[t] * layer_factor;
         for (size_t row = 0; row < length; ++row)
-            k.f32_softmax(scores + row * length, nullptr, logit_scale, scores + row * length, length);
+            k.f32_softmax(scores + row * length, nullptr, scale, scores + row * length, length);
         quant::f32_gemm(scores, length, v, h, /*b_transposed=*/false, 1.0f, ws.attention.data() + first * h + column, h,
                         length, d, length);
     }
 }
 
-void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts, float logit_scale,
-                      Workspace& ws) const {
+void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    std::vector<double> mean(h);
+    for (int t = 0; t < num_texts; ++t) {
+        const size_t first = static_cast<size_t>(offsets[t]), length = static_cast<size_t>(offsets[t + 1]) - first;
+        std::fill(mean.begin(), mean.end(), 0.0);
+        double energy = 0.0;
+        for (size_t i = first; i < first + length; ++i)
+            for (size_t j = 0; j < h; ++j) {
+                mean[j] += x[i * h + j];
+                energy += static_cast<double>(x[i * h + j]) * x[i * h + j];
+            }
+        double dc = 0.0;
+        for (double m : mean) dc += (m / static_cast<double>(length)) * (m / static_cast<double>(length));
+        out[t] = static_cast<float>(dc / std::max(energy / static_cast<double>(length), 1e-30));
+    }
+}
+
+void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts, const float* logit_scales,
+                      const float* layer_factors, Workspace& ws, float* dc) const {
     const size_t tokens = static_cast<size_t>(offsets[num_texts]);
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
@@ -176,11 +196,13 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     using quant::Epilogue;
 
     embed_tokens(ids, offsets, num_texts, x);
-    for (const Layer& layer : layers_) {
+    if (dc) dc_share(x, offsets, num_texts, dc);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const Layer& layer = layers_[l];
         layer.query->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
         layer.key->forward(x, tokens, key, nullptr, Epilogue::none, ws.linear);
         layer.value->forward(x, tokens, v, nullptr, Epilogue::none, ws.linear);
-        attention(offsets, num_texts, logit_scale, ws);
+        attention(offsets, num_texts, logit_scales, layer_factors ? layer_factors[l] : 1.0f, ws);
         layer.attention_out->forward(context, tokens, residual, x, Epilogue::none, ws.linear);
         for (size_t i = 0; i < tokens; ++i)
             k.f32_layernorm(residual + i * h, layer.ln1_gamma, layer.ln1_beta, config_.layer_norm_eps, x + i * h, h);
@@ -188,6 +210,7 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
         layer.ffn_out->forward(inner, tokens, residual, x, Epilogue::none, ws.linear);
         for (size_t i = 0; i < tokens; ++i)
             k.f32_layernorm(residual + i * h, layer.ln2_gamma, layer.ln2_beta, config_.layer_norm_eps, x + i * h, h);
+        if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
     }
 }
 

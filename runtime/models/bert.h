@@ -32,9 +32,13 @@ public:
 
     // ids: the token ids of all texts back to back; offsets[i]..offsets[i+1] is text i (num_texts + 1
     // entries, offsets[0] = 0). Each text's length must be <= max_position_embeddings.
-    // logit_scale multiplies QK^T in every softmax: 1/(tau*sqrt(d_head)) for TempScale's tau.
-    // On return ws.hidden holds [total tokens, hidden_size] final hidden states.
-    void forward(const int32_t* ids, const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const;
+    // logit_scales[i] multiplies QK^T in every softmax of text i (1/(tau*sqrt(d_head)) for TempScale's
+    // tau, times any length-aware factor), and layer_factors[l] (null = 1) in layer l: both fold into the
+    // softmax's one scale factor. On return ws.hidden holds [total tokens, hidden_size] final hidden
+    // states. dc_share (null = skip) receives [(num_layers + 1) x num_texts] DC shares
+    // ||mean_t x_t||^2 / mean_t ||x_t||^2 after the embeddings and after each layer.
+    void forward(const int32_t* ids, const int64_t* offsets, int num_texts, const float* logit_scales,
+                 const float* layer_factors, Workspace& ws, float* dc_share = nullptr) const;
 
     const ModelConfig& config() const { return config_; }
     // The linear layers' kinds, e.g. "qc8" or "f32" per layer (for reports and tests).
@@ -42,7 +46,8 @@ public:
 
 private:
     void embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const;
-    void attention(const int64_t* offsets, int num_texts, float logit_scale, Workspace& ws) const;
+    void attention(const int64_t* offsets, int num_texts, const float* logit_scales, float layer_factor, Workspace& ws) const;
+    void dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const;
 
     ModelConfig config_;
     // Embedding tables stay as stored (f32 or f16, mapped); rows are widened as tokens need them.

@@ -38,14 +38,22 @@ std::vector<std::string> read_input(const InputArgs& args) {
 }
 
 int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const std::string& output,
-              const std::string& out_path) {
+              const std::string& out_path, const std::string& layer_stats_path) {
     const auto t0 = std::chrono::steady_clock::now();
     Context context(Model::load(model_path));
     const std::vector<std::string> texts = read_input(input);
     std::vector<std::string_view> views(texts.begin(), texts.end());
     const size_t dim = static_cast<size_t>(context.model().dimension());
-    std::vector<float> vectors(texts.size() * dim);
+    std::vector<float> vectors(texts.size() * dim), dc_share;
+    if (!layer_stats_path.empty()) options.layer_dc_share = &dc_share;
     const EmbedStats stats = context.embed(views, options, vectors.data());
+    if (!layer_stats_path.empty()) {
+        // One JSON array per text: the DC share after the embeddings and after each layer.
+        std::ofstream stats_file(layer_stats_path);
+        const size_t rows = static_cast<size_t>(context.model().config().num_layers) + 1;
+        for (size_t i = 0; i < texts.size(); ++i) cli::write_jsonl(stats_file, dc_share.data() + i * rows, 1, rows);
+        if (!stats_file) throw Error(Status::io_error, "cannot write '" + layer_stats_path + "'");
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     std::ofstream file;
@@ -59,7 +67,8 @@ int run_embed(const std::string& model_path, const InputArgs& input, EmbedOption
     out.flush();
     if (!out) throw Error(Status::io_error, "writing the output failed");
     std::cerr << "edgembed: embedded " << stats.texts << " texts (" << stats.tokens << " tokens, " << stats.truncated
-              << " truncated at " << context.effective_max_length(options.max_length) << " tokens), tau "
+              << " truncated at " << context.effective_max_length(options.max_length) << " tokens, " << stats.windowed
+              << " split into " << stats.windows - (stats.texts - stats.windowed) << " windows), tau "
               << context.effective_temperature(options.temperature) << ", isa " << simd::isa_name(simd::active_isa())
               << ", gemm " << quant::f32_gemm_backend() << ", " << seconds << " s\n";
     return 0;
@@ -117,6 +126,18 @@ int main(int argc, char** argv) {
     embed->add_option("--threads", options.threads, "worker threads (default: all cores)");
     embed->add_option("--batch-size", options.batch_size, "texts per forward pass")->check(CLI::PositiveNumber);
     embed->add_option("--output", output, "jsonl or npy")->check(CLI::IsMember({"jsonl", "npy"}));
+    std::string long_input = "truncate", layer_stats_path;
+    embed->add_option("--long-input", long_input,
+                      "texts over --max-length: truncate (default, counted on stderr) or window (overlapping windows, pooled)")
+        ->check(CLI::IsMember({"truncate", "window"}));
+    embed->add_option("--window-stride", options.window_stride, "pieces between window starts (default: half a window)");
+    embed->add_option("--length-scale-ref", options.length_scale_reference,
+                      "length-aware temperature: scale logits of texts longer than N tokens by (ln n / ln N)^exponent");
+    embed->add_option("--length-scale-exp", options.length_scale_exponent, "exponent of the length-aware scale");
+    embed->add_option("--layer-temperatures", options.layer_temperatures, "per-layer factors on tau, one per layer")
+        ->delimiter(',');
+    embed->add_option("--layer-stats", layer_stats_path,
+                      "write per-text DC shares of the token features after the embeddings and each layer (JSON lines)");
     embed->add_option("-o,--out", out_path, "output file ('-' = stdout)");
     add_input(embed, input);
 
@@ -147,7 +168,8 @@ int main(int argc, char** argv) {
     try {
         simd::active_isa();  // fail early on a bad EDGEMBED_FORCE_ISA
         options.temperature = static_cast<float>(temperature);
-        if (embed->parsed()) return run_embed(model_path, input, options, output, out_path);
+        options.long_input = long_input == "window" ? LongInput::window : LongInput::truncate;
+        if (embed->parsed()) return run_embed(model_path, input, options, output, out_path, layer_stats_path);
         if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
         if (inspect->parsed()) return run_inspect(model_path);
         if (bench->parsed()) return cli::run_bench(bench_options);
