@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +30,29 @@ namespace {
 }
 
 void free_aligned(uint8_t* p) { std::free(p); }
+
+// XXH64 of [data, data + size). Over a mapping it hashes 4 MiB at a time and lets the kernel drop each
+// chunk's pages afterwards, so verifying does not make the whole file resident at once: the model's
+// footprint stays the pages inference touches (the data remain in the page cache).
+uint64_t checksum(const uint8_t* data, uint64_t size, bool mapped) {
+    if (!mapped) return XXH64(data, size, 0);
+    XXH64_state_t* state = XXH64_createState();
+    if (state == nullptr) throw Error(Status::out_of_memory, "cannot allocate a checksum state");
+    XXH64_reset(state, 0);
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    constexpr uint64_t kChunk = 4ull << 20;
+    for (uint64_t at = 0; at < size; at += kChunk) {
+        const uint64_t n = std::min(kChunk, size - at);
+        XXH64_update(state, data + at, n);
+        // madvise needs page-aligned starts: drop the whole pages inside this chunk.
+        const uintptr_t begin = (reinterpret_cast<uintptr_t>(data + at) + page - 1) / page * page;
+        const uintptr_t end = reinterpret_cast<uintptr_t>(data + at + n) / page * page;
+        if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+    }
+    const uint64_t digest = XXH64_digest(state);
+    XXH64_freeState(state);
+    return digest;
+}
 
 }  // namespace
 
@@ -92,12 +116,15 @@ void ModelFile::parse(bool verify_checksum) {
                                                      std::to_string(kFormatVersion) + ")");
     format_version_ = header.format_version;
     if (header.header_size != kHeaderSize || header.metadata_offset != kHeaderSize) corrupt("bad header size");
+    // The checksum covers everything after the header and every other header field is checked, so with
+    // this one any single damaged bit is caught.
+    if (header.reserved != 0) corrupt("reserved header field is not zero");
     if (header.metadata_size == 0 || header.metadata_size > kMaxMetadataBytes) corrupt("metadata size out of range");
     if (header.data_offset % kTensorAlignment != 0 || header.data_offset < kHeaderSize + header.metadata_size)
         corrupt("bad data offset");
     if (header.data_offset > size_ || header.data_size != size_ - header.data_offset)
         corrupt("file size " + std::to_string(size_) + " does not match the header (truncated or padded file)");
-    if (verify_checksum && XXH64(base_ + kHeaderSize, size_ - kHeaderSize, 0) != header.checksum)
+    if (verify_checksum && checksum(base_ + kHeaderSize, size_ - kHeaderSize, mapped_) != header.checksum)
         corrupt("checksum mismatch (the file is damaged)");
 
     nlohmann::json metadata;
