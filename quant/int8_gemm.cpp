@@ -5,7 +5,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "quant/int8_gemm_kernels.h"
 #include "runtime/error.h"
+#include "simd/isa.h"
 
 #if defined(EDGEMBED_WITH_ONEDNN)
 #include <oneapi/dnnl/dnnl.hpp>
@@ -39,6 +41,79 @@ private:
     size_t n_, k_;
 };
 
+// One of the project's packed kernels (int8_gemm_kernels.h): the weights are packed into the kernel's tile
+// layout once, here; s8 x s8 kernels get the activations shifted to s8 in place.
+class PackedInt8Gemm final : public Int8Gemm {
+public:
+    PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k)
+        : Int8Gemm(w, n, k), kernel_(kernel), n_(n), k_(k), packed_(kernel.packed_bytes(n, k)) {
+        kernel.pack(w, n, k, packed_.data());
+    }
+    void run(uint8_t* a, size_t m, int32_t* c) const override {
+        if (kernel_.activation_offset == 128)
+            for (size_t i = 0; i < m * k_; ++i) a[i] ^= 0x80;
+        void* scratch = nullptr;
+        if (kernel_.scratch_bytes != nullptr) {
+            thread_local std::vector<int32_t> buffer;  // grows to the largest need on this thread
+            const size_t ints = (kernel_.scratch_bytes(m, k_) + sizeof(int32_t) - 1) / sizeof(int32_t);
+            if (buffer.size() < ints) buffer.resize(ints);
+            scratch = buffer.data();
+        }
+        kernel_.run(a, m, n_, k_, packed_.data(), c, scratch);
+    }
+    int32_t activation_offset() const override { return kernel_.activation_offset; }
+    const char* name() const override { return kernel_.name; }
+
+private:
+    const Int8GemmKernel& kernel_;
+    size_t n_, k_;
+    std::vector<int8_t> packed_;
+};
+
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+bool avx2_available() { return simd::isa_available(simd::Isa::avx2); }
+// vpdpbusd on zmm: AVX-512 with the OS support check (isa_available), plus the VNNI bit.
+bool avx512vnni_available() {
+    return simd::isa_available(simd::Isa::avx512bw) && __builtin_cpu_supports("avx512vnni");
+}
+#endif
+
+// The packed kernels, best first within an architecture; one line each.
+const std::vector<Int8GemmKernel>& packed_kernels() {
+    static const std::vector<Int8GemmKernel> kernels = {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+        {"avx512vnni", 0, avx512vnni_available, u8s8_gemm_s32_avx512vnni_packed_bytes, u8s8_gemm_s32_avx512vnni_pack,
+         nullptr,
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void*) {
+             u8s8_gemm_s32_avx512vnni(a, m, n, k, w, c);
+         }},
+        {"avx2", 128, avx2_available, s8_gemm_s32_avx2_packed_bytes, s8_gemm_s32_avx2_pack, s8_gemm_s32_avx2_scratch_bytes,
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void* scratch) {
+             s8_gemm_s32_avx2(reinterpret_cast<const int8_t*>(a), m, n, k, w, c, scratch);
+         }},
+#endif
+#if defined(EDGEMBED_HAVE_NEON_KERNELS)
+        {"neon-dotprod", 128, [] { return simd::cpu_has_arm_dotprod(); }, s8_gemm_s32_neondot_packed_bytes,
+         s8_gemm_s32_neondot_pack, nullptr,
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void*) {
+             s8_gemm_s32_neondot(reinterpret_cast<const int8_t*>(a), m, n, k, w, c);
+         }},
+        {"neon", 128, [] { return simd::isa_available(simd::Isa::neon64); }, s8_gemm_s32_neon_packed_bytes,
+         s8_gemm_s32_neon_pack, nullptr,
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void*) {
+             s8_gemm_s32_neon(reinterpret_cast<const int8_t*>(a), m, n, k, w, c);
+         }},
+#endif
+    };
+    return kernels;
+}
+
+const Int8GemmKernel* find_packed_kernel(const std::string& name) {
+    for (const Int8GemmKernel& kernel : packed_kernels())
+        if (name == kernel.name) return &kernel;
+    return nullptr;
+}
+
 #if defined(EDGEMBED_WITH_ONEDNN)
 
 // oneDNN u8 x s8 -> s32 matmul. The weights are reordered once, into the layout oneDNN prefers for a
@@ -65,8 +140,13 @@ public:
         const memory dst({{mm, nn}, memory::data_type::s32, memory::format_tag::ab}, engine(), c);
         dnnl::stream stream(engine());
         const Primitive& p = primitive(mm);
+        // Each calling thread brings its own scratchpad: with oneDNN's (library-managed, shared) scratchpad,
+        // primitives run at once from several threads overwrite each other's buffers and return wrong sums.
+        thread_local std::vector<uint8_t> scratchpad;
+        if (scratchpad.size() < p.scratchpad.get_size()) scratchpad.resize(p.scratchpad.get_size());
+        const memory scratch(p.scratchpad, engine(), scratchpad.data());
         p.matmul.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p.plain ? p.plain_weights : weights_},
-                                  {DNNL_ARG_DST, dst}});
+                                  {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratch}});
         stream.wait();
     }
     int32_t activation_offset() const override { return 0; }
@@ -79,6 +159,7 @@ private:
         dnnl::matmul matmul;
         bool plain = false;
         dnnl::memory plain_weights;
+        dnnl::memory::desc scratchpad;
     };
 
     static const dnnl::engine& engine() {
@@ -111,21 +192,23 @@ private:
         using dnnl::memory;
         const auto kk = static_cast<memory::dim>(k_), nn = static_cast<memory::dim>(n_);
         Primitive p;
-        try {
-            p.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(
-                dnnl::matmul::desc(memory::desc({m, kk}, memory::data_type::u8, memory::format_tag::ab),
-                                   weights_.get_desc(),
+        dnnl::primitive_attr attr;
+        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // run() passes a per-thread scratchpad
+        auto make = [&](const memory::desc& weights) {
+            const dnnl::matmul::primitive_desc pd(
+                dnnl::matmul::desc(memory::desc({m, kk}, memory::data_type::u8, memory::format_tag::ab), weights,
                                    memory::desc({m, nn}, memory::data_type::s32, memory::format_tag::ab)),
-                engine()));
+                attr, engine());
+            p.matmul = dnnl::matmul(pd);
+            p.scratchpad = pd.scratchpad_desc();
+        };
+        try {
+            make(weights_.get_desc());
         } catch (const dnnl::error&) {
             p.plain = true;
             p.plain_weights = memory({{kk, nn}, memory::data_type::s8, memory::format_tag::ba}, engine(),
                                      const_cast<int8_t*>(plain_));
-            p.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(
-                dnnl::matmul::desc(memory::desc({m, kk}, memory::data_type::u8, memory::format_tag::ab),
-                                   p.plain_weights.get_desc(),
-                                   memory::desc({m, nn}, memory::data_type::s32, memory::format_tag::ab)),
-                engine()));
+            make(p.plain_weights.get_desc());
         }
         return cache_.emplace(m, std::move(p)).first->second;
     }
@@ -155,24 +238,61 @@ bool onednn_int8_is_exact() {
 }  // namespace
 #endif
 
-std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k) {
-#if defined(EDGEMBED_WITH_ONEDNN)
-    if (!onednn_int8_is_exact()) return std::make_unique<GenericInt8Gemm>(w, n, k);
-    try {
-        return std::make_unique<OneDnnInt8Gemm>(w, n, k);
-    } catch (const dnnl::error& e) {
-        throw Error(Status::internal_error, std::string("oneDNN int8 matmul setup failed: ") + e.what());
-    }
-#else
-    return std::make_unique<GenericInt8Gemm>(w, n, k);
-#endif
-}
+namespace {
 
-const char* int8_gemm_backend() {
+// The back end make_int8_gemm() picks: oneDNN where it is exact; else the best packed kernel within the ISA
+// cap (avx512vnni only at the avx512bw level, avx2 from avx2 up; on aarch64 the NEON kernels unless capped
+// to scalar); else generic.
+const char* pick_backend() {
 #if defined(EDGEMBED_WITH_ONEDNN)
     if (onednn_int8_is_exact()) return "onednn";
 #endif
+    std::vector<std::string> allowed;
+    switch (simd::active_isa()) {
+        case simd::Isa::avx512bw: allowed = {"avx512vnni", "avx2"}; break;
+        case simd::Isa::avx2: allowed = {"avx2"}; break;
+        case simd::Isa::neon64: allowed = {"neon-dotprod", "neon"}; break;
+        default: break;
+    }
+    for (const Int8GemmKernel& kernel : packed_kernels())
+        for (const std::string& name : allowed)
+            if (name == kernel.name && kernel.available()) return kernel.name;
     return "generic";
+}
+
+}  // namespace
+
+std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k) {
+    std::unique_ptr<Int8Gemm> gemm = make_int8_gemm_backend(pick_backend(), w, n, k);
+    if (gemm == nullptr) throw Error(Status::internal_error, "no int8 GEMM back end could be set up");
+    return gemm;
+}
+
+const char* int8_gemm_backend() { return pick_backend(); }
+
+const std::vector<const char*>& int8_gemm_backend_names() {
+    static const std::vector<const char*> names = {"generic", "avx2", "avx512vnni", "neon", "neon-dotprod", "onednn"};
+    return names;
+}
+
+std::unique_ptr<Int8Gemm> make_int8_gemm_backend(const char* name, const int8_t* w, size_t n, size_t k) {
+    const std::string wanted = name;
+    if (wanted == "generic") return std::make_unique<GenericInt8Gemm>(w, n, k);
+    if (wanted == "onednn") {
+#if defined(EDGEMBED_WITH_ONEDNN)
+        if (!onednn_int8_is_exact()) return nullptr;
+        try {
+            return std::make_unique<OneDnnInt8Gemm>(w, n, k);
+        } catch (const dnnl::error& e) {
+            throw Error(Status::internal_error, std::string("oneDNN int8 matmul setup failed: ") + e.what());
+        }
+#else
+        return nullptr;
+#endif
+    }
+    const Int8GemmKernel* kernel = find_packed_kernel(wanted);
+    if (kernel == nullptr || !kernel->available()) return nullptr;
+    return std::make_unique<PackedInt8Gemm>(*kernel, w, n, k);
 }
 
 }  // namespace edgembed::quant

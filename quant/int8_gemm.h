@@ -26,10 +26,19 @@ protected:
     std::vector<int32_t> col_sums_;
 };
 
-// The best back end for this build and CPU. `w` ([n, k]) must outlive the result (back ends that repack
-// it keep their own copy).
+// The best back end for this build and CPU, within the ISA cap (simd::active_isa()): oneDNN where it is
+// exact (VNNI), else the project's packed kernels ("avx512vnni", "avx2"; "neon-dotprod", "neon"), else
+// "generic". `w` ([n, k]) must outlive the result (back ends that repack it keep their own copy).
 std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k);
+// The name of the back end make_int8_gemm() picks.
 const char* int8_gemm_backend();
+
+// Every back-end name this library knows ("generic", "avx2", "avx512vnni", "neon", "neon-dotprod",
+// "onednn"), whether or not this build or CPU has it.
+const std::vector<const char*>& int8_gemm_backend_names();
+// One back end by name, for tests and benchmarks: nullptr when this build or CPU lacks it, or when it would
+// not be exact here (oneDNN without VNNI). Ignores the ISA cap.
+std::unique_ptr<Int8Gemm> make_int8_gemm_backend(const char* name, const int8_t* w, size_t n, size_t k);
 
 // The portable kernel: C = A W^T for int8 A [m, k] and W [n, k].
 void s8_gemm_s32_generic(const int8_t* a, const int8_t* w, int32_t* c, size_t m, size_t n, size_t k);

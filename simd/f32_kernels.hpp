@@ -204,10 +204,10 @@ float f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_point
         hi = hi_lanes[k] > hi ? hi_lanes[k] : hi;
     }
     const float scale = (hi - lo) / 255.0f;
-    if (!(scale > 0.0f)) {  // all zero (or NaN: no meaningful scale)
+    if (!std::isnormal(scale)) {  // all zero, a subnormal range (1/scale overflows) or an infinite value (NaN out)
         *zero_point = 0;
         for (size_t k = 0; k < n; ++k) q[k] = 0;
-        return 0.0f;
+        return scale;
     }
     const float inv = 1.0f / scale;
     const int32_t zp = static_cast<int32_t>(std::nearbyint(-lo * inv));

@@ -73,10 +73,10 @@ float ref_f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_p
         hi = x[i] > hi ? x[i] : hi;
     }
     const float scale = (hi - lo) / 255.0f;
-    if (!(scale > 0.0f)) {
+    if (!std::isnormal(scale)) {
         *zero_point = 0;
         for (size_t i = 0; i < n; ++i) q[i] = 0;
-        return 0.0f;
+        return scale;
     }
     const float inv = 1.0f / scale;
     const int32_t zp = static_cast<int32_t>(std::nearbyint(-lo * inv));
