@@ -127,6 +127,9 @@ void ModelFile::parse(bool verify_checksum) {
     if (verify_checksum && checksum(base_ + kHeaderSize, size_ - kHeaderSize, mapped_) != header.checksum)
         corrupt("checksum mismatch (the file is damaged)");
 
+    // nlohmann's parser stops at a NUL as at the end of the input: refuse one, so that nothing can hide
+    // behind it and metadata_size cannot grow into the zero padding unnoticed.
+    if (std::memchr(base_ + kHeaderSize, 0, header.metadata_size) != nullptr) corrupt("metadata contains a NUL byte");
     nlohmann::json metadata;
     try {
         metadata = nlohmann::json::parse(base_ + kHeaderSize, base_ + kHeaderSize + header.metadata_size);

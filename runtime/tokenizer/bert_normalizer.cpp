@@ -2,6 +2,9 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+#include <cstddef>
+
 #include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {
@@ -22,21 +25,7 @@ inline int combining_class(char32_t c) noexcept {
     return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class;
 }
 
-// Appends c to buf and moves it back past the preceding characters of higher combining class (the
-// canonical ordering algorithm, applied incrementally: a stable sort of each run of nonzero classes).
-inline void append_ordered(std::u32string& buf, char32_t c) {
-    const int cc = combining_class(c);
-    buf.push_back(c);
-    if (cc == 0) return;
-    std::size_t i = buf.size() - 1;
-    while (i > 0 && combining_class(buf[i - 1]) > cc) {
-        buf[i] = buf[i - 1];
-        --i;
-    }
-    buf[i] = c;
-}
-
-// Appends the canonical decomposition (NFD) of c, canonically ordered with what precedes it.
+// Appends the canonical decomposition (NFD) of c, not yet canonically ordered (see canonical_order).
 inline void append_nfd(std::u32string& buf, char32_t c) {
     if (c < first_decomposable) {
         buf.push_back(c);
@@ -47,10 +36,36 @@ inline void append_nfd(std::u32string& buf, char32_t c) {
     const utf8proc_ssize_t n =
         utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), d, 8, UTF8PROC_DECOMPOSE, &boundclass);
     if (n <= 0 || n > 8) {  // cannot happen for a scalar value; keep the character unchanged
-        append_ordered(buf, c);
+        buf.push_back(c);
         return;
     }
-    for (utf8proc_ssize_t i = 0; i < n; ++i) append_ordered(buf, static_cast<char32_t>(d[i]));
+    for (utf8proc_ssize_t i = 0; i < n; ++i) buf.push_back(static_cast<char32_t>(d[i]));
+}
+
+// The canonical ordering algorithm: a stable sort of each run of nonzero combining classes by class.
+// Runs are sorted once they are complete, so a hostile run of a million marks costs O(n log n); moving
+// each mark back to its place as it arrives would be quadratic (minutes for a 1 MB text).
+void canonical_order(std::u32string& s) {
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n) {
+        if (combining_class(s[i]) == 0) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i + 1;
+        bool ordered = true;
+        for (int previous = combining_class(s[i]); end < n; ++end) {
+            const int cc = combining_class(s[end]);
+            if (cc == 0) break;
+            ordered &= cc >= previous;
+            previous = cc;
+        }
+        if (!ordered)
+            std::stable_sort(s.begin() + static_cast<std::ptrdiff_t>(i), s.begin() + static_cast<std::ptrdiff_t>(end),
+                             [](char32_t a, char32_t b) { return combining_class(a) < combining_class(b); });
+        i = end;
+    }
 }
 
 inline bool is_mark_nonspacing(char32_t c) noexcept {
@@ -141,6 +156,8 @@ void BertNormalizer::normalize(std::u32string_view text, std::u32string& out, st
             mid.push_back(c);
         }
     }
+
+    if (strip) canonical_order(mid);
 
     // Pass 2: drop Mn (strip_accents), then lowercase.
     out.reserve(out.size() + mid.size());

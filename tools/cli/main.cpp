@@ -47,6 +47,11 @@ int run_embed(const std::string& model_path, const InputArgs& input, EmbedOption
     std::vector<float> vectors(texts.size() * dim), dc_share;
     if (!layer_stats_path.empty()) options.layer_dc_share = &dc_share;
     const EmbedStats stats = context.embed(views, options, vectors.data());
+    // NaN or Inf weights (the loader does not scan them) give non-finite vectors: refuse to print them.
+    for (size_t i = 0; i < vectors.size(); ++i)
+        if (!std::isfinite(vectors[i]))
+            throw Error(Status::invalid_weights, "text " + std::to_string(i / dim) +
+                                                     ": the embedding has NaN or Inf values (the model file's weights hold NaN or Inf?)");
     if (!layer_stats_path.empty()) {
         // One JSON array per text: the DC share after the embeddings and after each layer.
         std::ofstream stats_file(layer_stats_path);

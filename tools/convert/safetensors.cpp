@@ -29,12 +29,15 @@ struct Entry {
 }  // namespace
 
 TensorSet read_safetensors(const std::string& path) {
-    const std::string file = base_name(path);
-    auto fail = [&](const std::string& what) -> Error { return Error(Status::invalid_checkpoint, file + ": " + what); };
-
     const uint8_t* bytes = nullptr;
     size_t size = 0;
     std::shared_ptr<const void> mapping = map_file(path, &bytes, &size);
+    return parse_safetensors(bytes, size, base_name(path), std::move(mapping));
+}
+
+TensorSet parse_safetensors(const uint8_t* bytes, size_t size, const std::string& file,
+                            std::shared_ptr<const void> mapping) {
+    auto fail = [&](const std::string& what) -> Error { return Error(Status::invalid_checkpoint, file + ": " + what); };
 
     if (size < 8) throw fail("truncated: " + std::to_string(size) + " bytes, not even a header length");
     uint64_t header_size = 0;
@@ -120,7 +123,7 @@ TensorSet read_safetensors(const std::string& path) {
     TensorSet set;
     for (Entry& e : entries)
         set.add({std::move(e.name), e.dtype, std::move(e.shape), data + e.begin, static_cast<size_t>(e.end - e.begin), file});
-    set.keep_alive(std::move(mapping));
+    if (mapping) set.keep_alive(std::move(mapping));
     return set;
 }
 

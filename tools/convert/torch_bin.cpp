@@ -163,6 +163,12 @@ TensorSet read_torch_bin(const std::string& path) {
         }
         const std::vector<uint8_t>& bytes = *storages[s.key];
         const uint64_t count = element_count(t.shape, file + ": tensor '" + t.name + "'");
+        // Only a view that reuses elements (stride 0, e.g. expand(), or overlapping strides) can address
+        // more elements than its storage holds; a state dict never needs one, and gathering it would let
+        // a file of a few bytes allocate any amount of memory.
+        if (count > s.numel)
+            throw fail("tensor '" + t.name + "' has " + std::to_string(count) + " elements but its storage '" + s.key +
+                       "' holds " + std::to_string(s.numel) + " (an expanded or overlapping view is not supported)");
         if (count == 0 || is_contiguous(t)) {
             set.add({t.name, s.dtype, t.shape, bytes.data() + (count ? t.storage_offset * esize : 0), count * esize, file});
             continue;

