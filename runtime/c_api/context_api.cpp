@@ -1,0 +1,132 @@
+// C API: contexts, embedding and tokenizing.
+#include <cmath>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+#include "runtime/c_api/c_api_internal.h"
+
+namespace edgembed::c_api {
+namespace {
+
+// The first released layouts (0.1.0); see model_api.cpp.
+constexpr size_t kEmbedParamsV1Size = sizeof(edgembed_embed_params);
+constexpr size_t kEmbedStatsV1Size = sizeof(edgembed_embed_stats);
+
+EmbedOptions to_options(const edgembed_embed_params* params) {
+    edgembed_embed_params p = edgembed_embed_default_params();
+    if (params) read_versioned(params, kEmbedParamsV1Size, "edgembed_embed_params", &p);
+    if (std::isnan(p.temperature) || p.temperature < 0.0f)
+        invalid_argument("temperature must be > 0 (or 0 for the model's default)");
+    if (p.normalize < -1 || p.normalize > 1) invalid_argument("normalize must be -1, 0 or 1");
+    EmbedOptions options;
+    options.temperature = p.temperature == 0.0f ? NAN : p.temperature;
+    options.max_length = p.max_length;
+    options.threads = p.threads;
+    options.batch_size = p.batch_size;
+    options.normalize = p.normalize;
+    return options;
+}
+
+std::string_view text_view(const char* text, size_t length) {
+    return length == EDGEMBED_NUL_TERMINATED ? std::string_view(text) : std::string_view(text, length);
+}
+
+}  // namespace
+}  // namespace edgembed::c_api
+
+using namespace edgembed;
+
+extern "C" {
+
+edgembed_status edgembed_context_create(const edgembed_model* model, edgembed_context** ctx_out) {
+    if (ctx_out) *ctx_out = nullptr;
+    return c_api::guard("edgembed_context_create", nullptr, [&] {
+        if (ctx_out == nullptr) c_api::invalid_argument("ctx_out is NULL");
+        if (model == nullptr) c_api::invalid_argument("model is NULL");
+        *ctx_out = new edgembed_context(model->model);
+    });
+}
+
+void edgembed_context_free(edgembed_context* ctx) { delete ctx; }
+
+const char* edgembed_context_last_error(const edgembed_context* ctx) {
+    return ctx ? ctx->last_error.c_str() : edgembed_last_error();
+}
+
+edgembed_embed_params edgembed_embed_default_params(void) {
+    edgembed_embed_params p;
+    std::memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    const EmbedOptions defaults;
+    p.temperature = 0.0f;  // the model's
+    p.max_length = defaults.max_length;
+    p.threads = defaults.threads;
+    p.batch_size = defaults.batch_size;
+    p.normalize = defaults.normalize;
+    return p;
+}
+
+edgembed_status edgembed_embed(edgembed_context* ctx, const char* const* texts, const size_t* lengths, size_t count,
+                               const edgembed_embed_params* params, float* out, size_t out_capacity,
+                               edgembed_embed_stats* stats_out) {
+    return c_api::guard("edgembed_embed", ctx, [&] {
+        if (ctx == nullptr) c_api::invalid_argument("ctx is NULL");
+        edgembed_embed_stats stats;
+        std::memset(&stats, 0, sizeof stats);
+        stats.struct_size = sizeof stats;
+        if (stats_out && stats_out->struct_size < c_api::kEmbedStatsV1Size)  // checked before any work
+            c_api::write_versioned(stats, c_api::kEmbedStatsV1Size, "edgembed_embed_stats", stats_out);
+        const EmbedOptions options = c_api::to_options(params);
+        const size_t dim = static_cast<size_t>(ctx->context.model().dimension());
+        if (count > 0 && texts == nullptr) c_api::invalid_argument("texts is NULL");
+        if (count > 0 && out == nullptr) c_api::invalid_argument("out is NULL");
+        if (count > std::numeric_limits<size_t>::max() / dim)
+            c_api::invalid_argument(std::to_string(count) + " texts are too many");
+        if (out_capacity < count * dim)
+            c_api::invalid_argument("the output buffer holds " + std::to_string(out_capacity) + " floats; " +
+                                    std::to_string(count) + " texts x " + std::to_string(dim) + " dimensions need " +
+                                    std::to_string(count * dim));
+        std::vector<std::string_view> views(count);
+        for (size_t i = 0; i < count; ++i) {
+            if (texts[i] == nullptr) c_api::invalid_argument("texts[" + std::to_string(i) + "] is NULL");
+            views[i] = c_api::text_view(texts[i], lengths ? lengths[i] : EDGEMBED_NUL_TERMINATED);
+        }
+        if (count == 0) {
+            // Validate the options as a real call would, then do nothing.
+            ctx->context.effective_max_length(options.max_length);
+            ctx->context.effective_temperature(options.temperature);
+        } else {
+            const EmbedStats s = ctx->context.embed(views, options, out);
+            stats.texts = s.texts;
+            stats.tokens = s.tokens;
+            stats.truncated = s.truncated;
+            if (s.truncated > 0)
+                c_api::log(EDGEMBED_LOG_DEBUG, std::to_string(s.truncated) + " of " + std::to_string(s.texts) +
+                                                   " texts cut at " +
+                                                   std::to_string(ctx->context.effective_max_length(options.max_length)) +
+                                                   " tokens");
+        }
+        if (stats_out) c_api::write_versioned(stats, c_api::kEmbedStatsV1Size, "edgembed_embed_stats", stats_out);
+    });
+}
+
+edgembed_status edgembed_tokenize(edgembed_context* ctx, const char* text, size_t length, int max_length, int32_t* ids,
+                                  size_t capacity, size_t* count_out) {
+    if (count_out) *count_out = 0;
+    return c_api::guard("edgembed_tokenize", ctx, [&] {
+        if (ctx == nullptr) c_api::invalid_argument("ctx is NULL");
+        if (count_out == nullptr) c_api::invalid_argument("count_out is NULL");
+        if (text == nullptr) c_api::invalid_argument("text is NULL");
+        if (ids == nullptr && capacity != 0) c_api::invalid_argument("ids is NULL but capacity is not 0");
+        const std::vector<int32_t> result = ctx->context.tokenize(c_api::text_view(text, length), max_length);
+        *count_out = result.size();
+        if (ids == nullptr) return;  // a count query
+        if (capacity < result.size())
+            c_api::invalid_argument("the id buffer holds " + std::to_string(capacity) + " ids; the text needs " +
+                                    std::to_string(result.size()));
+        std::copy(result.begin(), result.end(), ids);
+    });
+}
+
+}  // extern "C"
