@@ -12,6 +12,19 @@
 #endif
 
 namespace edgembed {
+namespace {
+
+// The loader checks the structure of the weights, not their values: NaN or Inf weights (or an overflow
+// inside the model) give non-finite vectors, which are refused rather than returned as garbage.
+void require_finite(const float* vectors, size_t texts, size_t dim) {
+    for (size_t i = 0; i < texts * dim; ++i)
+        if (!std::isfinite(vectors[i]))
+            throw Error(Status::invalid_weights, "text " + std::to_string(i / dim) +
+                                                     ": the embedding has NaN or Inf values (the model's weights hold "
+                                                     "NaN or Inf, or overflow)");
+}
+
+}  // namespace
 
 int Context::effective_max_length(int requested) const {
     const ModelConfig& c = model_->config();
@@ -28,6 +41,26 @@ float Context::effective_temperature(float requested) const {
     if (!(requested > 0.0f) || !std::isfinite(requested))
         throw Error(Status::invalid_argument, "temperature must be a finite number > 0");
     return requested;
+}
+
+EmbedOptions Context::with_temperature_setting(const EmbedOptions& requested) const {
+    if (!requested.auto_temperature) return requested;
+    const ModelConfig& c = model_->config();
+    if (!c.auto_temperature)
+        throw Error(Status::invalid_argument,
+                    "auto temperature: this model stores none (convert it with edgembed-convert --auto-temperature, "
+                    "see docs/TEMPSCALE.md)");
+    if (!std::isnan(requested.temperature) || requested.length_scale_reference != 0 ||
+        !requested.layer_temperatures.empty())
+        throw Error(Status::invalid_argument,
+                    "auto temperature sets tau, the length scale and the layer factors itself: do not also give them");
+    EmbedOptions o = requested;
+    const TemperatureSetting& s = *c.auto_temperature;
+    o.temperature = s.tau;
+    o.length_scale_reference = s.length_scale_reference;
+    o.length_scale_exponent = s.length_scale_exponent;
+    o.layer_temperatures = s.layer_factors;
+    return o;
 }
 
 std::vector<int32_t> Context::tokenize(std::string_view text, int max_length) const {
@@ -55,7 +88,27 @@ void Context::validate(const EmbedOptions& o) const {
 #endif
 }
 
+bool Context::admits(const EmbedOptions& o, size_t text, size_t count) const {
+    const bert::Encoder& encoder = model_->encoder();
+    auto within = [&](size_t tokens, size_t longest) {
+        return (o.max_batch_tokens == 0 || tokens <= o.max_batch_tokens) &&
+               (o.max_workspace_bytes == 0 || encoder.workspace_bytes(tokens, longest) <= o.max_workspace_bytes);
+    };
+    if (!within(count, count)) {
+        const std::string what = "text " + std::to_string(text) + ": a sequence of " + std::to_string(count) + " tokens ";
+        if (o.max_batch_tokens != 0 && count > o.max_batch_tokens)
+            throw Error(Status::limit_exceeded, what + "is over the limit of " + std::to_string(o.max_batch_tokens) +
+                                                    " tokens per batch (max_batch_tokens; a lower max length, or "
+                                                    "windows, keep sequences shorter)");
+        throw Error(Status::limit_exceeded, what + "needs " + std::to_string(encoder.workspace_bytes(count, count)) +
+                                                " bytes of workspace, over the limit of " +
+                                                std::to_string(o.max_workspace_bytes) + " (max_workspace_bytes)");
+    }
+    return within(ids_.size() + count, std::max(queued_longest_, count));
+}
+
 void Context::queue(size_t text, const int32_t* ids, size_t count, float weight) {
+    queued_longest_ = std::max(queued_longest_, count);
     ids_.insert(ids_.end(), ids, ids + count);
     offsets_.push_back(static_cast<int64_t>(ids_.size()));
     queued_.push_back({text, weight});
@@ -107,9 +160,11 @@ void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weight
     ids_.clear();
     offsets_.assign(1, 0);
     queued_.clear();
+    queued_longest_ = 0;
 }
 
-EmbedStats Context::embed(const std::vector<std::string_view>& texts, const EmbedOptions& o, float* out) {
+EmbedStats Context::embed(const std::vector<std::string_view>& texts, const EmbedOptions& requested, float* out) {
+    const EmbedOptions o = with_temperature_setting(requested);
     const ModelConfig& c = model_->config();
     const int max_length = effective_max_length(o.max_length);
     const float tau = effective_temperature(o.temperature);
@@ -127,6 +182,7 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
     ids_.clear();
     offsets_.assign(1, 0);
     queued_.clear();
+    queued_longest_ = 0;
 
     EmbedStats stats;
     std::vector<int32_t> sequence;
@@ -158,6 +214,7 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
             // Mean pooling weighs a window by its tokens; CLS and max pooling weigh windows alike. A text of
             // one window keeps weight 1, so its vector is the pooled vector itself.
             const float weight = c.pooling == Pooling::mean && starts.size() > 1 ? static_cast<float>(sequence.size()) : 1.0f;
+            if (!admits(o, i, sequence.size())) flush(o, tau, out, weights.data(), dc_share);
             queue(i, sequence.data(), sequence.size(), weight);
             stats.tokens += sequence.size();
             windows_per_text[i] += 1.0f;
@@ -176,11 +233,14 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
         if (dc_share)
             for (int l = 0; l < stats_rows; ++l) dc_share[i * stats_rows + l] /= windows_per_text[i];
     }
+    require_finite(out, texts.size(), dim);
     stats.texts = texts.size();
     return stats;
 }
 
-EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& o, float* out) {
+EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& requested,
+                              float* out) {
+    const EmbedOptions o = with_temperature_setting(requested);
     const ModelConfig& c = model_->config();
     const float tau = effective_temperature(o.temperature);
     validate(o);
@@ -189,9 +249,11 @@ EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, c
     ids_.clear();
     offsets_.assign(1, 0);
     queued_.clear();
+    queued_longest_ = 0;
     EmbedStats stats;
     for (size_t i = 0; i < inputs.size(); ++i) {
         if (inputs[i].empty()) throw Error(Status::invalid_argument, "input " + std::to_string(i) + " has no tokens");
+        if (!admits(o, i, inputs[i].size())) flush(o, tau, out, weights.data(), nullptr);
         queue(i, inputs[i].data(), inputs[i].size(), 1.0f);
         stats.tokens += inputs[i].size();
         if (queued_.size() >= static_cast<size_t>(o.batch_size)) flush(o, tau, out, weights.data(), nullptr);
@@ -200,6 +262,7 @@ EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, c
     const bool normalize = o.normalize < 0 ? c.normalize : o.normalize != 0;
     if (normalize)
         for (size_t i = 0; i < inputs.size(); ++i) l2_normalize(out + i * dim, dim);
+    require_finite(out, inputs.size(), dim);
     stats.texts = inputs.size();
     return stats;
 }

@@ -21,6 +21,9 @@ enum class LongInput : uint8_t {
 
 struct EmbedOptions {
     float temperature = NAN;  // TempScale tau; NaN = the model's default_temperature
+    // Use the model's stored auto setting (ModelConfig::auto_temperature) for tau, the length scale and
+    // the layer factors; an error when the model has none or when those fields are also set.
+    bool auto_temperature = false;
     // Length-aware temperature: when > 0, a text (or window) of n > length_scale_reference tokens gets
     // its attention logits multiplied by (ln n / ln length_scale_reference)^length_scale_exponent.
     int length_scale_reference = 0;
@@ -33,6 +36,11 @@ struct EmbedOptions {
     int threads = 0;          // 0 = leave the thread count as it is
     int batch_size = 32;      // sequences (texts or windows) per forward pass (packed, no padding)
     int normalize = -1;       // -1 = as the model says, 0 = off, 1 = on
+    // Limits (0 = none). A forward pass runs at most max_batch_tokens tokens and needs at most
+    // max_workspace_bytes of the context's buffers (Encoder::workspace_bytes); batches are cut smaller to
+    // stay within both, and a single sequence over either is Error(limit_exceeded), nothing allocated.
+    size_t max_batch_tokens = 0;
+    size_t max_workspace_bytes = 0;
     // When set, receives [texts x (num_layers + 1)] DC shares ||mean_t x_t||^2 / mean_t ||x_t||^2 of the
     // token features after the embeddings and after each layer (averaged over a text's windows).
     std::vector<float>* layer_dc_share = nullptr;
@@ -72,13 +80,19 @@ private:
     // running sums, then clears the queue.
     void flush(const EmbedOptions& options, float tau, float* sums, float* weights, float* dc_share);
     void queue(size_t text, const int32_t* ids, size_t count, float weight);
+    // Whether a sequence of `count` tokens fits the batch queued so far within the limits (false: flush
+    // first). Throws Error(limit_exceeded) when it cannot fit even alone.
+    bool admits(const EmbedOptions& options, size_t text, size_t count) const;
     void validate(const EmbedOptions& options) const;
+    // The options with the model's auto temperature filled in when asked for.
+    EmbedOptions with_temperature_setting(const EmbedOptions& requested) const;
 
     std::shared_ptr<const Model> model_;
     bert::Workspace workspace_;
     std::vector<int32_t> ids_;
     std::vector<int64_t> offsets_{0};
     std::vector<Sequence> queued_;
+    size_t queued_longest_ = 0;  // tokens of the longest queued sequence
     std::vector<float> pooled_, scales_, layer_factors_, dc_;
 };
 

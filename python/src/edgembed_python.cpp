@@ -4,7 +4,7 @@
 //   _Model.embed(texts, out, ...)   embeds a list of str / bytes into a float32 C-contiguous array
 //                                   (rows = texts), the GIL released meanwhile
 //   _Model.tokenize(text, max_length) -> list[int]
-//   convert(hf_dir, out_path, dtype, temperature, max_seq_length) -> dict
+//   convert(hf_dir, out_path, dtype, temperature, max_seq_length, auto_temperature) -> dict
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -41,7 +41,8 @@ public:
 
     // texts: a list of str (encoded to UTF-8) or bytes (passed as they are).
     py::dict embed(const py::list& texts, py::array_t<float, py::array::c_style> out, float temperature,
-                   int max_length, int batch_size, int normalize, int threads) {
+                   int max_length, int batch_size, int normalize, int threads, bool auto_temperature, bool windows,
+                   int window_stride) {
         std::vector<std::string> owned;
         owned.reserve(texts.size());
         for (const py::handle& text : texts) {
@@ -59,6 +60,9 @@ public:
         options.batch_size = batch_size;
         options.normalize = normalize;
         options.threads = threads;
+        options.auto_temperature = auto_temperature;
+        options.long_input = windows ? LongInput::window : LongInput::truncate;
+        options.window_stride = window_stride;
         float* data = out.mutable_data();
         EmbedStats stats;
         {
@@ -78,6 +82,7 @@ public:
         result["texts"] = stats.texts;
         result["tokens"] = stats.tokens;
         result["truncated"] = stats.truncated;
+        result["windowed"] = stats.windowed;
         return result;
     }
 
@@ -96,13 +101,15 @@ private:
 };
 
 py::dict convert_model(const std::string& hf_dir, const std::string& out_path, const std::string& dtype,
-                       std::optional<float> temperature, std::optional<int> max_seq_length) {
+                       std::optional<float> temperature, std::optional<int> max_seq_length,
+                       const std::string& auto_temperature) {
     convert::ConvertOptions options;
     options.hf_dir = hf_dir;
     options.out_file = out_path;
     options.dtype = dtype;
     options.temperature = temperature;
     options.max_seq_length = max_seq_length;
+    options.auto_temperature = auto_temperature;
     std::vector<std::string> notes;
     options.note = [&notes](const std::string& note) { notes.push_back(note); };
     convert::ConvertSummary summary;
@@ -163,15 +170,23 @@ PYBIND11_MODULE(_edgembed, m) {
                                [](const PyModel& self) { return self.config().max_position_embeddings; })
         .def_property_readonly("normalize", [](const PyModel& self) { return self.config().normalize; })
         .def_property_readonly("default_temperature", [](const PyModel& self) { return self.config().default_temperature; })
+        .def_property_readonly("auto_temperature",
+                               [](const PyModel& self) -> std::optional<std::string> {
+                                   const auto& setting = self.config().auto_temperature;
+                                   if (!setting) return std::nullopt;
+                                   return to_string(*setting);
+                               })
         .def_property_readonly("pooling", [](const PyModel& self) { return pooling_name(self.config().pooling); })
         .def_property_readonly("architecture", [](const PyModel& self) { return self.config().architecture; })
         .def_property_readonly("weight_dtype", [](const PyModel& self) { return self.config().weight_dtype; })
         .def("embed", &PyModel::embed, py::arg("texts"), py::arg("out").noconvert(), py::arg("temperature"), py::arg("max_length"),
-             py::arg("batch_size"), py::arg("normalize"), py::arg("threads"))
+             py::arg("batch_size"), py::arg("normalize"), py::arg("threads"), py::arg("auto_temperature"),
+             py::arg("windows"), py::arg("window_stride"))
         .def("tokenize", &PyModel::tokenize, py::arg("text"), py::arg("max_length") = 0);
 
     m.def("convert", &convert_model, py::arg("hf_dir"), py::arg("out_path"), py::arg("dtype") = "f32",
-          py::arg("temperature") = py::none(), py::arg("max_seq_length") = py::none());
+          py::arg("temperature") = py::none(), py::arg("max_seq_length") = py::none(),
+          py::arg("auto_temperature") = std::string());
     m.def("active_isa", [] { return simd::isa_name(simd::active_isa()); });
     m.def("set_isa_cap", [](const std::string& name) {
         simd::Isa isa;

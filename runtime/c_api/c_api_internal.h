@@ -15,6 +15,7 @@
 
 struct edgembed_model {
     std::shared_ptr<const edgembed::Model> model;
+    std::string auto_temperature;  // edgembed_model_info::auto_temperature
 };
 
 struct edgembed_context {

@@ -9,9 +9,9 @@
 namespace edgembed::c_api {
 namespace {
 
-// The first released layouts (0.1.0); see model_api.cpp.
-constexpr size_t kEmbedParamsV1Size = sizeof(edgembed_embed_params);
-constexpr size_t kEmbedStatsV1Size = sizeof(edgembed_embed_stats);
+// The first released layouts (0.1.0): the offset of the first field added after it; see model_api.cpp.
+constexpr size_t kEmbedParamsV1Size = offsetof(edgembed_embed_params, layer_temperatures);
+constexpr size_t kEmbedStatsV1Size = offsetof(edgembed_embed_stats, windowed);
 
 EmbedOptions to_options(const edgembed_embed_params* params) {
     edgembed_embed_params p = edgembed_embed_default_params();
@@ -25,6 +25,21 @@ EmbedOptions to_options(const edgembed_embed_params* params) {
     options.threads = p.threads;
     options.batch_size = p.batch_size;
     options.normalize = p.normalize;
+    if (p.auto_temperature != 0 && p.auto_temperature != 1) invalid_argument("auto_temperature must be 0 or 1");
+    options.auto_temperature = p.auto_temperature == 1;
+    if (p.long_input != EDGEMBED_LONG_INPUT_TRUNCATE && p.long_input != EDGEMBED_LONG_INPUT_WINDOW)
+        invalid_argument("long_input must be EDGEMBED_LONG_INPUT_TRUNCATE or EDGEMBED_LONG_INPUT_WINDOW");
+    options.long_input = p.long_input == EDGEMBED_LONG_INPUT_WINDOW ? LongInput::window : LongInput::truncate;
+    options.window_stride = p.window_stride;
+    options.max_batch_tokens = p.max_batch_tokens;
+    options.max_workspace_bytes = p.max_workspace_bytes;
+    options.length_scale_reference = p.length_scale_reference;
+    options.length_scale_exponent = p.length_scale_exponent;
+    if (p.layer_temperatures == nullptr && p.layer_temperature_count != 0)
+        invalid_argument("layer_temperatures is NULL but layer_temperature_count is not 0");
+    if (p.layer_temperature_count > 4096) invalid_argument("layer_temperature_count is too large");
+    if (p.layer_temperatures)
+        options.layer_temperatures.assign(p.layer_temperatures, p.layer_temperatures + p.layer_temperature_count);
     return options;
 }
 
@@ -64,6 +79,15 @@ edgembed_embed_params edgembed_embed_default_params(void) {
     p.threads = defaults.threads;
     p.batch_size = defaults.batch_size;
     p.normalize = defaults.normalize;
+    p.auto_temperature = 0;
+    p.long_input = EDGEMBED_LONG_INPUT_TRUNCATE;
+    p.window_stride = defaults.window_stride;
+    p.length_scale_reference = defaults.length_scale_reference;
+    p.length_scale_exponent = defaults.length_scale_exponent;
+    p.layer_temperatures = nullptr;
+    p.layer_temperature_count = 0;
+    p.max_batch_tokens = defaults.max_batch_tokens;
+    p.max_workspace_bytes = defaults.max_workspace_bytes;
     return p;
 }
 
@@ -96,11 +120,15 @@ edgembed_status edgembed_embed(edgembed_context* ctx, const char* const* texts, 
             // Validate the options as a real call would, then do nothing.
             ctx->context.effective_max_length(options.max_length);
             ctx->context.effective_temperature(options.temperature);
+            std::vector<float> none;
+            ctx->context.embed({}, options, none.data());
         } else {
             const EmbedStats s = ctx->context.embed(views, options, out);
             stats.texts = s.texts;
             stats.tokens = s.tokens;
             stats.truncated = s.truncated;
+            stats.windowed = s.windowed;
+            stats.windows = s.windows;
             if (s.truncated > 0)
                 c_api::log(EDGEMBED_LOG_DEBUG, std::to_string(s.truncated) + " of " + std::to_string(s.texts) +
                                                    " texts cut at " +

@@ -6,10 +6,10 @@
 namespace edgembed::c_api {
 namespace {
 
-// The first released layouts (0.1.0): a caller's struct_size may not be smaller. When a field is
-// added, keep these and make sure sizeof grows (a new field must not sit in the old tail padding).
+// The first released layouts (0.1.0): a caller's struct_size may not be smaller. A field added later
+// goes past them (not into the old tail padding, which old callers may leave nonzero): V1 = its offset.
 constexpr size_t kModelParamsV1Size = sizeof(edgembed_model_params);
-constexpr size_t kModelInfoV1Size = sizeof(edgembed_model_info);
+constexpr size_t kModelInfoV1Size = offsetof(edgembed_model_info, auto_temperature);
 
 edgembed_model_params read_params(const edgembed_model_params* params) {
     edgembed_model_params p = edgembed_model_default_params();
@@ -23,6 +23,8 @@ edgembed_model* load(const std::string& what, Load&& load_model) {
     const auto t0 = std::chrono::steady_clock::now();
     auto model = std::make_unique<edgembed_model>();
     model->model = load_model();
+    if (model->model->config().auto_temperature)
+        model->auto_temperature = to_string(*model->model->config().auto_temperature);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     const ModelConfig& c = model->model->config();
     log(EDGEMBED_LOG_INFO, "loaded " + what + ": " + c.architecture + " " + c.weight_dtype + ", " +
@@ -94,6 +96,7 @@ edgembed_status edgembed_model_get_info(const edgembed_model* model, edgembed_mo
         value.vocab_size = c.vocab_size;
         value.num_layers = c.num_layers;
         value.file_format_version = model->model->file().format_version();
+        value.auto_temperature = model->auto_temperature.c_str();
         c_api::write_versioned(value, c_api::kModelInfoV1Size, "edgembed_model_info", info);
     });
 }

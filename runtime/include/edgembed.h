@@ -68,7 +68,7 @@ extern "C" {
 
 /* The version of this header; edgembed_version() gives the library's. */
 #define EDGEMBED_VERSION_MAJOR 0
-#define EDGEMBED_VERSION_MINOR 1
+#define EDGEMBED_VERSION_MINOR 2
 #define EDGEMBED_VERSION_PATCH 0
 
 /* Status codes: explicit values, never reused (the same values as edgembed::Status inside). */
@@ -96,7 +96,7 @@ EDGEMBED_API const char* edgembed_status_string(edgembed_status status);
  * until the thread's next edgembed call. Never NULL. */
 EDGEMBED_API const char* edgembed_last_error(void);
 
-/* "0.1.0": the library's version (compare with EDGEMBED_VERSION_* of the header you compiled with). */
+/* "0.2.0": the library's version (compare with EDGEMBED_VERSION_* of the header you compiled with). */
 EDGEMBED_API const char* edgembed_version(void);
 /* The library's version numbers; any pointer may be NULL. */
 EDGEMBED_API void edgembed_version_numbers(int* major, int* minor, int* patch);
@@ -169,6 +169,10 @@ typedef struct edgembed_model_info {
     int vocab_size;
     int num_layers;
     uint32_t file_format_version; /* the model file's format version */
+    /* Added in 0.2.0 (a 0.1.0 caller's smaller struct_size still works; these are then not written): */
+    const char* auto_temperature; /* the setting edgembed_embed_params.auto_temperature applies, e.g.
+                                     "tau=1 layers=1,1,1,0.8,0.8,0.8"; "" when the model stores none;
+                                     owned by the model */
 } edgembed_model_info;
 
 /* An info struct with struct_size set and every other field zero. */
@@ -195,7 +199,21 @@ typedef struct edgembed_embed_params {
     int threads;        /* worker threads; 0 = leave the current count (all cores unless changed) */
     int batch_size;     /* texts per forward pass (default 32); the results do not depend on it */
     int normalize;      /* -1 = as the model says (default), 0 = off, 1 = L2-normalize */
+    /* Added in 0.2.0, past the 0.1.0 layout's end (a 0.1.0 caller's struct_size gets the defaults): */
+    const float* layer_temperatures; /* NULL, or one factor on tau per layer (model info num_layers) */
+    size_t layer_temperature_count;  /* entries in layer_temperatures */
+    size_t max_batch_tokens;     /* limit per forward pass, 0 = none: batches are cut smaller to fit; a
+                                    single text (window) over it is EDGEMBED_LIMIT_EXCEEDED */
+    size_t max_workspace_bytes;  /* the context's working memory per forward pass, 0 = none; same rule */
+    int auto_temperature;        /* 1 = the model's stored label-free setting (model info auto_temperature)
+                                    for tau, length scale and layer factors; then leave those unset */
+    int long_input;              /* texts over max_length: EDGEMBED_LONG_INPUT_TRUNCATE (default) or _WINDOW */
+    int window_stride;           /* windows: pieces between window starts; 0 = half a window */
+    int length_scale_reference;  /* length-aware temperature N0: a text (window) of n > N0 tokens gets its */
+    float length_scale_exponent; /* attention logits times (ln n / ln N0)^exponent (default 1); N0 = 0: off */
 } edgembed_embed_params;
+
+enum { EDGEMBED_LONG_INPUT_TRUNCATE = 0, EDGEMBED_LONG_INPUT_WINDOW = 1 };
 
 EDGEMBED_API edgembed_embed_params edgembed_embed_default_params(void);
 
@@ -204,6 +222,9 @@ typedef struct edgembed_embed_stats {
     size_t texts;
     size_t tokens;      /* model input tokens, specials included */
     size_t truncated;   /* texts cut at max_length */
+    /* Added in 0.2.0: */
+    size_t windowed;    /* texts embedded as several windows (long_input = EDGEMBED_LONG_INPUT_WINDOW) */
+    size_t windows;     /* sequences run in all: one per text, or its windows */
 } edgembed_embed_stats;
 
 /* Pass as a length: the text ends at its first NUL byte. */

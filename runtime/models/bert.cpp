@@ -121,6 +121,25 @@ void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_t
     }
 }
 
+namespace {
+int attention_workers() {
+#if defined(_OPENMP)
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+}  // namespace
+
+size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
+    const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
+    const size_t widest = std::max(h, ffn);
+    const size_t floats = 6 * tokens * h + tokens * ffn + static_cast<size_t>(attention_workers()) * longest * longest;
+    // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
+    const size_t linear = tokens * widest * (sizeof(uint8_t) + sizeof(int32_t)) + tokens * (sizeof(float) + sizeof(int32_t));
+    return floats * sizeof(float) + linear;
+}
+
 void Encoder::attention(const int64_t* offsets, int num_texts, const float* logit_scales, float layer_factor,
                         Workspace& ws) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
@@ -128,11 +147,7 @@ void Encoder::attention(const int64_t* offsets, int num_texts, const float* logi
     const size_t d = static_cast<size_t>(config_.head_dim());
     int64_t longest = 0;
     for (int t = 0; t < num_texts; ++t) longest = std::max(longest, offsets[t + 1] - offsets[t]);
-#if defined(_OPENMP)
-    const int workers = omp_get_max_threads();
-#else
-    const int workers = 1;
-#endif
+    const int workers = attention_workers();
     float* scores_all = grow(ws.scores, static_cast<size_t>(workers) * longest * longest);
     const simd::Kernels& k = simd::kernels();
     // One task per (text, head): each owns disjoint columns of its text's output rows.

@@ -40,6 +40,10 @@ public:
     void forward(const int32_t* ids, const int64_t* offsets, int num_texts, const float* logit_scales,
                  const float* layer_factors, Workspace& ws, float* dc_share = nullptr) const;
 
+    // Bytes of Workspace a forward pass over `tokens` tokens whose longest sequence has `longest` tokens
+    // needs (the context's own buffers; a GEMM back end's internal scratch is not counted).
+    size_t workspace_bytes(size_t tokens, size_t longest) const;
+
     const ModelConfig& config() const { return config_; }
     // The linear layers' kinds, e.g. "qc8" or "f32" per layer (for reports and tests).
     std::vector<const char*> linear_kinds() const;

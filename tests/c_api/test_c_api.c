@@ -2,6 +2,7 @@
  * capacities, invalid UTF-8, batch = single, model info, status strings, loading from memory.
  * Usage: test_c_api MODEL. Prints "N passed, M failed" last; exits 1 on a failure. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,9 +147,14 @@ static void test_info(const edgembed_model* model) {
     memset(&small, 0, sizeof small);
     small.struct_size = 0;
     CHECK_STATUS(edgembed_model_get_info(model, &small), EDGEMBED_INVALID_ARGUMENT);
-    small.struct_size = sizeof small - 1;
+    small.struct_size = offsetof(edgembed_model_info, auto_temperature) - 1; /* shorter than 0.1.0's */
     CHECK_STATUS(edgembed_model_get_info(model, &small), EDGEMBED_INVALID_ARGUMENT);
     CHECK(small.dimension == 0); /* nothing written */
+    /* A 0.1.0 caller: its fields are filled, the newer ones are not touched. */
+    small.struct_size = offsetof(edgembed_model_info, auto_temperature);
+    CHECK_STATUS(edgembed_model_get_info(model, &small), EDGEMBED_OK);
+    CHECK(small.dimension == info.dimension && small.auto_temperature == NULL);
+    CHECK(info.auto_temperature != NULL); /* "" or the stored setting */
     CHECK_STATUS(edgembed_model_get_info(NULL, &info), EDGEMBED_INVALID_ARGUMENT);
     CHECK_STATUS(edgembed_model_get_info(model, NULL), EDGEMBED_INVALID_ARGUMENT);
 }
@@ -173,8 +179,16 @@ static void test_embed_params(const edgembed_model* model) {
     CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, &params, out, (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
     CHECK(contains(edgembed_context_last_error(ctx), "struct_size"));
     CHECK(contains(edgembed_last_error(), "struct_size"));
-    params.struct_size = sizeof params - 1;
+    params.struct_size = offsetof(edgembed_embed_params, layer_temperatures) - 1; /* shorter than 0.1.0's */
     CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, &params, out, (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+    /* A 0.1.0 caller's struct, with garbage where the newer fields would be: they are not read. */
+    memset(&params, 0xAB, sizeof params);
+    {
+        edgembed_embed_params defaults = edgembed_embed_default_params();
+        memcpy(&params, &defaults, offsetof(edgembed_embed_params, layer_temperatures));
+    }
+    params.struct_size = offsetof(edgembed_embed_params, layer_temperatures);
+    CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, &params, out, (size_t)dim, NULL), EDGEMBED_OK);
 
     memset(&newer, 0, sizeof newer);
     newer.known = edgembed_embed_default_params();
@@ -214,6 +228,99 @@ static void test_embed_params(const edgembed_model* model) {
     CHECK_STATUS(edgembed_embed(ctx, NULL, NULL, 0, NULL, NULL, 0, NULL), EDGEMBED_OK);
 
     edgembed_context_free(ctx);
+    free(out);
+}
+
+/* The 0.2.0 fields: long-input windows, the length-aware and per-layer temperature, auto temperature. */
+static void test_embed_temperature_and_windows(const edgembed_model* model) {
+    edgembed_context* ctx = NULL;
+    edgembed_model_info info = edgembed_model_default_info();
+    edgembed_embed_params params = edgembed_embed_default_params();
+    edgembed_embed_stats stats;
+    const int dim = dimension_of(model);
+    float* out = malloc(2 * (size_t)dim * sizeof *out);
+    float* plain = malloc(2 * (size_t)dim * sizeof *plain);
+    float layers[6] = {1.0f, 1.0f, 1.0f, 0.8f, 0.8f, 0.8f};
+    char* long_text = malloc(4000);
+    const char* texts[2];
+    size_t i;
+    for (i = 0; i + 8 < 4000; i += 8) memcpy(long_text + i, "cat dog ", 8);
+    long_text[i] = '\0';
+    texts[0] = long_text;
+    texts[1] = "a short text";
+
+    CHECK_STATUS(edgembed_model_get_info(model, &info), EDGEMBED_OK);
+    CHECK(params.long_input == EDGEMBED_LONG_INPUT_TRUNCATE && params.auto_temperature == 0 &&
+          params.length_scale_reference == 0 && params.length_scale_exponent == 1.0f &&
+          params.layer_temperatures == NULL && params.layer_temperature_count == 0);
+    CHECK_STATUS(edgembed_context_create(model, &ctx), EDGEMBED_OK);
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, NULL, plain, 2 * (size_t)dim, NULL), EDGEMBED_OK);
+
+    /* Windows: the long text becomes several, the short one stays one. */
+    memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
+    params.long_input = EDGEMBED_LONG_INPUT_WINDOW;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, &stats), EDGEMBED_OK);
+    CHECK(stats.texts == 2 && stats.truncated == 0 && stats.windowed == 1 && stats.windows > 2);
+    CHECK(memcmp(out + dim, plain + dim, (size_t)dim * sizeof *out) == 0);
+    params.long_input = 2;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+    CHECK(contains(edgembed_context_last_error(ctx), "long_input"));
+
+    /* Per-layer factors: one per layer, else a message naming the count. */
+    params = edgembed_embed_default_params();
+    params.layer_temperatures = layers;
+    params.layer_temperature_count = 5;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+    CHECK(contains(edgembed_context_last_error(ctx), "expected one per layer (6), got 5"));
+    params.layer_temperature_count = 6;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_OK);
+    CHECK(memcmp(out, plain, (size_t)dim * sizeof *out) != 0);
+    params.layer_temperatures = NULL;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+
+    /* Limits: batches are cut to fit; a text that cannot fit alone is EDGEMBED_LIMIT_EXCEEDED. */
+    params = edgembed_embed_default_params();
+    params.max_batch_tokens = 64;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_LIMIT_EXCEEDED);
+    CHECK(contains(edgembed_context_last_error(ctx), "text 0: a sequence of 256 tokens is over the limit of 64"));
+    params.long_input = EDGEMBED_LONG_INPUT_WINDOW;
+    params.max_length = 64;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_OK);
+    params = edgembed_embed_default_params();
+    params.max_workspace_bytes = 1000;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_LIMIT_EXCEEDED);
+    CHECK(contains(edgembed_context_last_error(ctx), "max_workspace_bytes"));
+
+    /* Auto temperature: the model's stored setting; refused next to an explicit tau. */
+    params = edgembed_embed_default_params();
+    params.auto_temperature = 1;
+    if (info.auto_temperature != NULL && info.auto_temperature[0] != '\0') {
+        CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_OK);
+        if (strcmp(info.auto_temperature, "tau=1 layers=1,1,1,0.8,0.8,0.8") == 0) {
+            /* the same bits as the same setting given by hand */
+            float* by_hand = malloc(2 * (size_t)dim * sizeof *by_hand);
+            edgembed_embed_params manual = edgembed_embed_default_params();
+            manual.layer_temperatures = layers;
+            manual.layer_temperature_count = 6;
+            CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &manual, by_hand, 2 * (size_t)dim, NULL), EDGEMBED_OK);
+            CHECK(memcmp(out, by_hand, 2 * (size_t)dim * sizeof *out) == 0);
+            free(by_hand);
+        }
+        params.temperature = 0.5f;
+        CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+        CHECK(contains(edgembed_context_last_error(ctx), "do not also give them"));
+    } else {
+        CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+        CHECK(contains(edgembed_context_last_error(ctx), "stores none"));
+    }
+    params = edgembed_embed_default_params();
+    params.auto_temperature = 2;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+
+    edgembed_context_free(ctx);
+    free(long_text);
+    free(plain);
     free(out);
 }
 
@@ -537,6 +644,7 @@ int main(int argc, char** argv) {
     model = load_model();
     test_info(model);
     test_embed_params(model);
+    test_embed_temperature_and_windows(model);
     test_embed_capacity(model);
     test_embed_batch_equals_single(model);
     test_invalid_utf8(model);

@@ -23,9 +23,10 @@ def _jsonl(texts: list[str]) -> str:
     return "".join(json.dumps(t) + "\n" for t in texts)
 
 
-def embed(texts: list[str], *, model: str = MODEL, max_length: int | None = None, tau: float | None = None,
-          threads: int | None = None, batch_size: int | None = None) -> np.ndarray:
-    """Embeds texts (any characters, newlines included) and returns [len(texts), dim] float32."""
+def embed(texts: list[str], *, model: str = MODEL, max_length: int | None = None, tau: float | str | None = None,
+          threads: int | None = None, batch_size: int | None = None, extra: list[str] | None = None) -> np.ndarray:
+    """Embeds texts (any characters, newlines included) and returns [len(texts), dim] float32. tau may be
+    "auto"; extra: more CLI flags."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "vectors.npy"
         cmd = [BIN, "embed", "-m", model, "--input", "jsonl", "--output", "npy", "-o", str(out)]
@@ -33,6 +34,7 @@ def embed(texts: list[str], *, model: str = MODEL, max_length: int | None = None
                             ("--batch-size", batch_size)):
             if value is not None:
                 cmd += [flag, repr(value) if isinstance(value, float) else str(value)]
+        cmd += extra or []
         subprocess.run(cmd, input=_jsonl(texts), text=True, check=True, capture_output=True)
         return np.load(io.BytesIO(out.read_bytes()))
 

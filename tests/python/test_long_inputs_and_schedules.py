@@ -89,3 +89,40 @@ def test_layer_stats_are_dc_shares(texts: list[str], tmp_path: Path) -> None:
     # The share of the mean grows through the layers (attention averages tokens): the last layer keeps
     # more of it than the embeddings do, for every text.
     assert np.all(rows[:, -1] > rows[:, 0])
+
+
+def setting_flags(setting: str) -> list[str]:
+    """CLI flags for a setting in the study notation ("tau=1 N0=128 A=1 layers=1,1,0.8")."""
+    names = {"tau": "--temperature", "N0": "--length-scale-ref", "A": "--length-scale-exp",
+             "layers": "--layer-temperatures"}
+    flags = []
+    for item in setting.split():
+        key, value = item.split("=")
+        flags += [names[key], value]
+    return flags
+
+
+def test_temperature_auto_is_the_stored_setting(texts: list[str], tmp_path: Path) -> None:
+    """--temperature auto applies the label-free setting stored at conversion (scripts/setup.sh stores the
+    study's choice): the same bits as its flags given by hand. auto next to explicit factors, or a word that
+    is neither a number nor auto, is refused (a model storing no setting: test_temperature_setting.cpp)."""
+    info = json.loads(subprocess.run([edgembed_cli.BIN, "inspect", edgembed_cli.MODEL], check=True,
+                                     capture_output=True, text=True).stdout)
+    stored = info["config"].get("auto_temperature")
+    assert stored, "the default model should store an auto temperature (scripts/setup.sh)"
+    notation = " ".join([f"tau={stored['tau']:g}"]
+                        + ([f"N0={stored['length_scale_reference']}", f"A={stored['length_scale_exponent']:g}"]
+                           if stored["length_scale_reference"] else [])
+                        + (["layers=" + ",".join(f"{f:g}" for f in stored["layer_factors"])]
+                           if stored["layer_factors"] else []))
+    auto = embed(texts, "--temperature", "auto")
+    assert np.array_equal(auto, embed(texts, *setting_flags(notation)))
+    assert not np.array_equal(auto, embed(texts))
+
+    proc = subprocess.run([edgembed_cli.BIN, "embed", "-m", edgembed_cli.MODEL, "--temperature", "auto",
+                           "--layer-temperatures", ",".join(["1"] * info["config"]["num_layers"])],
+                          input="x\n", text=True, capture_output=True)
+    assert proc.returncode == 1 and "do not also give them" in proc.stderr
+    proc = subprocess.run([edgembed_cli.BIN, "embed", "-m", edgembed_cli.MODEL, "--temperature", "warm"],
+                          input="x\n", text=True, capture_output=True)
+    assert proc.returncode == 1 and "neither a number nor 'auto'" in proc.stderr

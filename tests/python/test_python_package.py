@@ -93,6 +93,21 @@ def test_encode_options_match_cli(model, stsb_texts):
         model.max_seq_length = 100000
 
 
+def test_auto_temperature_and_windows_match_cli(model, stsb_texts):
+    """temperature="auto" applies the model's stored setting (as the CLI's --temperature auto does), and
+    long_input="window" embeds long texts as pooled windows (as --long-input window)."""
+    texts = stsb_texts[:10] + [" ".join(stsb_texts[:60])]  # the last one is over 256 tokens
+    assert model.auto_temperature, "scripts/setup.sh converts the default model with --auto-temperature"
+    ours = model.encode(texts, temperature="auto", long_input="window", window_stride=100)
+    cli = edgembed_cli.embed(texts, tau="auto", extra=["--long-input", "window", "--window-stride", "100"])
+    assert float(np.max(np.abs(ours - cli))) <= MAX_ABS_DIFF
+    assert not np.array_equal(ours, model.encode(texts))
+    with pytest.raises(ValueError, match="temperature must be"):
+        model.encode(texts, temperature="hot")
+    with pytest.raises(ValueError, match="long_input"):
+        model.encode(texts, long_input="cut")
+
+
 def test_shapes_follow_sentence_transformers(model):
     one = model.encode("edgembed runs on phones.")
     assert one.shape == (model.dimension,) and one.dtype == np.float32

@@ -3,7 +3,7 @@
 //                forged metadata with a valid checksum, shapes and dtypes that disagree with the config,
 //                a config claiming a huge vocabulary, missing int8 scales (tiny models, and the converted
 //                int8 model when present), NaN weights (loaded: the loader does not scan weights; the
-//                vectors come out NaN and the CLI refuses to print them, tests/python/test_hostile_input.py)
+//                embed call refuses the non-finite vectors, also through the CLI: tests/python/test_hostile_input.py)
 //   texts        invalid UTF-8 (status, text index, byte), NUL and control characters, empty and
 //                whitespace-only texts, pathological long texts (time bounded; the combining-mark run was
 //                quadratic before the normalizer sorted runs)
@@ -326,8 +326,8 @@ TEST(HostileModelFile, ConvertedInt8ModelWithoutAScalesTensor) {
 }
 
 // The loader does not scan weights (that would read every page of a mapped file at load): NaN or Inf
-// weights load, and the vectors show them (the CLI then refuses to print: tests/python/test_hostile_input.py).
-TEST(HostileModelFile, NonFiniteWeightsLoadAndGiveNonFiniteVectors) {
+// weights load, and the embed call refuses the non-finite vectors they give.
+TEST(HostileModelFile, NonFiniteWeightsLoadButEmbeddingIsRefused) {
     for (const char* weights : {"f32", "int8"}) {
         for (const char* tensor : {"embeddings.LayerNorm.weight", "encoder.layer.0.output.LayerNorm.bias"}) {
             for (float bad : {std::nanf(""), INFINITY}) {
@@ -338,10 +338,9 @@ TEST(HostileModelFile, NonFiniteWeightsLoadAndGiveNonFiniteVectors) {
                 });
                 Context context(Model::load_from_memory(b.data(), b.size()));
                 std::vector<float> v(static_cast<size_t>(context.model().dimension()));
-                context.embed({"the cat"}, {}, v.data());
-                bool finite = true;
-                for (float x : v) finite &= std::isfinite(x);
-                EXPECT_FALSE(finite) << weights << " " << tensor << " = " << bad << ": the bad weight vanished";
+                SCOPED_TRACE(std::string(weights) + " " + tensor + " = " + std::to_string(bad));
+                expect_error([&] { context.embed({"the cat"}, {}, v.data()); }, Status::invalid_weights,
+                             "text 0: the embedding has NaN or Inf values");
             }
         }
     }
@@ -443,6 +442,42 @@ TEST_F(HostileText, PathologicalLongTextsAreLinear) {
         EXPECT_LT(seconds, 20.0) << c.name;  // about 0.1 s each in a release build
         for (float x : v) ASSERT_TRUE(std::isfinite(x)) << c.name;
     }
+}
+
+// Limits: batches are cut to fit max_batch_tokens / max_workspace_bytes without changing the vectors;
+// a sequence that cannot fit alone is Error(limit_exceeded) naming the text and the limit.
+TEST_F(HostileText, LimitsCutBatchesOrRefuseClearly) {
+    std::vector<std::string> texts;
+    for (int i = 0; i < 40; ++i) texts.push_back(std::string(static_cast<size_t>(1 + i % 7), 'a') + " the cat sat");
+    std::vector<std::string_view> views(texts.begin(), texts.end());
+    std::vector<float> free_run(texts.size() * dim()), limited(texts.size() * dim());
+    context_->embed(views, {}, free_run.data());
+
+    EmbedOptions o;
+    o.max_batch_tokens = 20;  // a few texts per forward pass
+    context_->embed(views, o, limited.data());
+    for (size_t i = 0; i < free_run.size(); ++i) ASSERT_NEAR(limited[i], free_run[i], 1e-6f) << i;
+
+    const size_t one_text = context_->model().encoder().workspace_bytes(16, 16);
+    o = {};
+    o.max_workspace_bytes = one_text;
+    context_->embed(views, o, limited.data());
+    for (size_t i = 0; i < free_run.size(); ++i) ASSERT_NEAR(limited[i], free_run[i], 1e-6f) << i;
+
+    const std::string long_text = "the cat sat on the mat and the dog sat on the cat";
+    const std::string_view long_view = long_text;
+    const std::string count = std::to_string(tokens(long_text).size());
+    o = {};
+    o.max_batch_tokens = 8;
+    expect_error([&] { context_->embed({long_view}, o, limited.data()); }, Status::limit_exceeded,
+                 "text 0: a sequence of " + count + " tokens is over the limit of 8 tokens per batch");
+    o.long_input = LongInput::window;  // windows keep sequences short enough
+    o.max_length = 8;
+    context_->embed({long_view}, o, limited.data());
+    o = {};
+    o.max_workspace_bytes = 100;
+    expect_error([&] { context_->embed({long_view}, o, limited.data()); }, Status::limit_exceeded,
+                 "bytes of workspace, over the limit of 100 (max_workspace_bytes)");
 }
 
 }  // namespace

@@ -47,11 +47,6 @@ int run_embed(const std::string& model_path, const InputArgs& input, EmbedOption
     std::vector<float> vectors(texts.size() * dim), dc_share;
     if (!layer_stats_path.empty()) options.layer_dc_share = &dc_share;
     const EmbedStats stats = context.embed(views, options, vectors.data());
-    // NaN or Inf weights (the loader does not scan them) give non-finite vectors: refuse to print them.
-    for (size_t i = 0; i < vectors.size(); ++i)
-        if (!std::isfinite(vectors[i]))
-            throw Error(Status::invalid_weights, "text " + std::to_string(i / dim) +
-                                                     ": the embedding has NaN or Inf values (the model file's weights hold NaN or Inf?)");
     if (!layer_stats_path.empty()) {
         // One JSON array per text: the DC share after the embeddings and after each layer.
         std::ofstream stats_file(layer_stats_path);
@@ -73,8 +68,10 @@ int run_embed(const std::string& model_path, const InputArgs& input, EmbedOption
     if (!out) throw Error(Status::io_error, "writing the output failed");
     std::cerr << "edgembed: embedded " << stats.texts << " texts (" << stats.tokens << " tokens, " << stats.truncated
               << " truncated at " << context.effective_max_length(options.max_length) << " tokens, " << stats.windowed
-              << " split into " << stats.windows - (stats.texts - stats.windowed) << " windows), tau "
-              << context.effective_temperature(options.temperature) << ", isa " << simd::isa_name(simd::active_isa())
+              << " split into " << stats.windows - (stats.texts - stats.windowed) << " windows), "
+              << (options.auto_temperature ? "temperature auto (" + to_string(*context.model().config().auto_temperature) + ")"
+                                           : "tau " + std::to_string(context.effective_temperature(options.temperature)))
+              << ", isa " << simd::isa_name(simd::active_isa())
               << ", gemm " << quant::f32_gemm_backend() << ", " << seconds << " s\n";
     return 0;
 }
@@ -123,10 +120,12 @@ int main(int argc, char** argv) {
     std::string model_path, output = "jsonl", out_path = "-";
     InputArgs input;
     EmbedOptions options;
-    double temperature = NAN;
+    std::string temperature;
     CLI::App* embed = app.add_subcommand("embed", "embed texts (one per line) into vectors");
     embed->add_option("-m,--model", model_path, "model file from edgembed-convert")->required();
-    embed->add_option("--temperature", temperature, "TempScale attention temperature tau (default: the model's)");
+    embed->add_option("--temperature", temperature,
+                      "TempScale attention temperature tau > 0, or 'auto': the model's stored label-free setting "
+                      "(default: the model's default temperature)");
     embed->add_option("--max-length", options.max_length, "tokens per text incl. specials (default: the model's; up to its position limit)");
     embed->add_option("--threads", options.threads, "worker threads (default: all cores)");
     embed->add_option("--batch-size", options.batch_size, "texts per forward pass")->check(CLI::PositiveNumber);
@@ -141,6 +140,13 @@ int main(int argc, char** argv) {
     embed->add_option("--length-scale-exp", options.length_scale_exponent, "exponent of the length-aware scale");
     embed->add_option("--layer-temperatures", options.layer_temperatures, "per-layer factors on tau, one per layer")
         ->delimiter(',');
+    embed->add_option("--max-batch-tokens", options.max_batch_tokens,
+                      "at most this many tokens per forward pass (batches are cut smaller; a longer text is an error)");
+    double max_workspace_mb = 0;
+    embed->add_option("--max-workspace-mb", max_workspace_mb,
+                      "at most this much working memory per forward pass, in MB (batches are cut smaller; a text "
+                      "needing more is an error)")
+        ->check(CLI::NonNegativeNumber);
     embed->add_option("--layer-stats", layer_stats_path,
                       "write per-text DC shares of the token features after the embeddings and each layer (JSON lines)");
     embed->add_option("-o,--out", out_path, "output file ('-' = stdout)");
@@ -172,8 +178,20 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     try {
         simd::active_isa();  // fail early on a bad EDGEMBED_FORCE_ISA
-        options.temperature = static_cast<float>(temperature);
+        if (temperature == "auto") {
+            options.auto_temperature = true;
+        } else if (!temperature.empty()) {
+            size_t used = 0;
+            try {
+                options.temperature = std::stof(temperature, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != temperature.size())
+                throw Error(Status::invalid_argument, "--temperature: '" + temperature + "' is neither a number nor 'auto'");
+        }
         options.long_input = long_input == "window" ? LongInput::window : LongInput::truncate;
+        options.max_workspace_bytes = static_cast<size_t>(max_workspace_mb * 1e6);
         if (embed->parsed()) return run_embed(model_path, input, options, output, out_path, layer_stats_path);
         if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
         if (inspect->parsed()) return run_inspect(model_path);

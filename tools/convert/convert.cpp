@@ -26,11 +26,17 @@ ConvertSummary convert(const ConvertOptions& options) {
         throw Error(Status::invalid_argument, "--temperature must be > 0 and <= 100 (got " + value.str() + ")");
     }
     if (options.out_file.empty()) throw Error(Status::invalid_argument, "no output file given");
+    std::optional<TemperatureSetting> auto_temperature;
+    if (!options.auto_temperature.empty()) auto_temperature = parse_temperature_setting(options.auto_temperature);
 
     HfCheckpoint checkpoint = read_hf_checkpoint(options.hf_dir, options.note);
     ModelConfig& config = checkpoint.config;
     config.weight_dtype = weight_format_name(format);
     if (options.temperature) config.default_temperature = *options.temperature;
+    if (auto_temperature) {
+        validate(*auto_temperature, config.num_layers, "--auto-temperature");
+        config.auto_temperature = auto_temperature;
+    }
     if (options.max_seq_length) {
         if (*options.max_seq_length < 2 || *options.max_seq_length > config.max_position_embeddings)
             throw Error(Status::invalid_argument, "--max-seq-length " + std::to_string(*options.max_seq_length) +

@@ -20,6 +20,7 @@ struct ConvertOptions {
     std::string out_file;
     std::string dtype = "f32";           // --dtype: f32, f16 or int8
     std::optional<float> temperature;    // --temperature: default_temperature, in (0, 100]
+    std::string auto_temperature;        // --auto-temperature: the setting `--temperature auto` applies ("" = none)
     std::optional<int> max_seq_length;   // --max-seq-length: in [2, max_position_embeddings]
     double min_cosine = 0.0;             // --min-cosine: quality-gate target for f16/int8 (0: only report)
     NoteFn note;                         // informational messages; may be empty

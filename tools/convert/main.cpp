@@ -1,4 +1,5 @@
-// edgembed-convert HF_DIR OUT_FILE [--dtype f32|f16|int8] [--min-cosine C] [--temperature T] [--max-seq-length N]
+// edgembed-convert HF_DIR OUT_FILE [--dtype f32|f16|int8] [--min-cosine C] [--temperature T]
+//                  [--auto-temperature SETTING] [--max-seq-length N]
 // Converts a Hugging Face BERT checkpoint (optionally a sentence-transformers model) into an edgembed
 // model file. Exits 1 with "edgembed-convert: error: <message>" on any failure.
 #include <CLI/CLI.hpp>
@@ -24,7 +25,9 @@ void print_summary(const edgembed::convert::ConvertSummary& s, const std::string
                 c.weight_dtype.c_str());
     std::printf("  pooling         %s, normalize %s\n", edgembed::pooling_name(c.pooling), c.normalize ? "yes" : "no");
     std::printf("  max_seq_length  %d\n", c.max_seq_length);
-    std::printf("  temperature     %g\n", static_cast<double>(c.default_temperature));
+    std::printf("  temperature     %g (default)", static_cast<double>(c.default_temperature));
+    if (c.auto_temperature) std::printf(", auto: %s", edgembed::to_string(*c.auto_temperature).c_str());
+    std::printf("\n");
     if (s.quality) {
         std::printf("  quality gate    vs f32 on %zu built-in texts: mean cosine %.6f, min %.6f\n",
                     std::size(edgembed::convert::kQualitySample), s.quality->mean_cosine, s.quality->min_cosine);
@@ -47,6 +50,9 @@ int main(int argc, char** argv) {
     app.add_option("OUT_FILE", options.out_file, "model file to write")->required();
     app.add_option("--dtype", options.dtype, "weight format: f32, f16 (weights in half precision) or int8 (per-channel int8 linear layers)")->capture_default_str();
     auto* temperature_option = app.add_option("--temperature", temperature, "default temperature stored in the model (> 0)");
+    app.add_option("--auto-temperature", options.auto_temperature,
+                   "the setting `edgembed embed --temperature auto` applies, e.g. 'tau=1 layers=1,1,1,0.8,0.8,0.8' or "
+                   "'tau=1 N0=128 A=1' (chosen label-free per model: docs/TEMPSCALE.md)");
     app.add_option("--min-cosine", options.min_cosine,
                    "f16/int8 quality gate: move the most sensitive layers to f16 until the min cosine against f32 on the "
                    "built-in sample reaches this (0 = only report)");

@@ -346,6 +346,15 @@ def write(res: dict, doc: Path, fig_dir: Path) -> None:
         add("")
     add(f"**Default to store in converted models: `{default}`** " + _setting_flags(default) + ".")
     add("")
+    auto = res.get("labelfree_choice_agreement")
+    if auto:
+        add(f"**Auto setting stored next to it: `{auto}`**, the label-free choice (agreement, section 3.1). "
+            f"`scripts/setup.sh` converts the default model with `edgembed-convert ... --auto-temperature '{auto}'` "
+            "(read from `docs/tempscale/results.json`); `edgembed embed --temperature auto` (C API "
+            "`edgembed_embed_params.auto_temperature`, Python `encode(temperature=\"auto\")`) applies it, folded "
+            "into the same softmax scale. It is an option, not the default: its long-document gain is within the "
+            "noise of this study (interval above).")
+        add("")
 
     # -- setup
     add("## Setup")
