@@ -218,11 +218,15 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
             queue(i, sequence.data(), sequence.size(), weight);
             stats.tokens += sequence.size();
             windows_per_text[i] += 1.0f;
-            if (queued_.size() >= static_cast<size_t>(o.batch_size)) flush(o, tau, out, weights.data(), dc_share);
+            if (queued_.size() >= static_cast<size_t>(o.batch_size)) {
+                flush(o, tau, out, weights.data(), dc_share);
+                if (o.progress) o.progress(s + window >= pieces.size() ? i + 1 : i, texts.size());
+            }
         }
         stats.windows += starts.size();
     }
     flush(o, tau, out, weights.data(), dc_share);
+    if (o.progress) o.progress(texts.size(), texts.size());
 
     const bool normalize = o.normalize < 0 ? c.normalize : o.normalize != 0;
     const simd::Kernels& k = simd::kernels();

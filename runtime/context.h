@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,8 @@ struct EmbedOptions {
     // When set, receives [texts x (num_layers + 1)] DC shares ||mean_t x_t||^2 / mean_t ||x_t||^2 of the
     // token features after the embeddings and after each layer (averaged over a text's windows).
     std::vector<float>* layer_dc_share = nullptr;
+    // When set, called after each forward pass with the texts finished so far and the total.
+    std::function<void(size_t done, size_t total)> progress;
 };
 
 struct EmbedStats {

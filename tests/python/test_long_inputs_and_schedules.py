@@ -126,3 +126,13 @@ def test_temperature_auto_is_the_stored_setting(texts: list[str], tmp_path: Path
     proc = subprocess.run([edgembed_cli.BIN, "embed", "-m", edgembed_cli.MODEL, "--temperature", "warm"],
                           input="x\n", text=True, capture_output=True)
     assert proc.returncode == 1 and "neither a number nor 'auto'" in proc.stderr
+
+
+def test_progress_on_request_only(texts: list[str]) -> None:
+    """--progress draws a progress line on stderr (the default when stderr is a terminal); piped, none."""
+    cmd = [edgembed_cli.BIN, "embed", "-m", edgembed_cli.MODEL, "--input", "jsonl", "--batch-size", "4"]
+    stdin = "".join(json.dumps(t) + "\n" for t in texts)
+    shown = subprocess.run(cmd + ["--progress"], input=stdin, text=True, capture_output=True, check=True)
+    assert f"embedding {len(texts)}/{len(texts)} texts (100%)" in shown.stderr
+    quiet = subprocess.run(cmd, input=stdin, text=True, capture_output=True, check=True)
+    assert "embedding " not in quiet.stderr and quiet.stdout == shown.stdout

@@ -9,6 +9,7 @@
 #include "quant/f32_gemm.h"
 #include "runtime/context.h"
 #include "runtime/error.h"
+#include "tools/cli/progress_line.h"
 #include "simd/isa.h"
 #include "tools/cli/bench_command.h"
 #include "tools/cli/text_input.h"
@@ -38,7 +39,7 @@ std::vector<std::string> read_input(const InputArgs& args) {
 }
 
 int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const std::string& output,
-              const std::string& out_path, const std::string& layer_stats_path) {
+              const std::string& out_path, const std::string& layer_stats_path, bool progress) {
     const auto t0 = std::chrono::steady_clock::now();
     Context context(Model::load(model_path));
     const std::vector<std::string> texts = read_input(input);
@@ -46,7 +47,10 @@ int run_embed(const std::string& model_path, const InputArgs& input, EmbedOption
     const size_t dim = static_cast<size_t>(context.model().dimension());
     std::vector<float> vectors(texts.size() * dim), dc_share;
     if (!layer_stats_path.empty()) options.layer_dc_share = &dc_share;
+    cli::ProgressLine progress_line("embedding", "texts", progress);
+    options.progress = [&](size_t done, size_t total) { progress_line.update(done, total); };
     const EmbedStats stats = context.embed(views, options, vectors.data());
+    progress_line.finish();
     if (!layer_stats_path.empty()) {
         // One JSON array per text: the DC share after the embeddings and after each layer.
         std::ofstream stats_file(layer_stats_path);
@@ -150,6 +154,9 @@ int main(int argc, char** argv) {
     embed->add_option("--layer-stats", layer_stats_path,
                       "write per-text DC shares of the token features after the embeddings and each layer (JSON lines)");
     embed->add_option("-o,--out", out_path, "output file ('-' = stdout)");
+    bool progress = cli::ProgressLine::stderr_is_terminal(), no_progress = false;
+    embed->add_flag("--progress", progress, "show progress on stderr (default: when stderr is a terminal)");
+    embed->add_flag("--no-progress", no_progress, "no progress display");
     add_input(embed, input);
 
     int max_length = 0;
@@ -192,7 +199,8 @@ int main(int argc, char** argv) {
         }
         options.long_input = long_input == "window" ? LongInput::window : LongInput::truncate;
         options.max_workspace_bytes = static_cast<size_t>(max_workspace_mb * 1e6);
-        if (embed->parsed()) return run_embed(model_path, input, options, output, out_path, layer_stats_path);
+        if (embed->parsed())
+            return run_embed(model_path, input, options, output, out_path, layer_stats_path, progress && !no_progress);
         if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
         if (inspect->parsed()) return run_inspect(model_path);
         if (bench->parsed()) return cli::run_bench(bench_options);

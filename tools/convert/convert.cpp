@@ -29,6 +29,13 @@ ConvertSummary convert(const ConvertOptions& options) {
     std::optional<TemperatureSetting> auto_temperature;
     if (!options.auto_temperature.empty()) auto_temperature = parse_temperature_setting(options.auto_temperature);
 
+    const int steps = format == WeightFormat::f32 ? 3 : 5;
+    int step = 0;
+    auto next_step = [&](const std::string& name) {
+        if (options.progress) options.progress(name, step, steps);
+        ++step;
+    };
+    next_step("reading the config and tokenizer");
     HfCheckpoint checkpoint = read_hf_checkpoint(options.hf_dir, options.note);
     ModelConfig& config = checkpoint.config;
     config.weight_dtype = weight_format_name(format);
@@ -48,6 +55,7 @@ ConvertSummary convert(const ConvertOptions& options) {
 
     ConvertSummary summary;
     {
+        next_step("reading the weights");
         HfWeights weights = read_hf_weights(checkpoint.model_dir);
         summary.weights = weights.files;
         std::vector<MappedTensor> mapped = map_bert_tensors(weights.tensors, config, options.note);
@@ -70,9 +78,12 @@ ConvertSummary convert(const ConvertOptions& options) {
             return writer.serialize();
         };
         if (format == WeightFormat::f32) {
+            next_step("writing " + options.out_file);
             model_file::write_file_atomically(options.out_file, build(std::move(mapped), format, {}));
         } else {
+            next_step("building the f32 reference");
             const std::vector<uint8_t> f32_bytes = build(mapped, WeightFormat::f32, {});
+            next_step("quantizing and running the quality gate");
             GateOutcome gate = run_quality_gate(
                 f32_bytes, config.num_layers, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
                 options.min_cosine, options.note);
@@ -82,9 +93,11 @@ ConvertSummary convert(const ConvertOptions& options) {
                 throw Error(Status::invalid_weights, "quality gate: min cosine " + std::to_string(gate.quality.min_cosine) +
                                                          " on the built-in sample stays below --min-cosine " +
                                                          std::to_string(options.min_cosine) + " even with every layer in f16");
+            next_step("writing " + options.out_file);
             model_file::write_file_atomically(options.out_file, gate.file_bytes);
         }
     }
+    if (options.progress) options.progress("done", steps, steps);
 
     struct stat st {};
     if (::stat(options.out_file.c_str(), &st) == 0) summary.file_size = static_cast<uint64_t>(st.st_size);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct ConvertOptions {
     std::optional<int> max_seq_length;   // --max-seq-length: in [2, max_position_embeddings]
     double min_cosine = 0.0;             // --min-cosine: quality-gate target for f16/int8 (0: only report)
     NoteFn note;                         // informational messages; may be empty
+    // Called as each step starts (done = steps finished, of total) and once at the end; may be empty.
+    std::function<void(const std::string& step, int done, int total)> progress;
 };
 
 struct ConvertSummary {

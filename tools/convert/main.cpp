@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "runtime/error.h"
+#include "tools/cli/progress_line.h"
 #include "tools/convert/convert.h"
 #include "tools/convert/quality_sample.h"
 
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
                    "f16/int8 quality gate: move the most sensitive layers to f16 until the min cosine against f32 on the "
                    "built-in sample reaches this (0 = only report)");
     auto* length_option = app.add_option("--max-seq-length", max_seq_length, "default maximum sequence length (<= max_position_embeddings)");
+    bool show_progress = edgembed::cli::ProgressLine::stderr_is_terminal(), no_progress = false;
+    app.add_flag("--progress", show_progress, "show progress on stderr (default: when stderr is a terminal)");
+    app.add_flag("--no-progress", no_progress, "no progress display");
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {  // --help
@@ -67,10 +71,18 @@ int main(int argc, char** argv) {
     }
     if (*temperature_option) options.temperature = temperature;
     if (*length_option) options.max_seq_length = max_seq_length;
-    options.note = [](const std::string& message) { std::fprintf(stderr, "edgembed-convert: note: %s\n", message.c_str()); };
+    edgembed::cli::ProgressLine progress_line("edgembed-convert", "steps", show_progress && !no_progress);
+    options.note = [&](const std::string& message) {
+        progress_line.break_line();  // notes start their own lines
+        std::fprintf(stderr, "edgembed-convert: note: %s\n", message.c_str());
+    };
+    options.progress = [&](const std::string& step, int done, int total) {
+        progress_line.update(static_cast<size_t>(done), static_cast<size_t>(total), step);
+    };
 
     try {
         const edgembed::convert::ConvertSummary summary = edgembed::convert::convert(options);
+        progress_line.finish();
         print_summary(summary, options.out_file);
         return 0;
     } catch (const edgembed::Error& e) {
