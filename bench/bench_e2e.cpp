@@ -1,7 +1,8 @@
 // End-to-end Google Benchmark: one model, inputs of exact token counts (word pieces of a real man page,
 // then [CLS] ... [SEP]), encoder + pooling + normalization, per length x batch x threads.
-// Run: EDGEMBED_MODEL=models/all-MiniLM-L6-v2.int8.edgembed build/bench/bench_e2e \
-//        --benchmark_filter='e2e/L:128/B:1/T:1' --benchmark_repetitions=5
+// Run (one line): EDGEMBED_MODEL=models/all-MiniLM-L6-v2.int8.edgembed build/bench/bench_e2e
+//        --benchmark_filter='e2e/L:128/B:1/T:1/' --benchmark_repetitions=5
+// EDGEMBED_INT8_GEMM=<back end> compares the int8 GEMM back ends end to end.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>

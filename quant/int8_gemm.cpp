@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
@@ -243,7 +244,7 @@ namespace {
 // The back end make_int8_gemm() picks: oneDNN where it is exact; else the best packed kernel within the ISA
 // cap (avx512vnni only at the avx512bw level, avx2 from avx2 up; on aarch64 the NEON kernels unless capped
 // to scalar); else generic.
-const char* pick_backend() {
+const char* best_backend() {
 #if defined(EDGEMBED_WITH_ONEDNN)
     if (onednn_int8_is_exact()) return "onednn";
 #endif
@@ -258,6 +259,33 @@ const char* pick_backend() {
         for (const std::string& name : allowed)
             if (name == kernel.name && kernel.available()) return kernel.name;
     return "generic";
+}
+
+// EDGEMBED_INT8_GEMM=<name> overrides the choice (for benchmarks and comparisons), read once; a back end
+// this build or CPU lacks is an error, not a silent fallback.
+const char* forced_backend() {
+    static const std::string choice = [] {
+        const char* forced = std::getenv("EDGEMBED_INT8_GEMM");
+        if (forced == nullptr || *forced == '\0') return std::string();
+        const int8_t probe[4] = {1, 2, 3, 4};
+        std::string available;
+        for (const char* name : int8_gemm_backend_names()) {
+            if (make_int8_gemm_backend(name, probe, 1, 4) == nullptr) continue;
+            if (std::string(name) == forced) return std::string(name);
+            available += std::string(available.empty() ? "" : ", ") + name;
+        }
+        return "!" + available;
+    }();
+    if (!choice.empty() && choice[0] == '!')
+        throw Error(Status::invalid_argument, std::string("EDGEMBED_INT8_GEMM=") + std::getenv("EDGEMBED_INT8_GEMM") +
+                                                  ": no such int8 GEMM back end in this build and CPU (available: " +
+                                                  choice.substr(1) + ")");
+    return choice.empty() ? nullptr : choice.c_str();
+}
+
+const char* pick_backend() {
+    const char* forced = forced_backend();
+    return forced ? forced : best_backend();
 }
 
 }  // namespace

@@ -28,7 +28,9 @@ protected:
 
 // The best back end for this build and CPU, within the ISA cap (simd::active_isa()): oneDNN where it is
 // exact (VNNI), else the project's packed kernels ("avx512vnni", "avx2"; "neon-dotprod", "neon"), else
-// "generic". `w` ([n, k]) must outlive the result (back ends that repack it keep their own copy).
+// "generic"; the environment variable EDGEMBED_INT8_GEMM=<name> overrides it (Error(invalid_argument)
+// when that back end is missing). `w` ([n, k]) must outlive the result (back ends that repack it keep
+// their own copy).
 std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k);
 // The name of the back end make_int8_gemm() picks.
 const char* int8_gemm_backend();

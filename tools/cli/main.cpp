@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "quant/f32_gemm.h"
+#include "quant/int8_gemm.h"
 #include "runtime/context.h"
 #include "runtime/error.h"
 #include "tools/cli/progress_line.h"
@@ -76,7 +77,9 @@ int run_embed(const std::string& model_path, const InputArgs& input, EmbedOption
               << (options.auto_temperature ? "temperature auto (" + to_string(*context.model().config().auto_temperature) + ")"
                                            : "tau " + std::to_string(context.effective_temperature(options.temperature)))
               << ", isa " << simd::isa_name(simd::active_isa())
-              << ", gemm " << quant::f32_gemm_backend() << ", " << seconds << " s\n";
+              << ", gemm " << quant::f32_gemm_backend()
+              << (context.model().config().weight_dtype == "int8" ? std::string(", int8 gemm ") + quant::int8_gemm_backend() : "")
+              << ", " << seconds << " s\n";
     return 0;
 }
 

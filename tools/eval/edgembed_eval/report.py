@@ -361,7 +361,8 @@ def write(res: dict, doc: Path, fig_dir: Path) -> None:
     add("")
     sets = res.get("sets", {})
     add("- Model: all-MiniLM-L6-v2 (6 layers, 12 heads, mean pooling, normalized), `models/all-MiniLM-L6-v2.{int8,f32}.edgembed`. "
-        "int8 for every sweep, f32 for STS-B at every tau and for man pages at the key settings.")
+        "int8 for every sweep; f32 for STS-B and man pages at every constant tau (phase 6, when run) and at the key "
+        "settings (section 5 compares them).")
     add("- TempScale as the authors' code computes it: `softmax((QK^T/sqrt d + M)/tau)`, folded into the softmax scale "
         "(`--temperature`). Length-aware: logits of a sequence (a text, or one window) of n > N0 tokens are multiplied by "
         "`(ln n / ln N0)^A` on top of `1/tau` (`--length-scale-ref N0 --length-scale-exp A`). Per layer: factors on tau "

@@ -6,7 +6,7 @@ the decided default. Writes results JSON, then docs/TEMPSCALE.md and its plots (
 
 Phases (every CLI run is cached on disk, so an interrupted study resumes where it stopped):
   1. constant tau in TAUS, int8: STS-B test, SciFact, man pages (truncate at 512), QMSum (LongEmbed subset,
-     truncate at 512), passkey / needle at 256 and 512 tokens; f32: STS-B at every tau.
+     truncate at 512), passkey / needle at 256 and 512 tokens; f32: STS-B at tau 0.8, 0.9 and 1.
   2. label-free: every candidate (constant taus, the length-aware grid, per-layer settings) embeds unlabeled
      man pages, short (<= 256 tokens) and long (> 512 tokens, truncated at 512); the collapse gap
      (mean pairwise cosine of long minus short docs) is measured; the candidate with the smallest |gap| is
@@ -14,8 +14,9 @@ Phases (every CLI run is cached on disk, so an interrupted study resumes where i
   3. labeled man pages (int8, truncate at 512) for the label-free choice, a fixed spread of the length-aware
      grid and the per-layer settings.
   4. key settings (tau = 1, best constant tau, label-free choice, best length-aware by labels): SciFact,
-     QMSum, passkey / needle at every length (truncate, as LongEmbed ran 512-token models, and windows), man
-     pages and QMSum with windows, f32 man pages.
+     QMSum, passkey / needle at every length (truncate, as LongEmbed ran 512-token models), STS-B in f32.
+  5. tau = 1 and the best eligible setting: man pages, QMSum and passkey / needle with windows; f32 man pages.
+  6. f32 at every constant tau: STS-B and man pages (int8 is what phases 1-5 sweep).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Plan:
     synth_queries: int = 50
     labelfree_per_side: int = 40
     f32_sts_taus: tuple = (0.8, 0.9, 1.0)
+    f32_sweep: bool = True            # phase 6: STS-B and man pages at every constant tau in f32 too
     wide_settings: int = 2            # settings that get the windowed runs and f32 man pages
     max_key_settings: int | None = None
     seed: int = 0
@@ -84,7 +86,8 @@ class Plan:
                     manpages_max_docs=40, scifact_max_docs=30, scifact_max_queries=15, qmsum_max_docs=12,
                     qmsum_max_queries=10, window_cap=1024, manpages_window_cap=600,
                     synth_sweep_lengths=(256,), synth_lengths=(256, 1024), synth_docs=8, synth_queries=4,
-                    labelfree_per_side=8, f32_sts_taus=(1.0,), wide_settings=1, max_key_settings=3)
+                    labelfree_per_side=8, f32_sts_taus=(1.0,), f32_sweep=False, wide_settings=1,
+                    max_key_settings=3)
 
 
 def la_grid(plan: Plan) -> list[Setting]:
@@ -398,12 +401,23 @@ class Study:
             self.retrieval("manpages", s, "f32")
             self.save()
 
+    def phase6(self) -> None:
+        """The constant-tau sweep again in f32 (STS-B, man pages by length): does int8 change the picture?"""
+        if not self.plan.f32_sweep:
+            return
+        for tau in self.plan.taus:
+            s = Setting(tau=tau)
+            self.sts(s, "f32")
+            self.retrieval("manpages", s, "f32")
+            self.save()
+
     def run(self) -> dict:
         env = environment(self.runner)
         self.res["environment"] = env
         t0 = time.time()
         for name, fn in (("1 constant tau", self.phase1), ("2 label-free", self.phase2), ("3 labeled grid", self.phase3),
-                         ("4 key settings", self.phase4), ("5 windows and f32", self.phase5)):
+                         ("4 key settings", self.phase4), ("5 windows and f32", self.phase5),
+                         ("6 f32 constant tau", self.phase6)):
             self.phase(name, fn)
         self.res["environment"]["study_seconds"] = time.time() - t0
         self.res["environment"]["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
