@@ -1,12 +1,15 @@
 #include "runtime/models/bert.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "quant/attention_bf16.h"
 #include "quant/f32_gemm.h"
 #include "runtime/error.h"
 #include "runtime/models/bert_tensors.h"
+#include "simd/isa.h"
 #include "simd/kernels.h"
 
 #if defined(_OPENMP)
@@ -48,8 +51,25 @@ void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
 
 }  // namespace
 
+namespace {
+
+// bf16 attention for int8 models: their error budget (cosine >= 0.995 mean against f32) has room for it,
+// while f32 and f16 models keep f32 attention to stay at their bounds. EDGEMBED_ATTENTION=f32 turns it off.
+bool use_bf16_attention(const ModelConfig& config) {
+    if (config.weight_dtype != "int8" || config.head_dim() % 2 != 0) return false;
+    if (simd::active_isa() != simd::Isa::avx512bw || !quant::bf16_attention_available()) return false;
+    const char* choice = std::getenv("EDGEMBED_ATTENTION");
+    if (choice == nullptr || *choice == '\0' || std::string(choice) == "auto") return true;
+    if (std::string(choice) == "f32") return false;
+    if (std::string(choice) == "bf16") return true;
+    throw Error(Status::invalid_argument, std::string("EDGEMBED_ATTENTION=") + choice + ": expected auto, f32 or bf16");
+}
+
+}  // namespace
+
 Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     quant::apply_isa_cap_to_backends();
+    attention_bf16_ = use_bf16_attention(config_);
     for (const TensorSpec& spec : tensor_specs(config_)) check_tensor(file, spec);
     auto vector = [&](const std::string& name) { return static_cast<const float*>(file.tensor(name).data); };
     auto table = [&](const std::string& name) {
@@ -134,10 +154,12 @@ int attention_workers() {
 size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
     const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
     const size_t widest = std::max(h, ffn);
-    const size_t floats = 6 * tokens * h + tokens * ffn + static_cast<size_t>(attention_workers()) * longest * longest;
+    const size_t workers = static_cast<size_t>(attention_workers());
+    const size_t floats = 6 * tokens * h + tokens * ffn + workers * longest * longest;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
     const size_t linear = tokens * widest * (sizeof(uint8_t) + sizeof(int32_t)) + tokens * (sizeof(float) + sizeof(int32_t));
-    return floats * sizeof(float) + linear;
+    const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
+    return floats * sizeof(float) + linear + bf16;
 }
 
 void Encoder::attention(const int64_t* offsets, int num_texts, const float* logit_scales, float layer_factor,
@@ -149,6 +171,8 @@ void Encoder::attention(const int64_t* offsets, int num_texts, const float* logi
     for (int t = 0; t < num_texts; ++t) longest = std::max(longest, offsets[t + 1] - offsets[t]);
     const int workers = attention_workers();
     float* scores_all = grow(ws.scores, static_cast<size_t>(workers) * longest * longest);
+    const size_t bf16_bytes = attention_bf16_ ? quant::bf16_attention_scratch_bytes(static_cast<size_t>(longest), d) : 0;
+    uint8_t* bf16_all = attention_bf16_ ? grow(ws.attention_bf16, static_cast<size_t>(workers) * bf16_bytes) : nullptr;
     const simd::Kernels& k = simd::kernels();
     // One task per (text, head): each owns disjoint columns of its text's output rows.
     const int tasks = num_texts * heads;
@@ -157,10 +181,12 @@ void Encoder::attention(const int64_t* offsets, int num_texts, const float* logi
 #endif
     for (int task = 0; task < tasks; ++task) {
 #if defined(_OPENMP)
-        float* scores = scores_all + static_cast<size_t>(omp_get_thread_num()) * longest * longest;
+        const size_t worker = static_cast<size_t>(omp_get_thread_num());
 #else
-        float* scores = scores_all;
+        const size_t worker = 0;
 #endif
+        float* scores = scores_all + worker * static_cast<size_t>(longest * longest);
+        uint8_t* bf16_scratch = attention_bf16_ ? bf16_all + worker * bf16_bytes : nullptr;
         const int t = task / heads, head = task % heads;
         const size_t first = static_cast<size_t>(offsets[t]);
         const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]);
@@ -168,12 +194,24 @@ void Encoder::attention(const int64_t* offsets, int num_texts, const float* logi
         const float* q = ws.q.data() + first * h + column;
         const float* key = ws.k.data() + first * h + column;
         const float* v = ws.v.data() + first * h + column;
-        quant::f32_gemm(q, h, key, h, /*b_transposed=*/true, 1.0f, scores, length, length, length, d);
+        float* context = ws.attention.data() + first * h + column;
+        if (bf16_scratch) {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+            quant::bf16_attention_scores(q, key, h, length, d, scores, length, bf16_scratch);
+#endif
+        } else {
+            quant::f32_gemm(q, h, key, h, /*b_transposed=*/true, 1.0f, scores, length, length, length, d);
+        }
         const float scale = logit_scales[t] * layer_factor;
         for (size_t row = 0; row < length; ++row)
             k.f32_softmax(scores + row * length, nullptr, scale, scores + row * length, length);
-        quant::f32_gemm(scores, length, v, h, /*b_transposed=*/false, 1.0f, ws.attention.data() + first * h + column, h,
-                        length, d, length);
+        if (bf16_scratch) {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+            quant::bf16_attention_context(scores, length, v, h, length, d, context, h, bf16_scratch);
+#endif
+        } else {
+            quant::f32_gemm(scores, length, v, h, /*b_transposed=*/false, 1.0f, context, h, length, d, length);
+        }
     }
 }
 

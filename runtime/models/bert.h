@@ -16,6 +16,7 @@ namespace edgembed::bert {
 // Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed.
 struct Workspace {
     std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;
+    std::vector<uint8_t> attention_bf16;  // per worker: packed bf16 operands of the attention products
     quant::LinearScratch linear;
 };
 
@@ -45,6 +46,9 @@ public:
     size_t workspace_bytes(size_t tokens, size_t longest) const;
 
     const ModelConfig& config() const { return config_; }
+    // The precision of attention's two products: "bf16" (int8 models on CPUs with AVX512-BF16, within the
+    // ISA cap, unless EDGEMBED_ATTENTION=f32) or "f32".
+    const char* attention_precision() const { return attention_bf16_ ? "bf16" : "f32"; }
     // The linear layers' kinds, e.g. "qc8" or "f32" per layer (for reports and tests).
     std::vector<const char*> linear_kinds() const;
 
@@ -54,6 +58,7 @@ private:
     void dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const;
 
     ModelConfig config_;
+    bool attention_bf16_ = false;
     // Embedding tables stay as stored (f32 or f16, mapped); rows are widened as tokens need them.
     struct Table {
         const void* data;

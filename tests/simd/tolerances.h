@@ -40,4 +40,11 @@ inline double dequantize_tolerance(double scaled_accumulator, double bias, doubl
     return 6.0 * kUnitRoundoff * (std::fabs(scaled_accumulator) + std::fabs(bias) + std::fabs(residual));
 }
 
+// bf16 attention products (quant/attention_bf16.h) against the exact sum of the same bf16-rounded
+// products: the products of two bf16 values are exact in f32, so only the f32 accumulation of n terms
+// rounds (n * u of the sum of |products|), plus one rounding of the stored result.
+inline double bf16_dot_tolerance(double sum_abs_products, size_t n) {
+    return (static_cast<double>(n) + 2.0) * kUnitRoundoff * sum_abs_products + 1e-30;
+}
+
 }  // namespace edgembed::test

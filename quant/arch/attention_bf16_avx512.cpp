@@ -1,0 +1,160 @@
+// Attention's two products in bf16 for AVX512-BF16 (this file alone is compiled with -mavx512f -mavx512bw
+// -mavx512vl -mavx512bf16; callers check bf16_attention_available()). vdpbf16ps adds two bf16 x bf16
+// products per f32 lane to an f32 accumulator.
+//
+// Scores S = Q K^T: K is packed per pair of head dimensions as [d/2][keys rounded up to 16][2] so that one
+// zmm holds 16 keys' pair; a row's pair of Q is broadcast. A tile of 4 rows x 64 keys keeps 16 accumulators.
+// Context O = P V: V is packed per pair of keys as [keys/2][d rounded up to 16][2]; a row's pair of P is
+// broadcast. A tile of 8 rows x 32 output columns keeps 16 accumulators. Padding is zero; only the
+// length x length (length x d) results are stored.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "quant/attention_bf16.h"
+
+namespace edgembed::quant {
+namespace {
+
+inline size_t up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+// f32 -> bf16, round to nearest even (NaN stays NaN), as vcvtneps2bf16 rounds.
+inline uint16_t to_bf16(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return static_cast<uint16_t>(u >> 16);
+}
+
+// n floats -> bf16, zero-filled up to n_padded.
+inline void row_to_bf16(const float* x, size_t n, size_t n_padded, uint16_t* y) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i))));
+    for (; i < n; ++i) y[i] = to_bf16(x[i]);
+    for (; i < n_padded; ++i) y[i] = 0;
+}
+
+inline __m512bh broadcast_pair(const uint16_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return reinterpret_cast<__m512bh>(_mm512_set1_epi32(v));
+}
+
+inline __m512bh load_bh(const uint16_t* p) { return reinterpret_cast<__m512bh>(_mm512_loadu_si512(p)); }
+
+inline __mmask16 tail_mask(size_t remaining) {
+    return remaining >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << remaining) - 1);
+}
+
+// Rows i0 .. i0+R of S, keys j0 .. j0 + 16 * C.
+template <int R, int C>
+void scores_tile(const uint16_t* qb, size_t d, const uint16_t* kp, size_t keys_padded, size_t j0, size_t length,
+                 float* s, size_t ld_s) {
+    __m512 acc[R][C];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+    for (size_t p = 0; p < d / 2; ++p) {
+        __m512bh kv[C];
+#pragma GCC unroll 4
+        for (int c = 0; c < C; ++c) kv[c] = load_bh(kp + (p * keys_padded + j0 + 16 * static_cast<size_t>(c)) * 2);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+            const __m512bh qv = broadcast_pair(qb + static_cast<size_t>(r) * d + 2 * p);
+#pragma GCC unroll 4
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], qv, kv[c]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int c = 0; c < C; ++c) {
+            const size_t j = j0 + 16 * static_cast<size_t>(c);
+            if (j < length) _mm512_mask_storeu_ps(s + static_cast<size_t>(r) * ld_s + j, tail_mask(length - j), acc[r][c]);
+        }
+}
+
+template <int R>
+void scores_rows(const uint16_t* qb, size_t d, const uint16_t* kp, size_t keys_padded, size_t length, float* s,
+                 size_t ld_s) {
+    size_t j = 0;
+    for (; j + 64 <= keys_padded; j += 64) scores_tile<R, 4>(qb, d, kp, keys_padded, j, length, s, ld_s);
+    for (; j < keys_padded; j += 16) scores_tile<R, 1>(qb, d, kp, keys_padded, j, length, s, ld_s);
+}
+
+// Rows i0 .. i0+R of O, output columns c0 .. c0 + 16 * C.
+template <int R, int C>
+void context_tile(const uint16_t* pb, size_t ld_pb, const uint16_t* vp, size_t d_padded, size_t pairs, size_t c0,
+                  size_t d, float* out, size_t ld_out) {
+    __m512 acc[R][C];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+    for (size_t p = 0; p < pairs; ++p) {
+        __m512bh vv[C];
+#pragma GCC unroll 2
+        for (int c = 0; c < C; ++c) vv[c] = load_bh(vp + (p * d_padded + c0 + 16 * static_cast<size_t>(c)) * 2);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+            const __m512bh pv = broadcast_pair(pb + static_cast<size_t>(r) * ld_pb + 2 * p);
+#pragma GCC unroll 2
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], pv, vv[c]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int c = 0; c < C; ++c) {
+            const size_t col = c0 + 16 * static_cast<size_t>(c);
+            if (col < d) _mm512_mask_storeu_ps(out + static_cast<size_t>(r) * ld_out + col, tail_mask(d - col), acc[r][c]);
+        }
+}
+
+template <int R>
+void context_rows(const uint16_t* pb, size_t ld_pb, const uint16_t* vp, size_t d_padded, size_t pairs, size_t d,
+                  float* out, size_t ld_out) {
+    size_t c = 0;
+    for (; c + 32 <= d_padded; c += 32) context_tile<R, 2>(pb, ld_pb, vp, d_padded, pairs, c, d, out, ld_out);
+    for (; c < d_padded; c += 16) context_tile<R, 1>(pb, ld_pb, vp, d_padded, pairs, c, d, out, ld_out);
+}
+
+}  // namespace
+
+void bf16_attention_scores(const float* q, const float* k, size_t ld, size_t length, size_t d, float* s,
+                           size_t ld_s, void* scratch) {
+    const size_t keys_padded = up(length, 16);
+    uint16_t* qb = static_cast<uint16_t*>(scratch);     // [length][d]
+    uint16_t* kp = qb + length * d;                       // [d/2][keys_padded][2]
+    for (size_t i = 0; i < length; ++i) row_to_bf16(q + i * ld, d, d, qb + i * d);
+    for (size_t p = 0; p < d / 2; ++p)
+        for (size_t j = 0; j < keys_padded; ++j)
+            for (size_t e = 0; e < 2; ++e)
+                kp[(p * keys_padded + j) * 2 + e] = j < length ? to_bf16(k[j * ld + 2 * p + e]) : 0;
+    size_t i = 0;
+    for (; i + 4 <= length; i += 4) scores_rows<4>(qb + i * d, d, kp, keys_padded, length, s + i * ld_s, ld_s);
+    for (; i < length; ++i) scores_rows<1>(qb + i * d, d, kp, keys_padded, length, s + i * ld_s, ld_s);
+}
+
+void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length, size_t d,
+                            float* out, size_t ld_out, void* scratch) {
+    const size_t keys2 = up(length, 2), pairs = keys2 / 2, d_padded = up(d, 16);
+    uint16_t* pb = static_cast<uint16_t*>(scratch);  // [length][keys2]
+    uint16_t* vp = pb + length * keys2;                // [pairs][d_padded][2]
+    for (size_t i = 0; i < length; ++i) row_to_bf16(p + i * ld_p, length, keys2, pb + i * keys2);
+    for (size_t pp = 0; pp < pairs; ++pp)
+        for (size_t c = 0; c < d_padded; ++c)
+            for (size_t e = 0; e < 2; ++e) {
+                const size_t j = 2 * pp + e;
+                vp[(pp * d_padded + c) * 2 + e] = j < length && c < d ? to_bf16(v[j * ld_v + c]) : 0;
+            }
+    size_t i = 0;
+    for (; i + 8 <= length; i += 8) context_rows<8>(pb + i * keys2, keys2, vp, d_padded, pairs, d, out + i * ld_out, ld_out);
+    for (; i < length; ++i) context_rows<1>(pb + i * keys2, keys2, vp, d_padded, pairs, d, out + i * ld_out, ld_out);
+}
+
+}  // namespace edgembed::quant

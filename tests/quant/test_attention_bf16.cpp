@@ -1,0 +1,124 @@
+// bf16 attention products (quant/attention_bf16.h) against a scalar reference: the same inputs rounded
+// to bf16, products summed exactly in double. Sizes 1..33, multiples of 16 +/- 1 and the model's lengths;
+// head dimensions 2..96; strided inputs and outputs (nothing written outside the results); NaN in.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "quant/attention_bf16.h"
+#include "tests/simd/tolerances.h"
+
+namespace edgembed::quant {
+namespace {
+
+double bf16(float f) {  // round to nearest even, as the kernels do
+    uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    u &= 0xffff0000u;
+    float r;
+    std::memcpy(&r, &u, sizeof r);
+    return r;
+}
+
+std::vector<size_t> lengths() {
+    std::vector<size_t> out;
+    for (size_t n = 1; n <= 33; ++n) out.push_back(n);
+    for (size_t n : {47, 48, 49, 63, 64, 65, 127, 128, 129, 384, 512}) out.push_back(n);
+    return out;
+}
+
+constexpr float kGuard = 12345.0f;
+
+class Bf16Attention : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!bf16_attention_available()) GTEST_SKIP() << "the CPU lacks AVX512-BF16";
+    }
+    std::mt19937 rng{11};
+    std::vector<float> random(size_t n, float scale) {
+        std::normal_distribution<float> normal(0.0f, scale);
+        std::vector<float> v(n);
+        for (float& x : v) x = normal(rng);
+        return v;
+    }
+};
+
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+TEST_F(Bf16Attention, ScoresMatchTheReference) {
+    for (size_t d : {2, 16, 30, 32, 64, 96}) {
+        for (size_t length : lengths()) {
+            if (d == 96 && length > 129) continue;  // keeps the test fast; the tiles are the same
+            const size_t ld = d + 3, ld_s = length + 5;  // strided, as heads sit in a row of hidden_size
+            const std::vector<float> q = random(length * ld, 2.0f), k = random(length * ld, 2.0f);
+            std::vector<float> s(length * ld_s, kGuard);
+            std::vector<uint8_t> scratch(bf16_attention_scratch_bytes(length, d));
+            bf16_attention_scores(q.data(), k.data(), ld, length, d, s.data(), ld_s, scratch.data());
+            for (size_t i = 0; i < length; ++i)
+                for (size_t j = 0; j < ld_s; ++j) {
+                    const float got = s[i * ld_s + j];
+                    if (j >= length) {
+                        ASSERT_EQ(got, kGuard) << "wrote outside the results at " << i << "," << j;
+                        continue;
+                    }
+                    double sum = 0, sum_abs = 0;
+                    for (size_t c = 0; c < d; ++c) {
+                        const double p = bf16(q[i * ld + c]) * bf16(k[j * ld + c]);
+                        sum += p;
+                        sum_abs += std::fabs(p);
+                    }
+                    ASSERT_NEAR(got, sum, test::bf16_dot_tolerance(sum_abs, d))
+                        << "d " << d << " length " << length << " at " << i << "," << j;
+                }
+        }
+    }
+}
+
+TEST_F(Bf16Attention, ContextMatchesTheReference) {
+    for (size_t d : {2, 16, 30, 32, 64, 96}) {
+        for (size_t length : lengths()) {
+            if (d == 96 && length > 129) continue;
+            const size_t ld_p = length + 2, ld_v = d + 5, ld_out = d + 7;
+            std::vector<float> p = random(length * ld_p, 1.0f);
+            for (float& x : p) x = std::fabs(x) / static_cast<float>(length);  // softmax-like rows
+            const std::vector<float> v = random(length * ld_v, 2.0f);
+            std::vector<float> out(length * ld_out, kGuard);
+            std::vector<uint8_t> scratch(bf16_attention_scratch_bytes(length, d));
+            bf16_attention_context(p.data(), ld_p, v.data(), ld_v, length, d, out.data(), ld_out, scratch.data());
+            for (size_t i = 0; i < length; ++i)
+                for (size_t c = 0; c < ld_out; ++c) {
+                    const float got = out[i * ld_out + c];
+                    if (c >= d) {
+                        ASSERT_EQ(got, kGuard) << "wrote outside the results at " << i << "," << c;
+                        continue;
+                    }
+                    double sum = 0, sum_abs = 0;
+                    for (size_t j = 0; j < length; ++j) {
+                        const double prod = bf16(p[i * ld_p + j]) * bf16(v[j * ld_v + c]);
+                        sum += prod;
+                        sum_abs += std::fabs(prod);
+                    }
+                    ASSERT_NEAR(got, sum, test::bf16_dot_tolerance(sum_abs, length))
+                        << "d " << d << " length " << length << " at " << i << "," << c;
+                }
+        }
+    }
+}
+
+TEST_F(Bf16Attention, NanInputGivesNanScores) {
+    const size_t length = 20, d = 32;
+    std::vector<float> q = random(length * d, 1.0f), k = random(length * d, 1.0f), s(length * length);
+    q[3 * d + 5] = std::nanf("");
+    std::vector<uint8_t> scratch(bf16_attention_scratch_bytes(length, d));
+    bf16_attention_scores(q.data(), k.data(), d, length, d, s.data(), length, scratch.data());
+    for (size_t j = 0; j < length; ++j) EXPECT_TRUE(std::isnan(s[3 * length + j])) << j;
+    EXPECT_FALSE(std::isnan(s[2 * length]));
+}
+#endif
+
+}  // namespace
+}  // namespace edgembed::quant
