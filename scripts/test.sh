@@ -6,16 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${EDGEMBED_BUILD_DIR:-$ROOT/build}
+start=$SECONDS
 scripts/setup.sh --no-demo
+echo "== set-up took $((SECONDS - start)) s"
 
 echo "== C++ tests"
+start=$SECONDS
 (cd "$BUILD" && /usr/bin/ctest --output-on-failure -j "$(nproc)")
+echo "== C++ tests took $((SECONDS - start)) s"
 
 echo "== Python tests"
 export EDGEMBED_BIN=$BUILD/tools/cli/edgembed
 export EDGEMBED_CONVERT=$BUILD/tools/convert/edgembed-convert
 export EDGEMBED_MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
-.venv/bin/python -m pytest -q tests/python "$@"
+start=$SECONDS
+.venv/bin/python -m pytest -q --durations=15 tests/python "$@"
+echo "== Python tests took $((SECONDS - start)) s"
 
 # Portability: the no-oneDNN configuration (the one ARM and Android use) natively, then the aarch64
 # cross build with its C++ suite under qemu (cortex-a72 and cortex-a76). EDGEMBED_TEST_PORTABILITY=0
