@@ -3,10 +3,10 @@
 // products per f32 lane to an f32 accumulator.
 //
 // Scores S = Q K^T: K is packed per pair of head dimensions as [d/2][keys rounded up to 16][2] so that one
-// zmm holds 16 keys' pair; a row's pair of Q is broadcast. A tile of 4 rows x 64 keys keeps 16 accumulators.
-// Context O = P V: V is packed per pair of keys as [keys/2][d rounded up to 16][2]; a row's pair of P is
-// broadcast. A tile of 8 rows x 32 output columns keeps 16 accumulators. Padding is zero; only the
-// length x length (length x d) results are stored.
+// zmm holds 16 keys' pair; a row's pair of Q is broadcast; tiles of 4 rows x 64 keys. Context O = P V: V is
+// packed per pair of keys as [keys/2][d rounded up to 16][2], a row's pair of P is broadcast; tiles of
+// 8 rows x 32 columns. Both run the same tile (16 accumulators). Padding is zero; only the length x length
+// (length x d) results are stored.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -49,78 +49,54 @@ inline __mmask16 tail_mask(size_t remaining) {
     return remaining >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << remaining) - 1);
 }
 
-// Rows i0 .. i0+R of S, keys j0 .. j0 + 16 * C.
+// Both products are C[rows, cols] = A B with A in bf16 rows (a pair of A's row broadcast per step) and B
+// packed as [pairs][cols_padded][2] bf16. A tile: R rows x 16 * C columns from column c0; only columns
+// below `cols` are stored.
 template <int R, int C>
-void scores_tile(const uint16_t* qb, size_t d, const uint16_t* kp, size_t keys_padded, size_t j0, size_t length,
-                 float* s, size_t ld_s) {
-    __m512 acc[R][C];
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
-        for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
-    for (size_t p = 0; p < d / 2; ++p) {
-        __m512bh kv[C];
-#pragma GCC unroll 4
-        for (int c = 0; c < C; ++c) kv[c] = load_bh(kp + (p * keys_padded + j0 + 16 * static_cast<size_t>(c)) * 2);
-#pragma GCC unroll 4
-        for (int r = 0; r < R; ++r) {
-            const __m512bh qv = broadcast_pair(qb + static_cast<size_t>(r) * d + 2 * p);
-#pragma GCC unroll 4
-            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], qv, kv[c]);
-        }
-    }
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
-        for (int c = 0; c < C; ++c) {
-            const size_t j = j0 + 16 * static_cast<size_t>(c);
-            if (j < length) _mm512_mask_storeu_ps(s + static_cast<size_t>(r) * ld_s + j, tail_mask(length - j), acc[r][c]);
-        }
-}
-
-template <int R>
-void scores_rows(const uint16_t* qb, size_t d, const uint16_t* kp, size_t keys_padded, size_t length, float* s,
-                 size_t ld_s) {
-    size_t j = 0;
-    for (; j + 64 <= keys_padded; j += 64) scores_tile<R, 4>(qb, d, kp, keys_padded, j, length, s, ld_s);
-    for (; j < keys_padded; j += 16) scores_tile<R, 1>(qb, d, kp, keys_padded, j, length, s, ld_s);
-}
-
-// Rows i0 .. i0+R of O, output columns c0 .. c0 + 16 * C.
-template <int R, int C>
-void context_tile(const uint16_t* pb, size_t ld_pb, const uint16_t* vp, size_t d_padded, size_t pairs, size_t c0,
-                  size_t d, float* out, size_t ld_out) {
+void tile(const uint16_t* a, size_t lda, const uint16_t* b, size_t cols_padded, size_t pairs, size_t c0, size_t cols,
+          float* out, size_t ld_out) {
     __m512 acc[R][C];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
     for (size_t p = 0; p < pairs; ++p) {
-        __m512bh vv[C];
-#pragma GCC unroll 2
-        for (int c = 0; c < C; ++c) vv[c] = load_bh(vp + (p * d_padded + c0 + 16 * static_cast<size_t>(c)) * 2);
+        __m512bh bv[C];
+#pragma GCC unroll 4
+        for (int c = 0; c < C; ++c) bv[c] = load_bh(b + (p * cols_padded + c0 + 16 * static_cast<size_t>(c)) * 2);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
-            const __m512bh pv = broadcast_pair(pb + static_cast<size_t>(r) * ld_pb + 2 * p);
-#pragma GCC unroll 2
-            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], pv, vv[c]);
+            const __m512bh av = broadcast_pair(a + static_cast<size_t>(r) * lda + 2 * p);
+#pragma GCC unroll 4
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], av, bv[c]);
         }
     }
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int c = 0; c < C; ++c) {
             const size_t col = c0 + 16 * static_cast<size_t>(c);
-            if (col < d) _mm512_mask_storeu_ps(out + static_cast<size_t>(r) * ld_out + col, tail_mask(d - col), acc[r][c]);
+            if (col < cols) _mm512_mask_storeu_ps(out + static_cast<size_t>(r) * ld_out + col, tail_mask(cols - col), acc[r][c]);
         }
 }
 
+// R rows, all columns: 16 accumulators per tile (R x C = 16), then 16-column tiles for the rest.
 template <int R>
-void context_rows(const uint16_t* pb, size_t ld_pb, const uint16_t* vp, size_t d_padded, size_t pairs, size_t d,
-                  float* out, size_t ld_out) {
+void rows(const uint16_t* a, size_t lda, const uint16_t* b, size_t cols_padded, size_t pairs, size_t cols, float* out,
+          size_t ld_out) {
+    constexpr int C = R >= 4 ? 16 / R : 1;
     size_t c = 0;
-    for (; c + 32 <= d_padded; c += 32) context_tile<R, 2>(pb, ld_pb, vp, d_padded, pairs, c, d, out, ld_out);
-    for (; c < d_padded; c += 16) context_tile<R, 1>(pb, ld_pb, vp, d_padded, pairs, c, d, out, ld_out);
+    for (; c + 16 * C <= cols_padded; c += 16 * C) tile<R, C>(a, lda, b, cols_padded, pairs, c, cols, out, ld_out);
+    for (; c < cols_padded; c += 16) tile<R, 1>(a, lda, b, cols_padded, pairs, c, cols, out, ld_out);
+}
+
+// Every row: tiles of R rows (4 x 64 columns for scores, 8 x 32 for the context), then one row at a time.
+template <int R>
+void product(const uint16_t* a, size_t lda, size_t n_rows, const uint16_t* b, size_t cols_padded, size_t pairs,
+             size_t cols, float* out, size_t ld_out) {
+    size_t i = 0;
+    for (; i + R <= n_rows; i += R) rows<R>(a + i * lda, lda, b, cols_padded, pairs, cols, out + i * ld_out, ld_out);
+    for (; i < n_rows; ++i) rows<1>(a + i * lda, lda, b, cols_padded, pairs, cols, out + i * ld_out, ld_out);
 }
 
 }  // namespace
@@ -135,9 +111,7 @@ void bf16_attention_scores(const float* q, const float* k, size_t ld, size_t len
         for (size_t j = 0; j < keys_padded; ++j)
             for (size_t e = 0; e < 2; ++e)
                 kp[(p * keys_padded + j) * 2 + e] = j < length ? to_bf16(k[j * ld + 2 * p + e]) : 0;
-    size_t i = 0;
-    for (; i + 4 <= length; i += 4) scores_rows<4>(qb + i * d, d, kp, keys_padded, length, s + i * ld_s, ld_s);
-    for (; i < length; ++i) scores_rows<1>(qb + i * d, d, kp, keys_padded, length, s + i * ld_s, ld_s);
+    product<4>(qb, d, length, kp, keys_padded, d / 2, length, s, ld_s);
 }
 
 void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length, size_t d,
@@ -152,9 +126,7 @@ void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t 
                 const size_t j = 2 * pp + e;
                 vp[(pp * d_padded + c) * 2 + e] = j < length && c < d ? to_bf16(v[j * ld_v + c]) : 0;
             }
-    size_t i = 0;
-    for (; i + 8 <= length; i += 8) context_rows<8>(pb + i * keys2, keys2, vp, d_padded, pairs, d, out + i * ld_out, ld_out);
-    for (; i < length; ++i) context_rows<1>(pb + i * keys2, keys2, vp, d_padded, pairs, d, out + i * ld_out, ld_out);
+    product<8>(pb, keys2, length, vp, d_padded, pairs, d, out, ld_out);
 }
 
 }  // namespace edgembed::quant
