@@ -231,7 +231,8 @@ static void test_embed_params(const edgembed_model* model) {
     free(out);
 }
 
-/* The 0.2.0 fields: long-input windows, the length-aware and per-layer temperature, auto temperature. */
+/* The 0.2.0 fields: long-input windows, the length-aware and per-layer temperature, auto temperature,
+ * limits. Sequences of at most 32 tokens keep this cheap under qemu and without oneDNN. */
 static void test_embed_temperature_and_windows(const edgembed_model* model) {
     edgembed_context* ctx = NULL;
     edgembed_model_info info = edgembed_model_default_info();
@@ -241,10 +242,10 @@ static void test_embed_temperature_and_windows(const edgembed_model* model) {
     float* out = malloc(2 * (size_t)dim * sizeof *out);
     float* plain = malloc(2 * (size_t)dim * sizeof *plain);
     float layers[6] = {1.0f, 1.0f, 1.0f, 0.8f, 0.8f, 0.8f};
-    char* long_text = malloc(4000);
+    char* long_text = malloc(1000);
     const char* texts[2];
     size_t i;
-    for (i = 0; i + 8 < 4000; i += 8) memcpy(long_text + i, "cat dog ", 8);
+    for (i = 0; i + 8 < 800; i += 8) memcpy(long_text + i, "cat dog ", 8); /* 200 word pieces */
     long_text[i] = '\0';
     texts[0] = long_text;
     texts[1] = "a short text";
@@ -254,7 +255,8 @@ static void test_embed_temperature_and_windows(const edgembed_model* model) {
           params.length_scale_reference == 0 && params.length_scale_exponent == 1.0f &&
           params.layer_temperatures == NULL && params.layer_temperature_count == 0);
     CHECK_STATUS(edgembed_context_create(model, &ctx), EDGEMBED_OK);
-    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, NULL, plain, 2 * (size_t)dim, NULL), EDGEMBED_OK);
+    params.max_length = 32;
+    CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, plain, 2 * (size_t)dim, NULL), EDGEMBED_OK);
 
     /* Windows: the long text becomes several, the short one stays one. */
     memset(&stats, 0, sizeof stats);
@@ -269,6 +271,7 @@ static void test_embed_temperature_and_windows(const edgembed_model* model) {
 
     /* Per-layer factors: one per layer, else a message naming the count. */
     params = edgembed_embed_default_params();
+    params.max_length = 32;
     params.layer_temperatures = layers;
     params.layer_temperature_count = 5;
     CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
@@ -281,19 +284,22 @@ static void test_embed_temperature_and_windows(const edgembed_model* model) {
 
     /* Limits: batches are cut to fit; a text that cannot fit alone is EDGEMBED_LIMIT_EXCEEDED. */
     params = edgembed_embed_default_params();
-    params.max_batch_tokens = 64;
+    params.max_length = 32;
+    params.max_batch_tokens = 16;
     CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_LIMIT_EXCEEDED);
-    CHECK(contains(edgembed_context_last_error(ctx), "text 0: a sequence of 256 tokens is over the limit of 64"));
+    CHECK(contains(edgembed_context_last_error(ctx), "text 0: a sequence of 32 tokens is over the limit of 16"));
     params.long_input = EDGEMBED_LONG_INPUT_WINDOW;
-    params.max_length = 64;
+    params.max_length = 16;
     CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_OK);
     params = edgembed_embed_default_params();
+    params.max_length = 32;
     params.max_workspace_bytes = 1000;
     CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_LIMIT_EXCEEDED);
     CHECK(contains(edgembed_context_last_error(ctx), "max_workspace_bytes"));
 
     /* Auto temperature: the model's stored setting; refused next to an explicit tau. */
     params = edgembed_embed_default_params();
+    params.max_length = 32;
     params.auto_temperature = 1;
     if (info.auto_temperature != NULL && info.auto_temperature[0] != '\0') {
         CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_OK);
@@ -301,6 +307,7 @@ static void test_embed_temperature_and_windows(const edgembed_model* model) {
             /* the same bits as the same setting given by hand */
             float* by_hand = malloc(2 * (size_t)dim * sizeof *by_hand);
             edgembed_embed_params manual = edgembed_embed_default_params();
+            manual.max_length = 32;
             manual.layer_temperatures = layers;
             manual.layer_temperature_count = 6;
             CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &manual, by_hand, 2 * (size_t)dim, NULL), EDGEMBED_OK);
@@ -315,6 +322,7 @@ static void test_embed_temperature_and_windows(const edgembed_model* model) {
         CHECK(contains(edgembed_context_last_error(ctx), "stores none"));
     }
     params = edgembed_embed_default_params();
+    params.max_length = 32;
     params.auto_temperature = 2;
     CHECK_STATUS(edgembed_embed(ctx, texts, NULL, 2, &params, out, 2 * (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
 
