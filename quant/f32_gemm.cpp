@@ -1,10 +1,10 @@
 #include "quant/f32_gemm.h"
 
 #include <cstring>
-
 #include <mutex>
 
 #include "simd/isa.h"
+#include "simd/kernels.h"
 
 #if defined(EDGEMBED_WITH_ONEDNN)
 #include <oneapi/dnnl/dnnl.h>
@@ -58,44 +58,22 @@ void f32_linear(const float* a, size_t lda, const float* w, const float* bias, f
 
 #else
 
-const char* f32_gemm_backend() noexcept { return "fallback"; }
+const char* f32_gemm_backend() noexcept { return "simd"; }
 
-// Portable fallback (no oneDNN): cache-blocked loops the compiler vectorizes. The issue-3 kernels
-// replace it on ARM.
+// Without oneDNN: the simd kernels f32_gemm_nt / f32_gemm_nn (register-tiled, written once with xsimd
+// and dispatched per ISA), on the weights as they are stored.
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k) {
-    for (size_t i = 0; i < m; ++i) {
-        float* row = c + i * ldc;
-        if (b_transposed) {
-            for (size_t j = 0; j < n; ++j) {
-                float s = 0.0f;
-                const float* bj = b + j * ldb;
-                for (size_t p = 0; p < k; ++p) s += a[i * lda + p] * bj[p];
-                row[j] = alpha * s;
-            }
-        } else {
-            for (size_t j = 0; j < n; ++j) row[j] = 0.0f;
-            for (size_t p = 0; p < k; ++p) {
-                const float av = alpha * a[i * lda + p];
-                const float* bp = b + p * ldb;
-                for (size_t j = 0; j < n; ++j) row[j] += av * bp[j];
-            }
-        }
-    }
+    const simd::Kernels& kernels = simd::kernels();
+    (b_transposed ? kernels.f32_gemm_nt : kernels.f32_gemm_nn)(a, lda, b, ldb, alpha, 0, c, ldc, m, n, k);
 }
 
 void f32_linear(const float* a, size_t lda, const float* w, const float* bias, float* c, size_t ldc,
                 size_t m, size_t n, size_t k, bool accumulate) {
-    for (size_t i = 0; i < m; ++i) {
-        const float* ai = a + i * lda;
-        float* row = c + i * ldc;
-        for (size_t j = 0; j < n; ++j) {
-            const float* wj = w + j * k;
-            float s = 0.0f;
-            for (size_t p = 0; p < k; ++p) s += ai[p] * wj[p];
-            row[j] = (accumulate ? row[j] : 0.0f) + s + (bias ? bias[j] : 0.0f);
-        }
-    }
+    const simd::Kernels& kernels = simd::kernels();
+    kernels.f32_gemm_nt(a, lda, w, k, 1.0f, accumulate ? 1 : 0, c, ldc, m, n, k);
+    if (bias)
+        for (size_t i = 0; i < m; ++i) kernels.f32_add(c + i * ldc, bias, c + i * ldc, n);
 }
 
 #endif

@@ -18,7 +18,7 @@ void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_tra
 // primitive; later caps cannot reach it. Called when a model is loaded.
 void apply_isa_cap_to_backends();
 
-// The name of the GEMM back end in use ("onednn" or "fallback").
+// The name of the GEMM back end in use ("onednn", or "simd": the kernels f32_gemm_nt / f32_gemm_nn).
 const char* f32_gemm_backend() noexcept;
 
 }  // namespace edgembed::quant

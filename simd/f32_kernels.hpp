@@ -270,6 +270,114 @@ void f16_to_f32(const uint16_t* x, float* y, size_t n) {
     for (; i < n; ++i) y[i] = f16_to_f32_scalar(x[i]);
 }
 
+// A B^T: a tile of R rows x 4 columns keeps 4R accumulators that run along k (vectors of A's and B's
+// rows), reduced across lanes at the end; the k tail goes through zero-padded loads.
+template <class Arch, size_t R, size_t C>
+inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                         size_t ldc, size_t k) {
+    using Bt = fbatch<Arch>;
+    constexpr size_t W = Bt::size;
+    Bt acc[R][C];
+    for (size_t r = 0; r < R; ++r)
+        for (size_t j = 0; j < C; ++j) acc[r][j] = Bt(0.0f);
+    size_t p = 0;
+    for (; p + W <= k; p += W) {
+        Bt bv[C];
+        for (size_t j = 0; j < C; ++j) bv[j] = Bt::load_unaligned(b + j * ldb + p);
+        for (size_t r = 0; r < R; ++r) {
+            const Bt av = Bt::load_unaligned(a + r * lda + p);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+        }
+    }
+    if (p < k) {
+        Bt bv[C];
+        for (size_t j = 0; j < C; ++j) bv[j] = load_tail<Arch>(b + j * ldb + p, k - p, 0.0f);
+        for (size_t r = 0; r < R; ++r) {
+            const Bt av = load_tail<Arch>(a + r * lda + p, k - p, 0.0f);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+        }
+    }
+    for (size_t r = 0; r < R; ++r)
+        for (size_t j = 0; j < C; ++j) {
+            const float v = alpha * reduce_sum<Arch>(acc[r][j]);
+            c[r * ldc + j] = accumulate ? c[r * ldc + j] + v : v;
+        }
+}
+
+template <class Arch, size_t R>
+inline void gemm_nt_rows(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                         size_t ldc, size_t n, size_t k) {
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) gemm_nt_tile<Arch, R, 4>(a, lda, b + j * ldb, ldb, alpha, accumulate, c + j, ldc, k);
+    for (; j < n; ++j) gemm_nt_tile<Arch, R, 1>(a, lda, b + j * ldb, ldb, alpha, accumulate, c + j, ldc, k);
+}
+
+template <class Arch>
+void f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                 size_t ldc, size_t m, size_t n, size_t k) {
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) gemm_nt_rows<Arch, 4>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
+    for (; i < m; ++i) gemm_nt_rows<Arch, 1>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
+}
+
+// A B: a tile of R rows x C vectors of columns; each step broadcasts one element of each A row and
+// multiplies a row of B. Columns past n go through padded loads and partial stores.
+template <class Arch, size_t R, size_t C>
+inline void gemm_nn_tile(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                         size_t ldc, size_t cols, size_t k) {
+    using Bt = fbatch<Arch>;
+    constexpr size_t W = Bt::size;
+    const bool full = cols == C * W;
+    Bt acc[R][C];
+    for (size_t r = 0; r < R; ++r)
+        for (size_t j = 0; j < C; ++j) acc[r][j] = Bt(0.0f);
+    for (size_t p = 0; p < k; ++p) {
+        Bt bv[C];
+        for (size_t j = 0; j < C; ++j) {
+            const size_t first = j * W;
+            bv[j] = full ? Bt::load_unaligned(b + p * ldb + first)
+                         : (first < cols ? load_tail<Arch>(b + p * ldb + first, cols - first < W ? cols - first : W, 0.0f)
+                                         : Bt(0.0f));
+        }
+        for (size_t r = 0; r < R; ++r) {
+            const Bt av(a[r * lda + p]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+        }
+    }
+    const Bt valpha(alpha);
+    for (size_t r = 0; r < R; ++r)
+        for (size_t j = 0; j < C && j * W < cols; ++j) {
+            float* out = c + r * ldc + j * W;
+            const size_t count = cols - j * W < W ? cols - j * W : W;
+            Bt v = acc[r][j] * valpha;
+            if (count == W) {
+                if (accumulate) v += Bt::load_unaligned(out);
+                v.store_unaligned(out);
+            } else {
+                if (accumulate) v += load_tail<Arch>(out, count, 0.0f);
+                store_tail<Arch>(v, out, count);
+            }
+        }
+}
+
+template <class Arch, size_t R>
+inline void gemm_nn_rows(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                         size_t ldc, size_t n, size_t k) {
+    constexpr size_t W = fbatch<Arch>::size;
+    size_t j = 0;
+    for (; j + 2 * W <= n; j += 2 * W)
+        gemm_nn_tile<Arch, R, 2>(a, lda, b + j, ldb, alpha, accumulate, c + j, ldc, 2 * W, k);
+    if (j < n) gemm_nn_tile<Arch, R, 2>(a, lda, b + j, ldb, alpha, accumulate, c + j, ldc, n - j, k);
+}
+
+template <class Arch>
+void f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                 size_t ldc, size_t m, size_t n, size_t k) {
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) gemm_nn_rows<Arch, 4>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
+    for (; i < m; ++i) gemm_nn_rows<Arch, 1>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
+}
+
 template <class Arch>
 void fill_kernels(Kernels& k) {
 #define EDGEMBED_KERNEL(name, ret, params) k.name = &name<Arch>;

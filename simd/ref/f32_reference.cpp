@@ -96,6 +96,28 @@ void ref_s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* c
     }
 }
 
+void ref_f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                     size_t ldc, size_t m, size_t n, size_t k) {
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j) {
+            double sum = 0.0;
+            for (size_t p = 0; p < k; ++p) sum += static_cast<double>(a[i * lda + p]) * b[j * ldb + p];
+            const float v = static_cast<float>(alpha * sum);
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
+        }
+}
+
+void ref_f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                     size_t ldc, size_t m, size_t n, size_t k) {
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j) {
+            double sum = 0.0;
+            for (size_t p = 0; p < k; ++p) sum += static_cast<double>(a[i * lda + p]) * b[p * ldb + j];
+            const float v = static_cast<float>(alpha * sum);
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
+        }
+}
+
 void ref_f16_to_f32(const uint16_t* x, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = f16_to_f32_scalar(x[i]);
 }

@@ -200,6 +200,49 @@ TEST_P(F32Kernels, QuantizeQu8IsBitIdenticalToReference) {
     for (uint8_t v : q) EXPECT_EQ(v, 0);
 }
 
+// Both GEMM kernels against the double reference: every m up to 2 tiles + 1, n and k over the edge sizes
+// around the vector width (and the model's 384 / 1536), strided operands, with and without accumulate;
+// nothing is written outside C's m x n entries.
+TEST_P(F32Kernels, GemmMatchesReference) {
+    std::mt19937 rng(seed());
+    const std::vector<size_t> ms = {1, 2, 3, 4, 5, 7, 8, 9};
+    const std::vector<size_t> ns = {1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 64, 65, 384};
+    const std::vector<size_t> ks = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 384, 1536};
+    for (int nt = 0; nt < 2; ++nt)
+        for (size_t m : ms)
+            for (size_t n : ns)
+                for (size_t k : ks) {
+                    if (m * n * k > 400000) continue;  // the large shapes once per m are enough
+                    const size_t lda = k + 3, ldb = (nt ? k : n) + 5, ldc = n + 2;
+                    const std::vector<float> a = random_vector(rng, m * lda, 1.0f);
+                    const std::vector<float> b = random_vector(rng, (nt ? n : k) * ldb, 1.0f);
+                    const std::vector<float> previous = random_vector(rng, m * ldc, 1.0f);
+                    const int accumulate = static_cast<int>((m + n + k) % 2);
+                    const float alpha = accumulate ? 0.5f : 1.0f;
+                    std::vector<float> got = previous;
+                    (nt ? kernels_->f32_gemm_nt : kernels_->f32_gemm_nn)(a.data(), lda, b.data(), ldb, alpha, accumulate,
+                                                                         got.data(), ldc, m, n, k);
+                    for (size_t i = 0; i < m; ++i)
+                        for (size_t j = 0; j < ldc; ++j) {
+                            const float value = got[i * ldc + j];
+                            if (j >= n) {
+                                ASSERT_EQ(value, previous[i * ldc + j]) << "wrote past column " << n;
+                                continue;
+                            }
+                            double sum = 0, sum_abs = 0;
+                            for (size_t p = 0; p < k; ++p) {
+                                const double prod = static_cast<double>(a[i * lda + p]) *
+                                                    (nt ? b[j * ldb + p] : b[p * ldb + j]);
+                                sum += prod;
+                                sum_abs += std::fabs(prod);
+                            }
+                            const double prev = accumulate ? previous[i * ldc + j] : 0.0;
+                            ASSERT_NEAR(value, prev + alpha * sum, test::gemm_tolerance(sum_abs, alpha, prev, k))
+                                << (nt ? "nt" : "nn") << " m " << m << " n " << n << " k " << k << " at " << i << "," << j;
+                        }
+                }
+}
+
 TEST_P(F32Kernels, DequantizeS32) {
     std::mt19937 rng(seed() + 5);
     SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));

@@ -47,4 +47,11 @@ inline double bf16_dot_tolerance(double sum_abs_products, size_t n) {
     return (static_cast<double>(n) + 2.0) * kUnitRoundoff * sum_abs_products + 1e-30;
 }
 
+// f32 GEMM (f32_gemm_nt / f32_gemm_nn): a k-term float sum against a double reference (k * u of the sum
+// of |products|), the alpha scaling and the accumulate add (a rounding each, of the largest term).
+inline double gemm_tolerance(double sum_abs_products, double alpha, double previous, size_t k) {
+    return (static_cast<double>(k) + 4.0) * kUnitRoundoff * std::fabs(alpha) * sum_abs_products +
+           4.0 * kUnitRoundoff * std::fabs(previous) + 1e-30;
+}
+
 }  // namespace edgembed::test
