@@ -26,14 +26,25 @@ if ! command -v clang++ >/dev/null || [ ! -f "${runtime[0]}" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null
 fi
 
+# The one configuration of build-fuzz/, shared with scripts/ci_sanitizers.sh (which runs the tests of the
+# same build under ASan + UBSan): `ci_fuzz.sh --configure-only DIR` configures it and stops.
+configure() {
+  $CMAKE -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DEDGEMBED_FUZZ=ON -DEDGEMBED_WITH_ONEDNN=OFF -DEDGEMBED_BUILD_TESTS=ON \
+    -DEDGEMBED_BUILD_BENCH=OFF -DEDGEMBED_BUILD_EXAMPLES=ON >/dev/null
+}
+if [ "${1:-}" = "--configure-only" ]; then
+  configure "${2:-$BUILD}"
+  exit 0
+fi
+
 echo "== configure + build ($BUILD)"
 start=$SECONDS
-$CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-  -DCMAKE_CXX_COMPILER=clang++ -DEDGEMBED_FUZZ=ON -DEDGEMBED_WITH_ONEDNN=OFF -DEDGEMBED_BUILD_TESTS=OFF \
-  -DEDGEMBED_BUILD_BENCH=OFF -DEDGEMBED_BUILD_EXAMPLES=OFF >/dev/null
+configure "$BUILD"
 $CMAKE --build "$BUILD" -j "$(nproc)" --target fuzzers
 echo "== build took $((SECONDS - start)) s"
 
+mkdir -p fuzz/corpus/model_file  # its seeds are generated, not committed
 for weights in f32 f16 int8; do
   "$BUILD/fuzz/edgembed-tiny-model" "fuzz/corpus/model_file/tiny.$weights.edgembed" --weights "$weights"
 done

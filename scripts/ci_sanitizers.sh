@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The C++ suite under sanitizers (EDGEMBED_SANITIZE, see CMakeLists.txt):
-#   (a) AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-asan/, with oneDNN): the whole
-#       ctest suite, then the converter end to end on the default checkpoint (a success and a failure, so
-#       LeakSanitizer also sees the error paths of the real binary);
+#   (a) AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer: the whole ctest suite, then the
+#       converter end to end on the default checkpoint (a success and a failure, so LeakSanitizer also sees
+#       the error paths of the real binary). The build is the fuzzing build (build-fuzz/: clang, no oneDNN,
+#       -fsanitize=fuzzer-no-link,address,undefined) with the tests added, so scripts/ci_fuzz.sh after it
+#       builds nothing more; the oneDNN wrappers run uninstrumented in the normal build's tests;
 #   (b) ThreadSanitizer (build-tsan/, no oneDNN: prebuilt OpenMP is not instrumented and would report
 #       false races): tests/runtime/test_concurrency.cpp, 8 threads sharing one Model.
 # Any sanitizer report fails the run (halt_on_error). Needs what scripts/setup.sh installs and converts
@@ -20,14 +22,13 @@ STEPS=("$@")
 status=0
 
 run_asan() {
-  local build=${EDGEMBED_ASAN_BUILD_DIR:-$ROOT/build-asan} start=$SECONDS
+  local build=${EDGEMBED_ASAN_BUILD_DIR:-$ROOT/build-fuzz} start=$SECONDS
   # detect_leaks: LeakSanitizer at exit; UBSan stops at the first report with a stack.
   export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   export LSAN_OPTIONS=suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0
   echo "== (a) ASan + UBSan + LSan: configure + build ($build)"
-  $CMAKE -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEMBED_SANITIZE=address,undefined \
-    -DEDGEMBED_WITH_ONEDNN=ON -DEDGEMBED_BUILD_TESTS=ON -DEDGEMBED_BUILD_BENCH=OFF >/dev/null
+  scripts/ci_fuzz.sh --configure-only "$build"
   $CMAKE --build "$build" -j "$(nproc)"
   echo "== build took $((SECONDS - start)) s"
   # install_consumer builds a separate project against the installed (instrumented) library without the
