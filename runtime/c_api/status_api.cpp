@@ -1,4 +1,5 @@
 // C API: status codes and strings, last-error text, version, logging and the ISA cap.
+#include <cstring>
 #include <mutex>
 
 #include "runtime/c_api/c_api_internal.h"
@@ -97,9 +98,12 @@ using namespace edgembed;
 extern "C" {
 
 const char* edgembed_status_string(edgembed_status status) {
-    if (static_cast<int>(status) < EDGEMBED_OK || static_cast<int>(status) > EDGEMBED_INTERNAL_ERROR)
-        return "unknown status";
-    return status_name(static_cast<Status>(status));
+    // A C caller may pass any int; read it as one (in C++ an enum holding a value outside its range is
+    // undefined behaviour, which UBSan reports).
+    int value;
+    std::memcpy(&value, &status, sizeof value);
+    if (value < EDGEMBED_OK || value > EDGEMBED_INTERNAL_ERROR) return "unknown status";
+    return status_name(static_cast<Status>(value));
 }
 
 const char* edgembed_last_error(void) { return c_api::thread_last_error().c_str(); }
