@@ -38,6 +38,9 @@ private:
     const float* bias_;
 };
 
+// Row loops parallelize from this many rows up (below, the threads cost more than they save).
+constexpr long kParallelRows = 16;
+
 // int8 weights with per-output-channel scales; activations quantized per token (row) at run time.
 class Qc8Linear final : public Linear {
 public:
@@ -51,10 +54,20 @@ public:
         float* row_scales = grow(s.row_scales, m);
         int32_t* zero_points = grow(s.zero_points, m);
         int32_t* acc = grow(s.accumulators, m * out_);
-        for (size_t i = 0; i < m; ++i) row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
+        const long rows = static_cast<long>(m);
+        // The row passes around the matmul share its threads (oneDNN's OpenMP pool): serial, they were
+        // what kept two threads from scaling.
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (rows >= kParallelRows)
+#endif
+        for (long i = 0; i < rows; ++i)
+            row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
         gemm_->run(q, m, acc);
         const int32_t offset = gemm_->activation_offset();
-        for (size_t i = 0; i < m; ++i) {
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (rows >= kParallelRows)
+#endif
+        for (long i = 0; i < rows; ++i) {
             float* row = y + i * out_;
             k.s32_dequantize(acc + i * out_, zero_points[i] - offset, gemm_->col_sums(), row_scales[i], scales_, bias_,
                              residual ? residual + i * out_ : nullptr, row, out_);

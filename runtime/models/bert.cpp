@@ -257,11 +257,17 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
         layer.value->forward(x, tokens, v, nullptr, Epilogue::none, ws.linear);
         attention(offsets, num_texts, logit_scales, layer_factors ? layer_factors[l] : 1.0f, ws);
         layer.attention_out->forward(context, tokens, residual, x, Epilogue::none, ws.linear);
-        for (size_t i = 0; i < tokens; ++i)
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (tokens >= 16)
+#endif
+        for (long i = 0; i < static_cast<long>(tokens); ++i)
             k.f32_layernorm(residual + i * h, layer.ln1_gamma, layer.ln1_beta, config_.layer_norm_eps, x + i * h, h);
         layer.ffn_in->forward(x, tokens, inner, nullptr, Epilogue::gelu, ws.linear);
         layer.ffn_out->forward(inner, tokens, residual, x, Epilogue::none, ws.linear);
-        for (size_t i = 0; i < tokens; ++i)
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (tokens >= 16)
+#endif
+        for (long i = 0; i < static_cast<long>(tokens); ++i)
             k.f32_layernorm(residual + i * h, layer.ln2_gamma, layer.ln2_beta, config_.layer_norm_eps, x + i * h, h);
         if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
     }
