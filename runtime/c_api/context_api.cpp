@@ -117,9 +117,7 @@ edgembed_status edgembed_embed(edgembed_context* ctx, const char* const* texts, 
             views[i] = c_api::text_view(texts[i], lengths ? lengths[i] : EDGEMBED_NUL_TERMINATED);
         }
         if (count == 0) {
-            // Validate the options as a real call would, then do nothing.
-            ctx->context.effective_max_length(options.max_length);
-            ctx->context.effective_temperature(options.temperature);
+            // Validate the options as a real call would (an embed of no texts), then do nothing.
             std::vector<float> none;
             ctx->context.embed({}, options, none.data());
         } else {

@@ -96,26 +96,26 @@ void ref_s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* c
     }
 }
 
-void ref_f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
-                     size_t ldc, size_t m, size_t n, size_t k) {
+// C = (accumulate ? C : 0) + alpha * A B, B's element (p, j) at b[p * b_row + j * b_col].
+void ref_gemm(const float* a, size_t lda, const float* b, size_t b_row, size_t b_col, float alpha, int accumulate,
+              float* c, size_t ldc, size_t m, size_t n, size_t k) {
     for (size_t i = 0; i < m; ++i)
         for (size_t j = 0; j < n; ++j) {
             double sum = 0.0;
-            for (size_t p = 0; p < k; ++p) sum += static_cast<double>(a[i * lda + p]) * b[j * ldb + p];
+            for (size_t p = 0; p < k; ++p) sum += static_cast<double>(a[i * lda + p]) * b[p * b_row + j * b_col];
             const float v = static_cast<float>(alpha * sum);
             c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
         }
 }
 
+void ref_f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                     size_t ldc, size_t m, size_t n, size_t k) {
+    ref_gemm(a, lda, b, 1, ldb, alpha, accumulate, c, ldc, m, n, k);
+}
+
 void ref_f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
                      size_t ldc, size_t m, size_t n, size_t k) {
-    for (size_t i = 0; i < m; ++i)
-        for (size_t j = 0; j < n; ++j) {
-            double sum = 0.0;
-            for (size_t p = 0; p < k; ++p) sum += static_cast<double>(a[i * lda + p]) * b[p * ldb + j];
-            const float v = static_cast<float>(alpha * sum);
-            c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
-        }
+    ref_gemm(a, lda, b, ldb, 1, alpha, accumulate, c, ldc, m, n, k);
 }
 
 void ref_f16_to_f32(const uint16_t* x, float* y, size_t n) {
