@@ -49,6 +49,39 @@ inline void map(const float* x, float* y, size_t n, Op op) {
 template <class Arch>
 inline float reduce_sum(fbatch<Arch> v) { return xsimd::hadd(v); }
 
+// out[i] = the sum of v[i]'s lanes, for i < N: W at a time through xsimd::haddp. On AVX-512 each
+// vector is first folded to 256 bits and AVX2's haddp does 8 at a time, because xsimd 8.1's
+// AVX-512 haddp returns wrong sums.
+template <class Arch, size_t N>
+inline void lane_sums(const fbatch<Arch>* v, float* out) {
+    constexpr size_t W = fbatch<Arch>::size;
+#if defined(__AVX512F__)
+    if constexpr (W == 16) {
+        using Half = xsimd::batch<float, xsimd::avx2>;
+        for (size_t g = 0; g < N; g += 8) {
+            alignas(64) Half folded[8];
+            for (size_t i = 0; i < 8; ++i) {
+                if (g + i >= N) { folded[i] = Half(0.0f); continue; }
+                const __m512 x = v[g + i];
+                folded[i] = _mm256_add_ps(_mm512_castps512_ps256(x),
+                                          _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+            }
+            alignas(32) float sums[8];
+            xsimd::haddp(folded).store_aligned(sums);
+            for (size_t i = 0; i < 8 && g + i < N; ++i) out[g + i] = sums[i];
+        }
+        return;
+    }
+#endif
+    for (size_t g = 0; g < N; g += W) {
+        fbatch<Arch> group[W];
+        for (size_t i = 0; i < W; ++i) group[i] = g + i < N ? v[g + i] : fbatch<Arch>(0.0f);
+        alignas(64) float sums[W];
+        xsimd::haddp(group).store_aligned(sums);
+        for (size_t i = 0; i < W && g + i < N; ++i) out[g + i] = sums[i];
+    }
+}
+
 template <class Arch>
 void f32_softmax(const float* x, const float* mask, float scale, float* y, size_t n) {
     using B = fbatch<Arch>;
@@ -270,7 +303,7 @@ void f16_to_f32(const uint16_t* x, float* y, size_t n) {
     for (; i < n; ++i) y[i] = f16_to_f32_scalar(x[i]);
 }
 
-// A B^T: a tile of R rows x 4 columns keeps 4R accumulators that run along k (vectors of A's and B's
+// A B^T: a tile of R rows x C columns keeps R*C accumulators that run along k (vectors of A's and B's
 // rows), reduced across lanes at the end; the k tail goes through zero-padded loads.
 template <class Arch, size_t R, size_t C>
 inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
@@ -297,9 +330,13 @@ inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb,
             for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
         }
     }
+    // Every tile shape reduces through lane_sums, so an output's bits do not depend on which tile
+    // (or which row of a batch) computed it.
+    float sums[R * C];
+    lane_sums<Arch, R * C>(&acc[0][0], sums);
     for (size_t r = 0; r < R; ++r)
         for (size_t j = 0; j < C; ++j) {
-            const float v = alpha * reduce_sum<Arch>(acc[r][j]);
+            const float v = alpha * sums[r * C + j];
             c[r * ldc + j] = accumulate ? c[r * ldc + j] + v : v;
         }
 }
@@ -307,7 +344,10 @@ inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb,
 template <class Arch, size_t R>
 inline void gemm_nt_rows(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
                          size_t ldc, size_t n, size_t k) {
+    // Columns per tile: 6 where there are registers for 4 x 6 accumulators (32 vector registers), else 4.
+    constexpr size_t C = (fbatch<Arch>::size == 16 && R == 4) ? 6 : 4;
     size_t j = 0;
+    for (; j + C <= n; j += C) gemm_nt_tile<Arch, R, C>(a, lda, b + j * ldb, ldb, alpha, accumulate, c + j, ldc, k);
     for (; j + 4 <= n; j += 4) gemm_nt_tile<Arch, R, 4>(a, lda, b + j * ldb, ldb, alpha, accumulate, c + j, ldc, k);
     for (; j < n; ++j) gemm_nt_tile<Arch, R, 1>(a, lda, b + j * ldb, ldb, alpha, accumulate, c + j, ldc, k);
 }

@@ -243,6 +243,24 @@ TEST_P(F32Kernels, GemmMatchesReference) {
                 }
 }
 
+// A row's product must not depend on where it sits in a batch: with identical rows in A and in B, every
+// output of f32_gemm_nt has the same bits, whichever tile shape (rows x columns) computed it.
+TEST_P(F32Kernels, GemmNtOutputsDoNotDependOnTheirTile) {
+    std::mt19937 rng(seed() + 9);
+    for (size_t k : {1, 17, 384}) {
+        const std::vector<float> row_a = random_vector(rng, k, 1.0f), row_b = random_vector(rng, k, 1.0f);
+        for (size_t m : {1, 2, 3, 4, 5, 9, 13})
+            for (size_t n : {1, 3, 4, 5, 6, 7, 11, 13, 49}) {
+                std::vector<float> a, b, c(m * n, 0.0f);
+                for (size_t i = 0; i < m; ++i) a.insert(a.end(), row_a.begin(), row_a.end());
+                for (size_t j = 0; j < n; ++j) b.insert(b.end(), row_b.begin(), row_b.end());
+                kernels_->f32_gemm_nt(a.data(), k, b.data(), k, 1.0f, 0, c.data(), n, m, n, k);
+                for (size_t i = 0; i < m * n; ++i)
+                    ASSERT_EQ(c[i], c[0]) << "m " << m << " n " << n << " k " << k << " at " << i / n << "," << i % n;
+            }
+    }
+}
+
 TEST_P(F32Kernels, DequantizeS32) {
     std::mt19937 rng(seed() + 5);
     SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));

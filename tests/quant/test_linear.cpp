@@ -1,0 +1,155 @@
+// Whole linear layers (quant/linear.h) against a double reference: f32 and f16 weights (the column-block
+// path up to 64 rows, the GEMM back end above) and qc8 weights (per-token u8 activations), with bias,
+// residual and GELU, over row counts around the path switch and column counts around the block size.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "quant/linear.h"
+#include "simd/f16.h"
+#include "tests/simd/tolerances.h"
+
+namespace {
+
+using edgembed::DType;
+using edgembed::model_file::TensorView;
+using edgembed::quant::Epilogue;
+using edgembed::test::kUnitRoundoff;
+
+double gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
+
+struct Case {
+    size_t m, k, n;
+};
+
+// Row counts around the 64-row switch and the 4-row tiles; column counts around the 48-column blocks
+// and the 6- and 4-column tiles; k around a vector and with tails.
+std::vector<Case> cases() {
+    std::vector<Case> out;
+    for (size_t m : {1, 2, 5, 16, 63, 64, 65, 130})
+        for (auto [k, n] : std::vector<std::pair<size_t, size_t>>{{1, 1}, {7, 5}, {33, 47}, {64, 49}, {384, 97}})
+            out.push_back({m, k, n});
+    return out;
+}
+
+enum class Weights { f32, f16, qc8 };
+
+struct Layer {
+    std::vector<float> w;  // the weights as the layer sees them (f16- or int8-rounded), [n, k]
+    std::vector<uint16_t> w16;
+    std::vector<int8_t> w8;
+    std::vector<float> scales, bias;
+    std::unique_ptr<edgembed::quant::Linear> linear;
+};
+
+Layer make_layer(Weights kind, size_t n, size_t k, std::mt19937& rng) {
+    std::normal_distribution<float> normal(0.0f, 0.5f);
+    Layer l;
+    l.w.resize(n * k);
+    l.bias.resize(n);
+    for (float& b : l.bias) b = normal(rng);
+    const int64_t rows = static_cast<int64_t>(n), cols = static_cast<int64_t>(k);
+    switch (kind) {
+        case Weights::f32:
+            for (float& v : l.w) v = normal(rng);
+            l.linear = edgembed::quant::make_linear(TensorView{DType::f32, {rows, cols}, l.w.data(), n * k * 4}, nullptr,
+                                                    l.bias.data());
+            break;
+        case Weights::f16:
+            l.w16.resize(n * k);
+            for (size_t i = 0; i < n * k; ++i) {
+                l.w16[i] = edgembed::simd::f32_to_f16_scalar(normal(rng));
+                l.w[i] = edgembed::simd::f16_to_f32_scalar(l.w16[i]);
+            }
+            l.linear = edgembed::quant::make_linear(TensorView{DType::f16, {rows, cols}, l.w16.data(), n * k * 2},
+                                                    nullptr, l.bias.data());
+            break;
+        case Weights::qc8: {
+            l.w8.resize(n * k);
+            l.scales.resize(n);
+            std::uniform_int_distribution<int> q(-127, 127);
+            for (size_t j = 0; j < n; ++j) {
+                l.scales[j] = 0.01f * static_cast<float>(j % 7 + 1);
+                for (size_t p = 0; p < k; ++p) {
+                    l.w8[j * k + p] = static_cast<int8_t>(q(rng));
+                    l.w[j * k + p] = static_cast<float>(l.w8[j * k + p]) * l.scales[j];
+                }
+            }
+            const TensorView scales{DType::f32, {rows}, l.scales.data(), n * 4};
+            l.linear = edgembed::quant::make_linear(TensorView{DType::qc8, {rows, cols}, l.w8.data(), n * k}, &scales,
+                                                    l.bias.data());
+            break;
+        }
+    }
+    return l;
+}
+
+class LinearLayers : public ::testing::TestWithParam<Weights> {};
+
+TEST_P(LinearLayers, MatchReference) {
+    const Weights kind = GetParam();
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (const Case& c : cases())
+        for (Epilogue epilogue : {Epilogue::none, Epilogue::gelu})
+            for (bool with_residual : {false, true}) {
+                if (with_residual && epilogue == Epilogue::gelu) continue;  // the layer takes one or the other
+                Layer layer = make_layer(kind, c.n, c.k, rng);
+                std::vector<float> x(c.m * c.k), residual(c.m * c.n);
+                for (float& v : x) v = normal(rng);
+                for (float& v : residual) v = normal(rng);
+                // The output starts as garbage, or as the residual (the in-place form the encoder uses).
+                std::vector<float> y = with_residual ? residual : std::vector<float>(c.m * c.n, 1e30f);
+                edgembed::quant::LinearScratch scratch;
+                layer.linear->forward(x.data(), c.m, y.data(), with_residual ? y.data() : nullptr, epilogue, scratch);
+
+                for (size_t i = 0; i < c.m; ++i) {
+                    // qc8 quantizes each row to u8 with step (max - min) / 255: each x is off by half a step.
+                    double lo = 0.0, hi = 0.0;
+                    for (size_t p = 0; p < c.k; ++p) {
+                        lo = std::min(lo, double(x[i * c.k + p]));
+                        hi = std::max(hi, double(x[i * c.k + p]));
+                    }
+                    const double half_step = kind == Weights::qc8 ? (hi - lo) / 255.0 / 2.0 : 0.0;
+                    for (size_t j = 0; j < c.n; ++j) {
+                        double sum = 0.0, sum_abs = 0.0, sum_abs_w = 0.0;
+                        for (size_t p = 0; p < c.k; ++p) {
+                            const double product = double(x[i * c.k + p]) * layer.w[j * c.k + p];
+                            sum += product;
+                            sum_abs += std::fabs(product);
+                            sum_abs_w += std::fabs(layer.w[j * c.k + p]);
+                        }
+                        const double previous = layer.bias[j] + (with_residual ? residual[i * c.n + j] : 0.0);
+                        const double linear = sum + previous;
+                        // Rounding: the k-term sum and the adds (edgembed::test::gemm_tolerance); qc8 also
+                        // the activations' quantization, bounded by half a step times the weights' |sum|
+                        // (its int32 products are exact, the scales a few roundings of the result).
+                        double tolerance = edgembed::test::gemm_tolerance(sum_abs, 1.0, std::fabs(previous), c.k) +
+                                           half_step * sum_abs_w * (1.0 + 1e-6) +
+                                           8.0 * kUnitRoundoff * (sum_abs + half_step * sum_abs_w);
+                        double expected = linear;
+                        if (epilogue == Epilogue::gelu) {
+                            expected = gelu(linear);
+                            // GELU's slope is at most 1.13: the input's error carries through, plus GELU's own.
+                            tolerance = 1.13 * tolerance + edgembed::test::gelu_tolerance(expected, linear);
+                        }
+                        const float got = y[i * c.n + j];
+                        ASSERT_NEAR(got, expected, tolerance)
+                            << "m " << c.m << " k " << c.k << " n " << c.n << " at " << i << "," << j << " gelu "
+                            << (epilogue == Epilogue::gelu) << " residual " << with_residual;
+                    }
+                }
+            }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllWeights, LinearLayers, ::testing::Values(Weights::f32, Weights::f16, Weights::qc8),
+                         [](const ::testing::TestParamInfo<Weights>& info) {
+                             return std::string(info.param == Weights::f32   ? "f32"
+                                                : info.param == Weights::f16 ? "f16"
+                                                                              : "qc8");
+                         });
+
+}  // namespace
