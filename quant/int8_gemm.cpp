@@ -1,5 +1,6 @@
 #include "quant/int8_gemm.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <cstdlib>
@@ -12,6 +13,9 @@
 
 #if defined(EDGEMBED_WITH_ONEDNN)
 #include <oneapi/dnnl/dnnl.hpp>
+#endif
+#if defined(_OPENMP)
+#include <omp.h>
 #endif
 
 namespace edgembed::quant {
@@ -42,33 +46,64 @@ private:
     size_t n_, k_;
 };
 
+// Memory for packed weights, cache-line aligned (no 64-byte load straddles two lines). Not zeroed
+// here: pack writes every byte.
+struct FreePacked {
+    void operator()(int8_t* p) const { std::free(p); }
+};
+using PackedBuffer = std::unique_ptr<int8_t[], FreePacked>;
+
+PackedBuffer allocate_packed(size_t bytes) {
+    PackedBuffer buffer(static_cast<int8_t*>(std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64))));
+    if (buffer == nullptr) throw Error(Status::out_of_memory, "cannot allocate packed int8 weights");
+    return buffer;
+}
+
+// Below this many multiply-adds a packed GEMM runs on one thread: waking the others costs more.
+constexpr size_t kParallelMacs = size_t(1) << 18;
+
 // One of the project's packed kernels (int8_gemm_kernels.h): the weights are packed into the kernel's tile
-// layout once, here; s8 x s8 kernels get the activations shifted to s8 in place.
+// layout once, here; s8 x s8 kernels get the activations shifted to s8 in place. The threads (OpenMP's,
+// where the build has it) split the output channels into runs of whole blocks.
 class PackedInt8Gemm final : public Int8Gemm {
 public:
     PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k)
-        : Int8Gemm(w, n, k), kernel_(kernel), n_(n), k_(k), packed_(kernel.packed_bytes(n, k)) {
-        kernel.pack(w, n, k, packed_.data());
+        : Int8Gemm(w, n, k), kernel_(kernel), n_(n), k_(k), packed_(allocate_packed(kernel.packed_bytes(n, k))) {
+        kernel.pack(w, n, k, packed_.get());
     }
     void run(uint8_t* a, size_t m, int32_t* c) const override {
         if (kernel_.activation_offset == 128)
             for (size_t i = 0; i < m * k_; ++i) a[i] ^= 0x80;
-        void* scratch = nullptr;
-        if (kernel_.scratch_bytes != nullptr) {
-            thread_local std::vector<int32_t> buffer;  // grows to the largest need on this thread
-            const size_t ints = (kernel_.scratch_bytes(m, k_) + sizeof(int32_t) - 1) / sizeof(int32_t);
-            if (buffer.size() < ints) buffer.resize(ints);
-            scratch = buffer.data();
+        const size_t nr = kernel_.block_columns, blocks = (n_ + nr - 1) / nr;
+        const size_t block_bytes = kernel_.packed_bytes(nr, k_);
+        int parts = 1;
+#if defined(_OPENMP)
+        if (m * n_ * k_ >= kParallelMacs) parts = static_cast<int>(std::min<size_t>(omp_get_max_threads(), blocks));
+#pragma omp parallel for schedule(static) num_threads(parts) if (parts > 1)
+#endif
+        for (int part = 0; part < parts; ++part) {
+            const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+            const size_t first = b0 * nr;
+            kernel_.run(a, m, std::min(n_, b1 * nr) - first, k_, packed_.get() + b0 * block_bytes, c + first, n_,
+                        scratch(m));
         }
-        kernel_.run(a, m, n_, k_, packed_.data(), c, scratch);
     }
     int32_t activation_offset() const override { return kernel_.activation_offset; }
     const char* name() const override { return kernel_.name; }
 
 private:
+    // The kernel's per-run scratch, per thread (grows to the largest need on that thread).
+    void* scratch(size_t m) const {
+        if (kernel_.scratch_bytes == nullptr) return nullptr;
+        thread_local std::vector<int32_t> buffer;
+        const size_t ints = (kernel_.scratch_bytes(m, k_) + sizeof(int32_t) - 1) / sizeof(int32_t);
+        if (buffer.size() < ints) buffer.resize(ints);
+        return buffer.data();
+    }
+
     const Int8GemmKernel& kernel_;
     size_t n_, k_;
-    std::vector<int8_t> packed_;
+    PackedBuffer packed_;
 };
 
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
@@ -83,26 +118,26 @@ bool avx512vnni_available() {
 const std::vector<Int8GemmKernel>& packed_kernels() {
     static const std::vector<Int8GemmKernel> kernels = {
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
-        {"avx512vnni", 0, avx512vnni_available, u8s8_gemm_s32_avx512vnni_packed_bytes, u8s8_gemm_s32_avx512vnni_pack,
+        {"avx512vnni", 0, 48, avx512vnni_available, u8s8_gemm_s32_avx512vnni_packed_bytes, u8s8_gemm_s32_avx512vnni_pack,
          nullptr,
-         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void*) {
-             u8s8_gemm_s32_avx512vnni(a, m, n, k, w, c);
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, size_t ldc, void*) {
+             u8s8_gemm_s32_avx512vnni(a, m, n, k, w, c, ldc);
          }},
-        {"avx2", 128, avx2_available, s8_gemm_s32_avx2_packed_bytes, s8_gemm_s32_avx2_pack, s8_gemm_s32_avx2_scratch_bytes,
-         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void* scratch) {
-             s8_gemm_s32_avx2(reinterpret_cast<const int8_t*>(a), m, n, k, w, c, scratch);
+        {"avx2", 128, 16, avx2_available, s8_gemm_s32_avx2_packed_bytes, s8_gemm_s32_avx2_pack, s8_gemm_s32_avx2_scratch_bytes,
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, size_t ldc, void* scratch) {
+             s8_gemm_s32_avx2(reinterpret_cast<const int8_t*>(a), m, n, k, w, c, ldc, scratch);
          }},
 #endif
 #if defined(EDGEMBED_HAVE_NEON_KERNELS)
-        {"neon-dotprod", 128, [] { return simd::cpu_has_arm_dotprod(); }, s8_gemm_s32_neondot_packed_bytes,
+        {"neon-dotprod", 128, 16, [] { return simd::cpu_has_arm_dotprod(); }, s8_gemm_s32_neondot_packed_bytes,
          s8_gemm_s32_neondot_pack, nullptr,
-         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void*) {
-             s8_gemm_s32_neondot(reinterpret_cast<const int8_t*>(a), m, n, k, w, c);
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, size_t ldc, void*) {
+             s8_gemm_s32_neondot(reinterpret_cast<const int8_t*>(a), m, n, k, w, c, ldc);
          }},
-        {"neon", 128, [] { return simd::isa_available(simd::Isa::neon64); }, s8_gemm_s32_neon_packed_bytes,
+        {"neon", 128, 4, [] { return simd::isa_available(simd::Isa::neon64); }, s8_gemm_s32_neon_packed_bytes,
          s8_gemm_s32_neon_pack, nullptr,
-         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, void*) {
-             s8_gemm_s32_neon(reinterpret_cast<const int8_t*>(a), m, n, k, w, c);
+         [](const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* w, int32_t* c, size_t ldc, void*) {
+             s8_gemm_s32_neon(reinterpret_cast<const int8_t*>(a), m, n, k, w, c, ldc);
          }},
 #endif
     };
@@ -241,23 +276,28 @@ bool onednn_int8_is_exact() {
 
 namespace {
 
-// The back end make_int8_gemm() picks: oneDNN where it is exact; else the best packed kernel within the ISA
-// cap (avx512vnni only at the avx512bw level, avx2 from avx2 up; on aarch64 the NEON kernels unless capped
-// to scalar); else generic.
+// The back end make_int8_gemm() picks, within the ISA cap: the avx512vnni kernel where the CPU has it
+// (as fast as oneDNN's matmul from 128 rows, faster below, and it only packs at load where oneDNN
+// reorders and builds primitives); else oneDNN where it is exact (AVX-VNNI without AVX-512); else the
+// best other packed kernel (avx2 from avx2 up; on aarch64 NEON unless capped to scalar); else generic.
 const char* best_backend() {
-#if defined(EDGEMBED_WITH_ONEDNN)
-    if (onednn_int8_is_exact()) return "onednn";
-#endif
     std::vector<std::string> allowed;
     switch (simd::active_isa()) {
-        case simd::Isa::avx512bw: allowed = {"avx512vnni", "avx2"}; break;
-        case simd::Isa::avx2: allowed = {"avx2"}; break;
+        case simd::Isa::avx512bw: allowed = {"avx512vnni", "onednn", "avx2"}; break;
+        case simd::Isa::avx2: allowed = {"onednn", "avx2"}; break;
         case simd::Isa::neon64: allowed = {"neon-dotprod", "neon"}; break;
         default: break;
     }
-    for (const Int8GemmKernel& kernel : packed_kernels())
-        for (const std::string& name : allowed)
-            if (name == kernel.name && kernel.available()) return kernel.name;
+    for (const std::string& name : allowed) {
+        if (name == "onednn") {
+#if defined(EDGEMBED_WITH_ONEDNN)
+            if (onednn_int8_is_exact()) return "onednn";
+#endif
+            continue;
+        }
+        const Int8GemmKernel* kernel = find_packed_kernel(name);
+        if (kernel != nullptr && kernel->available()) return kernel->name;
+    }
     return "generic";
 }
 

@@ -98,13 +98,16 @@ void s8_gemm_s32_avx2_pack(const int8_t* w, size_t n, size_t k, int8_t* packed) 
     std::memset(packed, 0, s8_gemm_s32_avx2_packed_bytes(n, k));
     for (size_t j = 0; j < n; ++j) {
         int8_t* block = packed + (j / kNr) * kNr * kpad + (j % kNr) * kKw;
-        for (size_t q = 0; q < k; ++q) block[(q / kKw) * kNr * kKw + q % kKw] = w[j * k + q];
+        size_t q = 0;
+        for (; q + kKw <= k; q += kKw) std::memcpy(block + q * kNr, w + j * k + q, kKw);
+        if (q < k) std::memcpy(block + q * kNr, w + j * k + q, k - q);
     }
 }
 
 size_t s8_gemm_s32_avx2_scratch_bytes(size_t m, size_t k) { return up(m, kMr) / kMr * panel_ints(k) * sizeof(int32_t); }
 
-void s8_gemm_s32_avx2(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, void* scratch) {
+void s8_gemm_s32_avx2(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, size_t ldc,
+                      void* scratch) {
     const size_t panels = up(m, kMr) / kMr, stride = panel_ints(k);
     int32_t* packed_a = static_cast<int32_t*>(scratch);
     for (size_t i = 0; i < panels; ++i) pack_panel(a + i * kMr * k, k, smaller(kMr, m - i * kMr), packed_a + i * stride);
@@ -116,7 +119,7 @@ void s8_gemm_s32_avx2(const int8_t* a, size_t m, size_t n, size_t k, const int8_
         for (size_t i = 0; i < panels; ++i) {
             const TileFn fn = kTiles[smaller(kMr, m - i * kMr)];
             for (size_t b = b0; b < b1; ++b)
-                fn(packed_a + i * stride, packed + b * block_bytes, pairs, c + i * kMr * n + b * kNr, n,
+                fn(packed_a + i * stride, packed + b * block_bytes, pairs, c + i * kMr * ldc + b * kNr, ldc,
                    smaller(kNr, n - b * kNr));
         }
     }

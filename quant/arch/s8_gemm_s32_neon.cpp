@@ -54,7 +54,7 @@ inline void store_row(int32_t* row, const int32x4_t (&v)[Cols / 4], size_t cols)
 
 // Splits C into chunks of output-channel blocks x 4-row panels and calls tiles[rows] on each.
 template <class TileFn>
-void drive(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, size_t nr,
+void drive(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, size_t ldc, size_t nr,
            const TileFn (&tiles)[kMr + 1]) {
     const size_t block_bytes = nr * up(k, kKc), blocks = up(n, nr) / nr;
     const size_t chunk = block_bytes == 0 || block_bytes >= kL2Bytes ? 1 : kL2Bytes / block_bytes;
@@ -63,7 +63,7 @@ void drive(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, 
         for (size_t i = 0; i < m; i += kMr) {
             const TileFn fn = tiles[smaller(kMr, m - i)];
             for (size_t b = b0; b < b1; ++b)
-                fn(a + i * k, k, packed + b * block_bytes, c + i * n + b * nr, n, smaller(nr, n - b * nr));
+                fn(a + i * k, k, packed + b * block_bytes, c + i * ldc + b * nr, ldc, smaller(nr, n - b * nr));
         }
     }
 }
@@ -74,7 +74,9 @@ void pack_blocks(const int8_t* w, size_t n, size_t k, size_t nr, size_t kw, int8
     std::memset(packed, 0, up(n, nr) * kpad);
     for (size_t j = 0; j < n; ++j) {
         int8_t* block = packed + (j / nr) * nr * kpad + (j % nr) * kw;
-        for (size_t q = 0; q < k; ++q) block[(q / kw) * nr * kw + q % kw] = w[j * k + q];
+        size_t q = 0;
+        for (; q + kw <= k; q += kw) std::memcpy(block + q * nr, w + j * k + q, kw);
+        if (q < k) std::memcpy(block + q * nr, w + j * k + q, k - q);
     }
 }
 
@@ -176,8 +178,8 @@ void s8_gemm_s32_neon_pack(const int8_t* w, size_t n, size_t k, int8_t* packed) 
     pack_blocks(w, n, k, kNrMull, kKc, packed);
 }
 
-void s8_gemm_s32_neon(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c) {
-    drive(a, m, n, k, packed, c, kNrMull, kMullTiles);
+void s8_gemm_s32_neon(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, size_t ldc) {
+    drive(a, m, n, k, packed, c, ldc, kNrMull, kMullTiles);
 }
 
 size_t s8_gemm_s32_neondot_packed_bytes(size_t n, size_t k) { return up(n, kNrDot) * up(k, kKc); }
@@ -186,8 +188,8 @@ void s8_gemm_s32_neondot_pack(const int8_t* w, size_t n, size_t k, int8_t* packe
     pack_blocks(w, n, k, kNrDot, kKwDot, packed);
 }
 
-void s8_gemm_s32_neondot(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c) {
-    drive(a, m, n, k, packed, c, kNrDot, kDotTiles);
+void s8_gemm_s32_neondot(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, size_t ldc) {
+    drive(a, m, n, k, packed, c, ldc, kNrDot, kDotTiles);
 }
 
 }  // namespace edgembed::quant

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
 
@@ -31,23 +32,28 @@ namespace {
 
 void free_aligned(uint8_t* p) { std::free(p); }
 
-// XXH64 of [data, data + size). Over a mapping it hashes 4 MiB at a time and lets the kernel drop each
-// chunk's pages afterwards, so verifying does not make the whole file resident at once: the model's
-// footprint stays the pages inference touches (the data remain in the page cache).
-uint64_t checksum(const uint8_t* data, uint64_t size, bool mapped) {
-    if (!mapped) return XXH64(data, size, 0);
+// XXH64 of `size` bytes: from the file through pread() into a small buffer when there is one (mapped
+// models), else of the memory at `data`. Reading the file does not fault the mapping's pages in, so
+// verifying costs neither page-table work nor resident memory: the model's footprint stays the pages
+// inference touches.
+uint64_t checksum(int fd, uint64_t offset, const uint8_t* data, uint64_t size) {
+    if (fd < 0) return XXH64(data, size, 0);
     XXH64_state_t* state = XXH64_createState();
     if (state == nullptr) throw Error(Status::out_of_memory, "cannot allocate a checksum state");
     XXH64_reset(state, 0);
-    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    constexpr uint64_t kChunk = 4ull << 20;
-    for (uint64_t at = 0; at < size; at += kChunk) {
-        const uint64_t n = std::min(kChunk, size - at);
-        XXH64_update(state, data + at, n);
-        // madvise needs page-aligned starts: drop the whole pages inside this chunk.
-        const uintptr_t begin = (reinterpret_cast<uintptr_t>(data + at) + page - 1) / page * page;
-        const uintptr_t end = reinterpret_cast<uintptr_t>(data + at + n) / page * page;
-        if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+    constexpr size_t kChunk = 1u << 20;
+    std::vector<uint8_t> buffer(kChunk);
+    for (uint64_t done = 0; done < size;) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, size - done));
+        const ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            XXH64_freeState(state);
+            throw Error(Status::io_error, std::string("cannot read the model file to verify it: ") +
+                                              (got < 0 ? std::strerror(errno) : "it is shorter than it was"));
+        }
+        XXH64_update(state, buffer.data(), static_cast<size_t>(got));
+        done += static_cast<uint64_t>(got);
     }
     const uint64_t digest = XXH64_digest(state);
     XXH64_freeState(state);
@@ -74,11 +80,20 @@ std::unique_ptr<ModelFile> ModelFile::open(const std::string& path, bool verify_
         corrupt("'" + path + "' has " + std::to_string(file->size_) + " bytes, less than the 64-byte header");
     }
     void* mapping = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (mapping == MAP_FAILED) throw Error(Status::io_error, "cannot mmap model file '" + path + "': " + std::strerror(errno));
+    if (mapping == MAP_FAILED) {
+        const int error = errno;
+        ::close(fd);
+        throw Error(Status::io_error, "cannot mmap model file '" + path + "': " + std::strerror(error));
+    }
     file->base_ = static_cast<const uint8_t*>(mapping);
     file->mapped_ = true;
-    file->parse(verify_checksum);
+    try {
+        file->parse(verify_checksum, fd);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
     return file;
 }
 
@@ -92,7 +107,7 @@ std::unique_ptr<ModelFile> ModelFile::from_memory(const void* data, size_t size,
     file->owned_ = {static_cast<uint8_t*>(copy), free_aligned};
     file->base_ = file->owned_.get();
     file->size_ = size;
-    file->parse(verify_checksum);
+    file->parse(verify_checksum, -1);
     return file;
 }
 
@@ -106,7 +121,7 @@ const TensorView& ModelFile::tensor(const std::string& name) const {
     return it->second;
 }
 
-void ModelFile::parse(bool verify_checksum) {
+void ModelFile::parse(bool verify_checksum, int fd) {
     FileHeader header;
     std::memcpy(&header, base_, sizeof header);
     if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0) corrupt("bad magic (not an edgembed model file)");
@@ -124,7 +139,7 @@ void ModelFile::parse(bool verify_checksum) {
         corrupt("bad data offset");
     if (header.data_offset > size_ || header.data_size != size_ - header.data_offset)
         corrupt("file size " + std::to_string(size_) + " does not match the header (truncated or padded file)");
-    if (verify_checksum && checksum(base_ + kHeaderSize, size_ - kHeaderSize, mapped_) != header.checksum)
+    if (verify_checksum && checksum(fd, kHeaderSize, base_ + kHeaderSize, size_ - kHeaderSize) != header.checksum)
         corrupt("checksum mismatch (the file is damaged)");
 
     // nlohmann's parser stops at a NUL as at the end of the input: refuse one, so that nothing can hide

@@ -42,7 +42,8 @@ public:
 
 private:
     ModelFile() = default;
-    void parse(bool verify_checksum);
+    // fd: the open file behind a mapping (the checksum reads it), or -1 for a buffer.
+    void parse(bool verify_checksum, int fd);
 
     const uint8_t* base_ = nullptr;
     uint64_t size_ = 0;

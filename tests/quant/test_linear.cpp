@@ -122,12 +122,16 @@ TEST_P(LinearLayers, MatchReference) {
                             sum_abs += std::fabs(product);
                             sum_abs_w += std::fabs(layer.w[j * c.k + p]);
                         }
-                        const double previous = layer.bias[j] + (with_residual ? residual[i * c.n + j] : 0.0);
+                        const double r = with_residual ? residual[i * c.n + j] : 0.0;
+                        const double previous = layer.bias[j] + r;
                         const double linear = sum + previous;
+                        // The bias and the residual may be added in either order, each add rounding its
+                        // partial sum: bound by their magnitudes, not by their (possibly cancelling) sum.
+                        const double previous_abs = std::fabs(layer.bias[j]) + std::fabs(r);
                         // Rounding: the k-term sum and the adds (edgembed::test::gemm_tolerance); qc8 also
                         // the activations' quantization, bounded by half a step times the weights' |sum|
                         // (its int32 products are exact, the scales a few roundings of the result).
-                        double tolerance = edgembed::test::gemm_tolerance(sum_abs, 1.0, std::fabs(previous), c.k) +
+                        double tolerance = edgembed::test::gemm_tolerance(sum_abs, 1.0, previous_abs, c.k) +
                                            half_step * sum_abs_w * (1.0 + 1e-6) +
                                            8.0 * kUnitRoundoff * (sum_abs + half_step * sum_abs_w);
                         double expected = linear;
