@@ -20,7 +20,8 @@
 
 namespace edgembed::quant {
 
-Int8Gemm::Int8Gemm(const int8_t* w, size_t n, size_t k) : col_sums_(n) {
+Int8Gemm::Int8Gemm(const int8_t* w, size_t n, size_t k, bool sum_columns) : col_sums_(n) {
+    if (!sum_columns) return;
     for (size_t j = 0; j < n; ++j) {
         int32_t sum = 0;
         for (size_t p = 0; p < k; ++p) sum += w[j * k + p];
@@ -68,8 +69,11 @@ constexpr size_t kParallelMacs = size_t(1) << 18;
 class PackedInt8Gemm final : public Int8Gemm {
 public:
     PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k)
-        : Int8Gemm(w, n, k), kernel_(kernel), n_(n), k_(k), packed_(allocate_packed(kernel.packed_bytes(n, k))) {
+        : Int8Gemm(w, n, k, false), kernel_(kernel), n_(n), k_(k), packed_(allocate_packed(kernel.packed_bytes(n, k))) {
         kernel.pack(w, n, k, packed_.get());
+        // The column sums are the product with a row of ones, which the kernel computes fastest.
+        std::vector<uint8_t> ones(k, static_cast<uint8_t>(kernel.activation_offset + 1));
+        run(ones.data(), 1, col_sums_.data());
     }
     void run(uint8_t* a, size_t m, int32_t* c) const override {
         if (kernel_.activation_offset == 128)

@@ -22,7 +22,8 @@ public:
     const int32_t* col_sums() const { return col_sums_.data(); }
 
 protected:
-    Int8Gemm(const int8_t* w, size_t n, size_t k);
+    // sum_columns false: the derived class fills col_sums_ ([n]) itself.
+    Int8Gemm(const int8_t* w, size_t n, size_t k, bool sum_columns = true);
     std::vector<int32_t> col_sums_;
 };
 

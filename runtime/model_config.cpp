@@ -75,7 +75,7 @@ void to_json(nlohmann::json& out, const ModelConfig& c) {
     if (c.auto_temperature) out["auto_temperature"] = *c.auto_temperature;
 }
 
-ModelConfig model_config_from_json(const nlohmann::json& in) {
+ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::string>* vocab) {
     const char* where = "model config";
     ModelConfig c;
     c.architecture = get<std::string>(in, "architecture", where);
@@ -101,7 +101,8 @@ ModelConfig model_config_from_json(const nlohmann::json& in) {
         const nlohmann::json& w = in.contains("wordpiece") ? in.at("wordpiece") : nlohmann::json();
         const char* wp = "model config: wordpiece";
         WordPieceConfig& out = c.wordpiece;
-        out.vocab = get<std::vector<std::string>>(w, "vocab", wp);
+        if (vocab != nullptr) out.vocab = std::move(*vocab);
+        else out.vocab = get<std::vector<std::string>>(w, "vocab", wp);
         out.lowercase = get<bool>(w, "lowercase", wp);
         out.strip_accents = get<bool>(w, "strip_accents", wp);
         out.handle_chinese_chars = get<bool>(w, "handle_chinese_chars", wp);

@@ -61,7 +61,9 @@ struct ModelConfig {
 
 // Throws edgembed::Error(invalid_config) naming the offending key.
 void to_json(nlohmann::json& out, const ModelConfig& config);
-ModelConfig model_config_from_json(const nlohmann::json& in);
+// vocab: the wordpiece vocabulary parsed apart from `in` (model_file/metadata_json.h), moved from; null:
+// read it from in's wordpiece.vocab.
+ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::string>* vocab = nullptr);
 // Checks internal consistency (positive dims, heads divide hidden, max lengths, vocab size).
 void validate(const ModelConfig& config);
 

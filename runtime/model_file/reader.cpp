@@ -15,6 +15,7 @@
 
 #include "runtime/error.h"
 #include "runtime/model_file/format.h"
+#include "runtime/model_file/metadata_json.h"
 
 namespace edgembed::model_file {
 
@@ -145,16 +146,13 @@ void ModelFile::parse(bool verify_checksum, int fd) {
     // nlohmann's parser stops at a NUL as at the end of the input: refuse one, so that nothing can hide
     // behind it and metadata_size cannot grow into the zero padding unnoticed.
     if (std::memchr(base_ + kHeaderSize, 0, header.metadata_size) != nullptr) corrupt("metadata contains a NUL byte");
-    nlohmann::json metadata;
-    try {
-        metadata = nlohmann::json::parse(base_ + kHeaderSize, base_ + kHeaderSize + header.metadata_size);
-    } catch (const nlohmann::json::exception& e) {
-        corrupt(std::string("metadata is not valid JSON: ") + e.what());
-    }
+    const char* metadata_begin = reinterpret_cast<const char*>(base_ + kHeaderSize);
+    Metadata parsed = parse_metadata(metadata_begin, metadata_begin + header.metadata_size);
+    nlohmann::json& metadata = parsed.tree;
     if (!metadata.is_object() || !metadata.contains("config") || !metadata.contains("tensors") ||
         !metadata["tensors"].is_array())
         corrupt("metadata lacks 'config' or 'tensors'");
-    config_ = model_config_from_json(metadata["config"]);
+    config_ = model_config_from_json(metadata["config"], parsed.vocab ? &*parsed.vocab : nullptr);
 
     const uint8_t* data = base_ + header.data_offset;
     for (const nlohmann::json& entry : metadata["tensors"]) {

@@ -68,13 +68,10 @@ void fix_checksum(Bytes& b) {
     std::memcpy(b.data() + offsetof(FileHeader, checksum), &checksum, sizeof checksum);
 }
 
-// Replaces the metadata JSON (space-padded to the old size, which it must not exceed) and fixes the checksum.
-Bytes with_metadata(Bytes b, const std::function<void(nlohmann::json&)>& edit) {
+// Replaces the metadata JSON text (space-padded to the old size, which it must not exceed) and fixes the
+// checksum.
+Bytes with_metadata_text(Bytes b, std::string text) {
     FileHeader h = header_of(b);
-    nlohmann::json metadata = nlohmann::json::parse(b.begin() + kHeaderSize, b.begin() + kHeaderSize + h.metadata_size);
-    metadata["config"]["source"] = "";  // room for what the edit adds
-    edit(metadata);
-    std::string text = metadata.dump();
     if (text.size() > h.data_offset - kHeaderSize) throw std::runtime_error("forged metadata does not fit");
     text.resize(h.data_offset - kHeaderSize, ' ');
     h.metadata_size = text.size();
@@ -82,6 +79,15 @@ Bytes with_metadata(Bytes b, const std::function<void(nlohmann::json&)>& edit) {
     std::memcpy(b.data() + kHeaderSize, text.data(), text.size());
     fix_checksum(b);
     return b;
+}
+
+// Edits the metadata as JSON, then as with_metadata_text.
+Bytes with_metadata(Bytes b, const std::function<void(nlohmann::json&)>& edit) {
+    const FileHeader h = header_of(b);
+    nlohmann::json metadata = nlohmann::json::parse(b.begin() + kHeaderSize, b.begin() + kHeaderSize + h.metadata_size);
+    metadata["config"]["source"] = "";  // room for what the edit adds
+    edit(metadata);
+    return with_metadata_text(std::move(b), metadata.dump());
 }
 
 // A small model with a few hundred KB of weights: 2 layers, hidden 64.
@@ -277,6 +283,32 @@ TEST(HostileModelFile, ConfigClaimingAHugeVocabulary) {
                  Status::invalid_config, "hidden_size out of range");
     expect_error([&] { load(tiny_model_file(spec, {}, [](ModelConfig& c) { c.max_position_embeddings = -1; })); },
                  Status::invalid_config, "max_position_embeddings out of range");
+}
+
+// The vocabulary is parsed apart from the rest of the metadata (runtime/model_file/metadata_json.h): it
+// must still be exactly an array of strings, and a repeated key still means the last one.
+TEST(HostileModelFile, MalformedVocabulary) {
+    const TinyModelSpec spec;
+    const Bytes good = tiny_model_file(spec);
+    for (const nlohmann::json& bad : {nlohmann::json::array({"a", 1}), nlohmann::json::array({"a", nullptr}),
+                                      nlohmann::json::array({"a", nlohmann::json::array({"b"})}),
+                                      nlohmann::json::array({"a", nlohmann::json::object({{"b", "c"}})})}) {
+        const Bytes forged = with_metadata(good, [&](nlohmann::json& m) { m["config"]["wordpiece"]["vocab"] = bad; });
+        expect_error([&] { load(forged); }, Status::corrupt_model_file, "wordpiece.vocab must be an array of strings");
+    }
+    const Bytes not_an_array = with_metadata(good, [](nlohmann::json& m) { m["config"]["wordpiece"]["vocab"] = "a b"; });
+    expect_error([&] { load(not_an_array); }, Status::invalid_config, "vocab");
+
+    // A repeated key: the last vocabulary counts, as everywhere else in the metadata.
+    const Bytes roomy = with_metadata(good, [](nlohmann::json&) {});
+    std::string text(roomy.begin() + kHeaderSize, roomy.begin() + kHeaderSize + header_of(roomy).metadata_size);
+    const size_t at = text.find("\"vocab\":[");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at, "\"vocab\":[\"x\"],");
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    const Bytes repeated = with_metadata_text(roomy, text);
+    const auto model = Model::load_from_memory(repeated.data(), repeated.size());
+    EXPECT_EQ(model->config().wordpiece.vocab, spec.vocab);
 }
 
 TEST(HostileModelFile, MissingOrMalformedInt8Scales) {
