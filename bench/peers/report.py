@@ -298,7 +298,7 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
         "ort-int8": "the fused graph through `quantize_dynamic(QInt8, per_channel=True)`; same session options",
         "ct2-int8": "`TransformersConverter(quantization='int8')`, `ctranslate2.Encoder(compute_type='int8', "
                     "intra_threads=n)`, `forward_batch` on ids, mean pooling + normalize in numpy",
-        "llama-f32": "GGUF f32 via llama.cpp's convert_hf_to_gguf.py, llama-cpp-python, mean pooling, ids in one batch",
+        "llama-f32": "GGUF f32 via llama.cpp's convert_hf_to_gguf.py, llama-cpp-python (n_threads = n), mean pooling; ids in llama batches of whole sequences up to 2048 tokens, as llama-embedding runs",
         "llama-q8_0": "GGUF Q8_0, otherwise as llama.cpp f32",
         "edgembed-f32": "`edgembed bench --json` (its own loop: warm-up, repeats, medians)",
         "edgembed-f16": "same, f16 weights", "edgembed-int8": "same, int8 weights",

@@ -142,25 +142,38 @@ def load_llama(spec, file):
     import llama_cpp
 
     path = str(Path(spec["cache"]) / "gguf" / file)
-    n_ctx = 32 * 512
+    # As llama.cpp's own llama-embedding runs: batches of whole sequences up to n_batch tokens (its default,
+    # 2048), n_ubatch = n_batch (non-causal models need the whole batch in one ubatch). Attention then
+    # spans every token of a batch (masked per sequence), so its cost is (sum L)^2 per batch, not sum L^2.
+    n_batch = 2048
     llm = llama_cpp.Llama(model_path=path, embedding=True, n_threads=spec["threads"], n_threads_batch=spec["threads"],
-                          n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                          verbose=False)
+                          n_ctx=n_batch, n_batch=n_batch, n_ubatch=n_batch,
+                          pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN, verbose=False)
 
-    def call(batch):
-        # Llama.embed's own loop on token ids instead of text: one sequence per text in one llama_batch.
+    def decode(seqs, out):
         llm._batch.reset()
         llm._ctx.kv_cache_clear() if hasattr(llm._ctx, "kv_cache_clear") else llm._ctx.memory_clear(True)
-        for i, b in enumerate(batch):
+        for i, b in enumerate(seqs):
             llm._batch.add_sequence(b.tolist(), i, False)
         llm._ctx.decode(llm._batch)
-        out = []
-        for i in range(len(batch)):
+        for i in range(len(seqs)):
             ptr = llama_cpp.llama_get_embeddings_seq(llm._ctx.ctx, i)
             out.append(np.ctypeslib.as_array(ptr, shape=(llm.n_embd(),)).copy())
+
+    def call(batch):
+        # Llama.embed's own loop on token ids instead of text: sequences fill a llama_batch up to n_batch.
+        out, pending, tokens = [], [], 0
+        for b in batch:
+            if pending and tokens + len(b) > n_batch:
+                decode(pending, out)
+                pending, tokens = [], 0
+            pending.append(b)
+            tokens += len(b)
+        if pending:
+            decode(pending, out)
         return l2_normalize(np.stack(out)), int(sum(len(b) for b in batch))
 
-    info = {"llama_cpp_python": llama_cpp.__version__, "model": file, "n_threads": spec["threads"]}
+    info = {"llama_cpp_python": llama_cpp.__version__, "model": file, "n_threads": spec["threads"], "n_batch": n_batch}
     return call, info
 
 

@@ -90,9 +90,30 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     for (int i = 0; i < config_.num_layers; ++i) {
         const std::string p = layer_prefix(i);
         Layer layer;
-        layer.query = linear(p + "attention.self.query");
-        layer.key = linear(p + "attention.self.key");
-        layer.value = linear(p + "attention.self.value");
+        const std::string names[3] = {p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"};
+        const DType dtype = file.tensor(names[0] + ".weight").dtype;
+        if (file.tensor(names[1] + ".weight").dtype == dtype && file.tensor(names[2] + ".weight").dtype == dtype) {
+            // One [3h, h] layer: the input is read (and for int8 quantized) once, in one parallel region.
+            for (const std::string& name : names) {
+                const model_file::TensorView& w = file.tensor(name + ".weight");
+                const auto* bytes = static_cast<const uint8_t*>(w.data);
+                layer.qkv_weight.insert(layer.qkv_weight.end(), bytes, bytes + w.nbytes);
+                const float* bias = vector(name + ".bias");
+                layer.qkv_bias.insert(layer.qkv_bias.end(), bias, bias + w.shape[0]);
+                if (dtype == DType::qc8) {
+                    const float* scales = vector(qc8_scales_name(name + ".weight"));
+                    layer.qkv_scales.insert(layer.qkv_scales.end(), scales, scales + w.shape[0]);
+                }
+            }
+            const int64_t h = config_.hidden_size;
+            const model_file::TensorView weight{dtype, {3 * h, h}, layer.qkv_weight.data(), layer.qkv_weight.size()};
+            const model_file::TensorView scales{DType::f32, {3 * h}, layer.qkv_scales.data(), layer.qkv_scales.size() * 4};
+            layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data());
+        } else {
+            layer.query = linear(names[0]);
+            layer.key = linear(names[1]);
+            layer.value = linear(names[2]);
+        }
         layer.attention_out = linear(p + "attention.output.dense");
         layer.ffn_in = linear(p + "intermediate.dense");
         layer.ffn_out = linear(p + "output.dense");
@@ -100,15 +121,18 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         layer.ln1_beta = vector(p + "attention.output.LayerNorm.bias");
         layer.ln2_gamma = vector(p + "output.LayerNorm.weight");
         layer.ln2_beta = vector(p + "output.LayerNorm.bias");
+        (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
         layers_.push_back(std::move(layer));
     }
 }
 
 std::vector<const char*> Encoder::linear_kinds() const {
     std::vector<const char*> kinds;
-    for (const Layer& l : layers_)
+    for (const Layer& l : layers_) {
+        if (l.qkv) kinds.insert(kinds.end(), 3, l.qkv->kind());
         for (const auto* linear : {&l.query, &l.key, &l.value, &l.attention_out, &l.ffn_in, &l.ffn_out})
-            kinds.push_back((*linear)->kind());
+            if (*linear) kinds.push_back((*linear)->kind());
+    }
     return kinds;
 }
 
@@ -153,17 +177,19 @@ int attention_workers() {
 
 size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
     const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
-    const size_t widest = std::max(h, ffn);
+    const size_t widest = std::max(3 * h, ffn);  // the fused QKV layer's 3h outputs, or the FFN's
     const size_t workers = static_cast<size_t>(attention_workers());
-    const size_t floats = 6 * tokens * h + tokens * ffn + workers * longest * longest;
+    // hidden, attention, residual; q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed).
+    const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
+    const size_t floats = (3 + qkv) * tokens * h + tokens * ffn + workers * longest * longest;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
     const size_t linear = tokens * widest * (sizeof(uint8_t) + sizeof(int32_t)) + tokens * (sizeof(float) + sizeof(int32_t));
     const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
     return floats * sizeof(float) + linear + bf16;
 }
 
-void Encoder::attention(const int64_t* offsets, int num_texts, const float* logit_scales, float layer_factor,
-                        Workspace& ws) const {
+void Encoder::attention(const float* q_all, const float* k_all, const float* v_all, size_t ld, const int64_t* offsets,
+                        int num_texts, const float* logit_scales, float layer_factor, Workspace& ws) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const int heads = config_.num_heads;
     const size_t d = static_cast<size_t>(config_.head_dim());
@@ -191,26 +217,26 @@ void Encoder::attention(const int64_t* offsets, int num_texts, const float* logi
         const size_t first = static_cast<size_t>(offsets[t]);
         const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]);
         const size_t column = static_cast<size_t>(head) * d;
-        const float* q = ws.q.data() + first * h + column;
-        const float* key = ws.k.data() + first * h + column;
-        const float* v = ws.v.data() + first * h + column;
+        const float* q = q_all + first * ld + column;
+        const float* key = k_all + first * ld + column;
+        const float* v = v_all + first * ld + column;
         float* context = ws.attention.data() + first * h + column;
         if (bf16_scratch) {
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
-            quant::bf16_attention_scores(q, key, h, length, d, scores, length, bf16_scratch);
+            quant::bf16_attention_scores(q, key, ld, length, d, scores, length, bf16_scratch);
 #endif
         } else {
-            quant::f32_gemm(q, h, key, h, /*b_transposed=*/true, 1.0f, scores, length, length, length, d);
+            quant::f32_gemm(q, ld, key, ld, /*b_transposed=*/true, 1.0f, scores, length, length, length, d);
         }
         const float scale = logit_scales[t] * layer_factor;
         for (size_t row = 0; row < length; ++row)
             k.f32_softmax(scores + row * length, nullptr, scale, scores + row * length, length);
         if (bf16_scratch) {
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
-            quant::bf16_attention_context(scores, length, v, h, length, d, context, h, bf16_scratch);
+            quant::bf16_attention_context(scores, length, v, ld, length, d, context, h, bf16_scratch);
 #endif
         } else {
-            quant::f32_gemm(scores, length, v, h, /*b_transposed=*/false, 1.0f, context, h, length, d, length);
+            quant::f32_gemm(scores, length, v, ld, /*b_transposed=*/false, 1.0f, context, h, length, d, length);
         }
     }
 }
@@ -239,9 +265,9 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     float* x = grow(ws.hidden, tokens * h);
-    float* q = grow(ws.q, tokens * h);
-    float* key = grow(ws.k, tokens * h);
-    float* v = grow(ws.v, tokens * h);
+    float* q = grow(ws.q, tokens * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
+    float* key = any_separate_qkv_ ? grow(ws.k, tokens * h) : nullptr;
+    float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
     float* context = grow(ws.attention, tokens * h);
     float* residual = grow(ws.residual, tokens * h);
     float* inner = grow(ws.ffn, tokens * ffn);
@@ -252,10 +278,16 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     if (dc) dc_share(x, offsets, num_texts, dc);
     for (size_t l = 0; l < layers_.size(); ++l) {
         const Layer& layer = layers_[l];
-        layer.query->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
-        layer.key->forward(x, tokens, key, nullptr, Epilogue::none, ws.linear);
-        layer.value->forward(x, tokens, v, nullptr, Epilogue::none, ws.linear);
-        attention(offsets, num_texts, logit_scales, layer_factors ? layer_factors[l] : 1.0f, ws);
+        const float layer_factor = layer_factors ? layer_factors[l] : 1.0f;
+        if (layer.qkv) {
+            layer.qkv->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
+            attention(q, q + h, q + 2 * h, 3 * h, offsets, num_texts, logit_scales, layer_factor, ws);
+        } else {
+            layer.query->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
+            layer.key->forward(x, tokens, key, nullptr, Epilogue::none, ws.linear);
+            layer.value->forward(x, tokens, v, nullptr, Epilogue::none, ws.linear);
+            attention(q, key, v, h, offsets, num_texts, logit_scales, layer_factor, ws);
+        }
         layer.attention_out->forward(context, tokens, residual, x, Epilogue::none, ws.linear);
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(static) if (tokens >= 16)

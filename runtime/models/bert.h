@@ -15,13 +15,17 @@ namespace edgembed::bert {
 
 // Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed.
 struct Workspace {
-    std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;
+    std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;  // q holds [tokens, 3h] when fused
     std::vector<uint8_t> attention_bf16;  // per worker: packed bf16 operands of the attention products
     quant::LinearScratch linear;
 };
 
 struct Layer {
-    std::unique_ptr<quant::Linear> query, key, value, attention_out, ffn_in, ffn_out;
+    // qkv: the query, key and value projections as one [3h, h] layer (when their weights share a dtype),
+    // over copies of their weights, scales and biases stacked in that order; else query, key and value.
+    std::unique_ptr<quant::Linear> qkv, query, key, value, attention_out, ffn_in, ffn_out;
+    std::vector<uint8_t> qkv_weight;
+    std::vector<float> qkv_scales, qkv_bias;
     const float *ln1_gamma, *ln1_beta, *ln2_gamma, *ln2_beta;
 };
 
@@ -54,7 +58,9 @@ public:
 
 private:
     void embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const;
-    void attention(const int64_t* offsets, int num_texts, const float* logit_scales, float layer_factor, Workspace& ws) const;
+    // q, k, v: the projections' rows, `ld` floats apart (h, or 3h when they come from one fused layer).
+    void attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
+                   const float* logit_scales, float layer_factor, Workspace& ws) const;
     void dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const;
 
     ModelConfig config_;
@@ -68,6 +74,7 @@ private:
     Table word_, position_, token_type_;
     const float *emb_gamma_, *emb_beta_;
     std::vector<Layer> layers_;
+    bool any_fused_qkv_ = false, any_separate_qkv_ = false;
 };
 
 }  // namespace edgembed::bert

@@ -115,6 +115,28 @@ TEST(HostileModelFile, TinyModelsLoadAndEmbed) {
     }
 }
 
+// Query, key and value run as one fused layer when their weights share a dtype, else apart: a layer
+// whose key alone is f16 (with the same values: the tiny weights are exact in f16) embeds as the f32 one.
+TEST(HostileModelFile, QkvOfMixedDtypesRunApart) {
+    const TinyModelSpec spec = small_spec();
+    const Bytes fused = tiny_model_file(spec);
+    const Bytes apart = tiny_model_file(spec, [](TinyTensor& t) {
+        if (t.name != "encoder.layer.1.attention.self.key.weight") return;
+        std::vector<float> v(t.bytes.size() / 4);
+        std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
+        std::vector<uint16_t> h(v.size());
+        for (size_t i = 0; i < v.size(); ++i) h[i] = testing::tiny_detail::f16_bits(v[i]);
+        t.dtype = DType::f16;
+        t.bytes.assign(reinterpret_cast<const uint8_t*>(h.data()), reinterpret_cast<const uint8_t*>(h.data() + h.size()));
+    });
+    std::vector<float> a(64), b(64);
+    Context(Model::load_from_memory(fused.data(), fused.size())).embed({"the cat embeds the dog"}, {}, a.data());
+    Context(Model::load_from_memory(apart.data(), apart.size())).embed({"the cat embeds the dog"}, {}, b.data());
+    double dot = 0;
+    for (size_t i = 0; i < a.size(); ++i) dot += double(a[i]) * b[i];
+    EXPECT_GT(dot, 1.0 - 1e-5);  // unit vectors; the GEMMs differ only in shape (rounding order)
+}
+
 TEST(HostileModelFile, TruncatedAtEvery4KBoundary) {
     const Bytes b = tiny_model_file(small_spec());
     ASSERT_GT(b.size(), 40u * 4096) << "the model should span many 4 KB pages";
