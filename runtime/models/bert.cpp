@@ -65,6 +65,34 @@ bool use_bf16_attention(const ModelConfig& config) {
     throw Error(Status::invalid_argument, std::string("EDGEMBED_ATTENTION=") + choice + ": expected auto, f32 or bf16");
 }
 
+// Query, key and value as one [3h, h] layer, when their weights share a dtype: the input is read (and for
+// int8 quantized) once, in one parallel region. The layer keeps the stacked copies it runs on (f16 ones
+// only until make_linear has widened them).
+bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], Layer& layer) {
+    const DType dtype = file.tensor(names[0] + ".weight").dtype;
+    for (const std::string& name : names)
+        if (file.tensor(name + ".weight").dtype != dtype) return false;
+    int64_t rows = 0, columns = 0;
+    for (const std::string& name : names) {
+        const model_file::TensorView& w = file.tensor(name + ".weight");
+        const auto* bytes = static_cast<const uint8_t*>(w.data);
+        layer.qkv_weight.insert(layer.qkv_weight.end(), bytes, bytes + w.nbytes);
+        const auto* bias = static_cast<const float*>(file.tensor(name + ".bias").data);
+        layer.qkv_bias.insert(layer.qkv_bias.end(), bias, bias + w.shape[0]);
+        if (dtype == DType::qc8) {
+            const auto* scales = static_cast<const float*>(file.tensor(qc8_scales_name(name + ".weight")).data);
+            layer.qkv_scales.insert(layer.qkv_scales.end(), scales, scales + w.shape[0]);
+        }
+        rows += w.shape[0];
+        columns = w.shape[1];
+    }
+    const model_file::TensorView weight{dtype, {rows, columns}, layer.qkv_weight.data(), layer.qkv_weight.size()};
+    const model_file::TensorView scales{DType::f32, {rows}, layer.qkv_scales.data(), layer.qkv_scales.size() * sizeof(float)};
+    layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data());
+    if (dtype == DType::f16) std::vector<uint8_t>().swap(layer.qkv_weight);  // widened into the layer's own copy
+    return true;
+}
+
 }  // namespace
 
 Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
@@ -91,25 +119,7 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         const std::string p = layer_prefix(i);
         Layer layer;
         const std::string names[3] = {p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"};
-        const DType dtype = file.tensor(names[0] + ".weight").dtype;
-        if (file.tensor(names[1] + ".weight").dtype == dtype && file.tensor(names[2] + ".weight").dtype == dtype) {
-            // One [3h, h] layer: the input is read (and for int8 quantized) once, in one parallel region.
-            for (const std::string& name : names) {
-                const model_file::TensorView& w = file.tensor(name + ".weight");
-                const auto* bytes = static_cast<const uint8_t*>(w.data);
-                layer.qkv_weight.insert(layer.qkv_weight.end(), bytes, bytes + w.nbytes);
-                const float* bias = vector(name + ".bias");
-                layer.qkv_bias.insert(layer.qkv_bias.end(), bias, bias + w.shape[0]);
-                if (dtype == DType::qc8) {
-                    const float* scales = vector(qc8_scales_name(name + ".weight"));
-                    layer.qkv_scales.insert(layer.qkv_scales.end(), scales, scales + w.shape[0]);
-                }
-            }
-            const int64_t h = config_.hidden_size;
-            const model_file::TensorView weight{dtype, {3 * h, h}, layer.qkv_weight.data(), layer.qkv_weight.size()};
-            const model_file::TensorView scales{DType::f32, {3 * h}, layer.qkv_scales.data(), layer.qkv_scales.size() * 4};
-            layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data());
-        } else {
+        if (!fuse_qkv(file, names, layer)) {
             layer.query = linear(names[0]);
             layer.key = linear(names[1]);
             layer.value = linear(names[2]);
