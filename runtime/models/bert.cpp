@@ -72,6 +72,9 @@ bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], 
     const DType dtype = file.tensor(names[0] + ".weight").dtype;
     for (const std::string& name : names)
         if (file.tensor(name + ".weight").dtype != dtype) return false;
+    size_t bytes_total = 0;
+    for (const std::string& name : names) bytes_total += file.tensor(name + ".weight").nbytes;
+    layer.qkv_weight.reserve(bytes_total);
     int64_t rows = 0, columns = 0;
     for (const std::string& name : names) {
         const model_file::TensorView& w = file.tensor(name + ".weight");
