@@ -51,14 +51,19 @@ void linear(benchmark::State& state, DType dtype) {
 #if defined(_OPENMP)
     omp_set_num_threads(static_cast<int>(state.range(3)));
 #endif
-    Layer layer = make_layer(dtype, n, k);
+    // Six layers cycled, as in a model: their weights do not stay in cache between calls.
+    constexpr size_t kLayers = 6;
+    std::vector<Layer> layers;
+    for (size_t i = 0; i < kLayers; ++i) layers.push_back(make_layer(dtype, n, k));
+    size_t next = 0;
     std::vector<float> x(m * k), y(m * n);
     std::mt19937 rng(5);
     std::normal_distribution<float> normal(0.0f, 1.0f);
     for (float& v : x) v = normal(rng);
     edgembed::quant::LinearScratch scratch;
     for (auto _ : state) {
-        layer.linear->forward(x.data(), m, y.data(), nullptr, edgembed::quant::Epilogue::none, scratch);
+        layers[next].linear->forward(x.data(), m, y.data(), nullptr, edgembed::quant::Epilogue::none, scratch);
+        next = (next + 1) % kLayers;
         benchmark::DoNotOptimize(y.data());
     }
     state.counters["OP/s"] = benchmark::Counter(2.0 * m * n * k * state.iterations(), benchmark::Counter::kIsRate);

@@ -1,45 +1,88 @@
 #include "quant/f32_gemm.h"
 
 #include <algorithm>
-#include <cstring>
+#include <cstdlib>
 #include <mutex>
+#include <vector>
 
+#include <sys/mman.h>
+
+#include "runtime/error.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 
 #if defined(EDGEMBED_WITH_ONEDNN)
 #include <oneapi/dnnl/dnnl.h>
 #endif
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 namespace edgembed::quant {
 
 namespace {
 
-// The simd kernel f32_gemm_nt over blocks of the weight's rows (output columns): each block is read
-// from memory once and reused from cache by every row of A (in row blocks that stay in L2). Blocks are
-// shared among OpenMP's threads.
-constexpr size_t kColumnBlock = 48;
+// Below this many multiply-adds a linear layer runs on one thread: waking the others costs more.
+constexpr size_t kParallelMacs = size_t(1) << 18;
+// Rows of A per pass over a thread's panels: they stay in L2 while the panels stream past.
 constexpr size_t kRowBlock = 64;
+constexpr size_t kHugePage = size_t(2) << 20;
 
-void f32_linear_column_blocks(const float* a, size_t lda, const float* w, const float* bias, float* c, size_t ldc,
-                              size_t m, size_t n, size_t k, bool accumulate) {
-    const simd::Kernels& kernels = simd::kernels();
-    const long blocks = static_cast<long>((n + kColumnBlock - 1) / kColumnBlock);
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(static)
+}  // namespace
+
+void PackedF32Weights::Free::operator()(float* p) const { std::free(p); }
+
+PackedF32Weights::PackedF32Weights(size_t n, size_t k)
+    : kernels_(simd::kernels()), n_(n), k_(k), width_(kernels_.f32_packed_panel_width()) {
+    const size_t panels = (n + width_ - 1) / width_;
+    const size_t bytes = std::max<size_t>(64, (panels * width_ * k * sizeof(float) + 63) / 64 * 64);
+    // Large buffers start on a huge page and ask for huge pages, so that they fault in 2 MB at a time: the
+    // f32 MiniLM loads in 40 ms instead of 49. aligned_alloc wants a multiple of the alignment; the
+    // untouched rest of the last huge page costs no memory.
+    const bool huge = bytes >= kHugePage;
+    packed_.reset(static_cast<float*>(huge ? std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage)
+                                           : std::aligned_alloc(64, bytes)));
+    if (packed_ == nullptr) throw Error(Status::out_of_memory, "cannot allocate packed f32 weights");
+#if defined(MADV_HUGEPAGE)
+    if (huge) madvise(packed_.get(), bytes / kHugePage * kHugePage, MADV_HUGEPAGE);  // a hint: failure is harmless
 #endif
-    for (long block = 0; block < blocks; ++block) {
-        const size_t j = static_cast<size_t>(block) * kColumnBlock;
-        const size_t cols = std::min(kColumnBlock, n - j);
-        for (size_t i = 0; i < m; i += kRowBlock)
-            kernels.f32_gemm_nt(a + i * lda, lda, w + j * k, k, 1.0f, accumulate ? 1 : 0, c + i * ldc + j, ldc,
-                                std::min(kRowBlock, m - i), cols, k);
-        if (bias)
-            for (size_t i = 0; i < m; ++i) kernels.f32_add(c + i * ldc + j, bias + j, c + i * ldc + j, cols);
+}
+
+PackedF32Weights::PackedF32Weights(const float* w, size_t n, size_t k) : PackedF32Weights(n, k) {
+    kernels_.f32_pack_panels(w, n, k, packed_.get());
+}
+
+PackedF32Weights::PackedF32Weights(const uint16_t* w, size_t n, size_t k) : PackedF32Weights(n, k) {
+    // A panel's rows at a time, widened into a buffer that stays in cache.
+    std::vector<float> rows(width_ * k);
+    for (size_t first = 0; first < n; first += width_) {
+        const size_t cols = std::min(width_, n - first);
+        kernels_.f16_to_f32(w + first * k, rows.data(), cols * k);
+        kernels_.f32_pack_panels(rows.data(), cols, k, packed_.get() + first * k);
     }
 }
 
-}  // namespace
+void PackedF32Weights::linear(const float* a, size_t lda, const float* bias, float* c, size_t ldc, size_t m,
+                              bool accumulate, bool gelu) const {
+    const size_t panels = (n_ + width_ - 1) / width_;
+    int parts = 1;
+#if defined(_OPENMP)
+    if (m * n_ * k_ >= kParallelMacs) parts = static_cast<int>(std::min<size_t>(omp_get_max_threads(), panels));
+#pragma omp parallel for schedule(static) num_threads(parts) if (parts > 1)
+#endif
+    for (int part = 0; part < parts; ++part) {
+        const size_t first = panels * part / parts * width_;
+        const size_t cols = std::min(n_, panels * (part + 1) / parts * width_) - first;
+        for (size_t i = 0; i < m; i += kRowBlock) {
+            const size_t rows = std::min(kRowBlock, m - i);
+            float* out = c + i * ldc + first;
+            kernels_.f32_gemm_packed(a + i * lda, lda, packed_.get() + first * k_, bias ? bias + first : nullptr,
+                                     accumulate ? 1 : 0, out, ldc, rows, cols, k_);
+            if (gelu)
+                for (size_t r = 0; r < rows; ++r) kernels_.f32_gelu(out + r * ldc, out + r * ldc, cols);
+        }
+    }
+}
 
 void apply_isa_cap_to_backends() {
 #if defined(EDGEMBED_WITH_ONEDNN)
@@ -59,11 +102,6 @@ void apply_isa_cap_to_backends() {
 
 const char* f32_gemm_backend() noexcept { return "onednn"; }
 
-// Up to this many rows the column blocks beat oneDNN's sgemm, which repacks the whole weight on every
-// call (edgembed bench, f32, batch 1, 1 and 2 threads: 8..64 tokens 1.2-1.7x faster); from 128 rows
-// sgemm is faster (5-15 %).
-constexpr size_t kSmallRows = 64;
-
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k) {
     dnnl_sgemm('N', b_transposed ? 'T' : 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n),
@@ -71,41 +109,16 @@ void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_tra
                static_cast<dnnl_dim_t>(ldb), 0.0f, c, static_cast<dnnl_dim_t>(ldc));
 }
 
-void f32_linear(const float* a, size_t lda, const float* w, const float* bias, float* c, size_t ldc,
-                size_t m, size_t n, size_t k, bool accumulate) {
-    if (m <= kSmallRows) return f32_linear_column_blocks(a, lda, w, bias, c, ldc, m, n, k, accumulate);
-    // Seed C with the bias (and keep the residual when accumulating), then let sgemm add A W^T.
-    if (bias != nullptr || !accumulate) {
-        for (size_t i = 0; i < m; ++i) {
-            float* row = c + i * ldc;
-            if (!accumulate) {
-                if (bias) std::memcpy(row, bias, n * sizeof(float));
-                else std::memset(row, 0, n * sizeof(float));
-            } else {
-                for (size_t j = 0; j < n; ++j) row[j] += bias[j];
-            }
-        }
-    }
-    dnnl_sgemm('N', 'T', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n), static_cast<dnnl_dim_t>(k), 1.0f,
-               a, static_cast<dnnl_dim_t>(lda), w, static_cast<dnnl_dim_t>(k), 1.0f, c,
-               static_cast<dnnl_dim_t>(ldc));
-}
-
 #else
 
 const char* f32_gemm_backend() noexcept { return "simd"; }
 
 // Without oneDNN: the simd kernels f32_gemm_nt / f32_gemm_nn (register-tiled, written once with xsimd
-// and dispatched per ISA), on the weights as they are stored.
+// and dispatched per ISA).
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k) {
     const simd::Kernels& kernels = simd::kernels();
     (b_transposed ? kernels.f32_gemm_nt : kernels.f32_gemm_nn)(a, lda, b, ldb, alpha, 0, c, ldc, m, n, k);
-}
-
-void f32_linear(const float* a, size_t lda, const float* w, const float* bias, float* c, size_t ldc,
-                size_t m, size_t n, size_t k, bool accumulate) {
-    f32_linear_column_blocks(a, lda, w, bias, c, ldc, m, n, k, accumulate);
 }
 
 #endif

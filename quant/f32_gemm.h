@@ -2,13 +2,35 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "simd/kernels.h"
 
 namespace edgembed::quant {
 
-// C[m, n] = (accumulate ? C : 0) + A[m, k] * W[n, k]^T + bias[n] (bias may be null).
-// W is a linear layer's weight in the Hugging Face [out, in] layout. lda/ldc are row strides.
-void f32_linear(const float* a, size_t lda, const float* w, const float* bias, float* c, size_t ldc,
-                size_t m, size_t n, size_t k, bool accumulate);
+// A linear layer's f32 weight W[n, k] (the Hugging Face [out, in] layout), packed once into the panels of
+// the simd kernel f32_gemm_packed for the ISA active when it was packed (that ISA's kernels run it).
+class PackedF32Weights {
+public:
+    // Throws Error(out_of_memory) when the packed copy cannot be allocated.
+    PackedF32Weights(const float* w, size_t n, size_t k);
+    // The same from IEEE half weights, widened exactly (the f16 model file).
+    PackedF32Weights(const uint16_t* w, size_t n, size_t k);
+    // C[m, n] = (accumulate ? C : 0) + A[m, k] W^T + bias (bias may be null), then GELU when `gelu`.
+    // OpenMP's threads share the weight's panels; lda/ldc are row strides.
+    void linear(const float* a, size_t lda, const float* bias, float* c, size_t ldc, size_t m, bool accumulate,
+                bool gelu) const;
+
+private:
+    PackedF32Weights(size_t n, size_t k);  // allocates
+    struct Free {
+        void operator()(float* p) const;
+    };
+    const simd::Kernels& kernels_;
+    size_t n_, k_, width_;
+    std::unique_ptr<float[], Free> packed_;
+};
 
 // C[m, n] = alpha * A[m, k] * op(B) where op(B) = B^T for B[n, k] when b_transposed, else B[k, n].
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
@@ -18,7 +40,7 @@ void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_tra
 // primitive; later caps cannot reach it. Called when a model is loaded.
 void apply_isa_cap_to_backends();
 
-// The name of the GEMM back end in use ("onednn", or "simd": the kernels f32_gemm_nt / f32_gemm_nn).
+// The name of f32_gemm's back end (attention's products): "onednn", or "simd" (f32_gemm_nt / f32_gemm_nn).
 const char* f32_gemm_backend() noexcept;
 
 }  // namespace edgembed::quant

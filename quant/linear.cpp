@@ -18,23 +18,22 @@ T* grow(std::vector<T>& buffer, size_t size) {
     return buffer.data();
 }
 
-// f32 weights (mapped from the file, or widened from f16 at load).
+// f32 weights (from the file, or widened from f16), packed at load for the simd kernel f32_gemm_packed.
 class F32Linear final : public Linear {
 public:
-    F32Linear(const float* w, std::vector<float> owned, size_t in, size_t out, const float* bias)
-        : Linear(in, out), owned_(std::move(owned)), w_(owned_.empty() ? w : owned_.data()), bias_(bias) {}
+    template <class Weight>  // float, or uint16_t for f16
+    F32Linear(const Weight* w, size_t in, size_t out, const float* bias)
+        : Linear(in, out), weights_(w, out, in), bias_(bias) {}
 
     void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
                  LinearScratch&) const override {
         if (residual != nullptr && residual != y) std::memcpy(y, residual, m * out_ * sizeof(float));
-        f32_linear(x, in_, w_, bias_, y, out_, m, out_, in_, residual != nullptr);
-        if (epilogue == Epilogue::gelu) simd::kernels().f32_gelu(y, y, m * out_);
+        weights_.linear(x, in_, bias_, y, out_, m, residual != nullptr, epilogue == Epilogue::gelu);
     }
     const char* kind() const override { return "f32"; }
 
 private:
-    std::vector<float> owned_;
-    const float* w_;
+    PackedF32Weights weights_;
     const float* bias_;
 };
 
@@ -90,12 +89,9 @@ std::unique_ptr<Linear> make_linear(const model_file::TensorView& weight, const 
     const size_t out = static_cast<size_t>(weight.shape[0]), in = static_cast<size_t>(weight.shape[1]);
     switch (weight.dtype) {
         case DType::f32:
-            return std::make_unique<F32Linear>(static_cast<const float*>(weight.data), std::vector<float>(), in, out, bias);
-        case DType::f16: {
-            std::vector<float> widened(in * out);
-            simd::kernels().f16_to_f32(static_cast<const uint16_t*>(weight.data), widened.data(), widened.size());
-            return std::make_unique<F32Linear>(nullptr, std::move(widened), in, out, bias);
-        }
+            return std::make_unique<F32Linear>(static_cast<const float*>(weight.data), in, out, bias);
+        case DType::f16:
+            return std::make_unique<F32Linear>(static_cast<const uint16_t*>(weight.data), in, out, bias);
         case DType::qc8:
             if (scales == nullptr || scales->dtype != DType::f32 || scales->shape != std::vector<int64_t>{weight.shape[0]})
                 throw Error(Status::corrupt_model_file, "an int8 weight needs an f32 scale per output channel");

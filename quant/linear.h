@@ -1,6 +1,6 @@
 // A linear layer y = x W^T + b (+ residual) (then GELU), its weights prepared once at model load for
-// the back end that runs it: f32 (oneDNN sgemm or the portable fallback; f16 weights are widened to
-// f32 at load) or qc8 (int8 weights with per-output-channel scales, activations quantized per token
+// the back end that runs it: f32 (packed for the simd kernel f32_gemm_packed; f16 weights are widened to
+// f32 as they are packed) or qc8 (int8 weights with per-output-channel scales, activations quantized per token
 // at run time, int32 accumulation on oneDNN or the project's own kernels).
 #pragma once
 

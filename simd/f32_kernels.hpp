@@ -418,6 +418,109 @@ void f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float a
     for (; i < m; ++i) gemm_nn_rows<Arch, 1>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
 }
 
+// Linear layers on weights packed once at load (f32_pack_panels): panels of kPanelVectors vectors of
+// columns, each stored k-major ([k][panel width], zero-padded past n), so a tile streams its panel
+// contiguously. A tile keeps R rows x kPanelVectors vectors of accumulators that start at the bias; each
+// step broadcasts one element of each A row. Every output is the same chain of fused multiply-adds
+// whatever its tile or batch, so a row's result does not depend on the rows around it.
+constexpr size_t kPanelVectors = 3;
+
+// Rows per tile: as many as the vector registers hold (32 on AVX-512 and aarch64, else 16).
+template <class Arch>
+constexpr size_t packed_tile_rows() {
+#if defined(__aarch64__)
+    return 8;
+#else
+    return fbatch<Arch>::size == 16 ? 8 : 4;
+#endif
+}
+
+template <class Arch>
+size_t f32_packed_panel_width() { return kPanelVectors * fbatch<Arch>::size; }
+
+template <class Arch>
+void f32_pack_panels(const float* w, size_t n, size_t k, float* packed) {
+    const size_t width = f32_packed_panel_width<Arch>();
+    for (size_t first = 0; first < n; first += width) {
+        const size_t cols = n - first < width ? n - first : width;
+        // Reads each weight row once, in order (the panel being written stays in cache).
+        for (size_t j = 0; j < width; ++j) {
+            const float* row = w + (first + j) * k;
+            if (j < cols)
+                for (size_t p = 0; p < k; ++p) packed[p * width + j] = row[p];
+            else
+                for (size_t p = 0; p < k; ++p) packed[p * width + j] = 0.0f;
+        }
+        packed += k * width;
+    }
+}
+
+template <class Arch, size_t R>
+inline void gemm_packed_tile(const float* a, size_t lda, const float* panel, const float* bias, int accumulate,
+                             float* c, size_t ldc, size_t cols, size_t k) {
+    using Bt = fbatch<Arch>;
+    constexpr size_t W = Bt::size, C = kPanelVectors, width = C * W;
+    Bt start[C];
+    for (size_t j = 0; j < C; ++j) {
+        const size_t first = j * W;
+        start[j] = bias == nullptr || first >= cols ? Bt(0.0f)
+                   : cols - first >= W            ? Bt::load_unaligned(bias + first)
+                                                  : load_tail<Arch>(bias + first, cols - first, 0.0f);
+    }
+    Bt acc[R][C];
+    for (size_t r = 0; r < R; ++r)
+        for (size_t j = 0; j < C; ++j) acc[r][j] = start[j];
+    for (size_t p = 0; p < k; ++p) {
+        Bt bv[C];
+        for (size_t j = 0; j < C; ++j) bv[j] = Bt::load_unaligned(panel + p * width + j * W);
+        for (size_t r = 0; r < R; ++r) {
+            const Bt av(a[r * lda + p]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+        }
+    }
+    for (size_t r = 0; r < R; ++r)
+        for (size_t j = 0; j < C && j * W < cols; ++j) {
+            float* out = c + r * ldc + j * W;
+            const size_t count = cols - j * W < W ? cols - j * W : W;
+            Bt v = acc[r][j];
+            if (count == W) {
+                if (accumulate) v += Bt::load_unaligned(out);
+                v.store_unaligned(out);
+            } else {
+                if (accumulate) v += load_tail<Arch>(out, count, 0.0f);
+                store_tail<Arch>(v, out, count);
+            }
+        }
+}
+
+// The last rows < R of a panel, through the tile of exactly that many rows.
+template <class Arch, size_t R>
+inline void gemm_packed_last_rows(size_t rows, const float* a, size_t lda, const float* panel, const float* bias,
+                                  int accumulate, float* c, size_t ldc, size_t cols, size_t k) {
+    if constexpr (R > 0) {
+        if (rows == R) return gemm_packed_tile<Arch, R>(a, lda, panel, bias, accumulate, c, ldc, cols, k);
+        gemm_packed_last_rows<Arch, R - 1>(rows, a, lda, panel, bias, accumulate, c, ldc, cols, k);
+    }
+}
+
+template <class Arch>
+void f32_gemm_packed(const float* a, size_t lda, const float* packed, const float* bias, int accumulate, float* c,
+                     size_t ldc, size_t m, size_t n, size_t k) {
+    constexpr size_t R = packed_tile_rows<Arch>();
+    const size_t width = f32_packed_panel_width<Arch>();
+    for (size_t first = 0; first < n; first += width) {
+        const size_t cols = n - first < width ? n - first : width;
+        const float* panel = packed + first * k;
+        const float* panel_bias = bias ? bias + first : nullptr;
+        size_t i = 0;
+        for (; i + R <= m; i += R)
+            gemm_packed_tile<Arch, R>(a + i * lda, lda, panel, panel_bias, accumulate, c + i * ldc + first, ldc, cols, k);
+        if (i < m)
+            gemm_packed_last_rows<Arch, R - 1>(m - i, a + i * lda, lda, panel, panel_bias, accumulate,
+                                               c + i * ldc + first, ldc, cols, k);
+    }
+}
+
 template <class Arch>
 void fill_kernels(Kernels& k) {
 #define EDGEMBED_KERNEL(name, ret, params) k.name = &name<Arch>;

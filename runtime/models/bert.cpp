@@ -92,7 +92,8 @@ bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], 
     const model_file::TensorView weight{dtype, {rows, columns}, layer.qkv_weight.data(), layer.qkv_weight.size()};
     const model_file::TensorView scales{DType::f32, {rows}, layer.qkv_scales.data(), layer.qkv_scales.size() * sizeof(float)};
     layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data());
-    if (dtype == DType::f16) std::vector<uint8_t>().swap(layer.qkv_weight);  // widened into the layer's own copy
+    // f32 and f16 weights are packed into the layer's own copy; int8 back ends may read the stacked one.
+    if (dtype != DType::qc8) std::vector<uint8_t>().swap(layer.qkv_weight);
     return true;
 }
 

@@ -22,8 +22,8 @@ struct Workspace {
 
 struct Layer {
     // qkv: the query, key and value projections as one [3h, h] layer (when their weights share a dtype),
-    // over copies of their weights, scales and biases stacked in that order (f16 weight copies are dropped
-    // once make_linear has widened them); else query, key and value.
+    // over copies of their weights, scales and biases stacked in that order (f32 and f16 weight copies are
+    // dropped once make_linear has packed them); else query, key and value.
     std::unique_ptr<quant::Linear> qkv, query, key, value, attention_out, ffn_in, ffn_out;
     std::vector<uint8_t> qkv_weight;
     std::vector<float> qkv_scales, qkv_bias;

@@ -118,6 +118,30 @@ void ref_f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, flo
     ref_gemm(a, lda, b, ldb, 1, alpha, accumulate, c, ldc, m, n, k);
 }
 
+// Packed weights for the reference: panels of 4 columns, [k][4] each, zero-padded.
+constexpr size_t kRefPanelWidth = 4;
+
+size_t ref_f32_packed_panel_width() { return kRefPanelWidth; }
+
+void ref_f32_pack_panels(const float* w, size_t n, size_t k, float* packed) {
+    for (size_t first = 0; first < n; first += kRefPanelWidth, packed += k * kRefPanelWidth)
+        for (size_t p = 0; p < k; ++p)
+            for (size_t j = 0; j < kRefPanelWidth; ++j)
+                packed[p * kRefPanelWidth + j] = first + j < n ? w[(first + j) * k + p] : 0.0f;
+}
+
+void ref_f32_gemm_packed(const float* a, size_t lda, const float* packed, const float* bias, int accumulate, float* c,
+                         size_t ldc, size_t m, size_t n, size_t k) {
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j) {
+            const float* panel = packed + (j / kRefPanelWidth) * kRefPanelWidth * k;
+            double sum = bias ? bias[j] : 0.0;
+            for (size_t p = 0; p < k; ++p)
+                sum += static_cast<double>(a[i * lda + p]) * panel[p * kRefPanelWidth + j % kRefPanelWidth];
+            c[i * ldc + j] = static_cast<float>(accumulate ? c[i * ldc + j] + sum : sum);
+        }
+}
+
 void ref_f16_to_f32(const uint16_t* x, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = f16_to_f32_scalar(x[i]);
 }

@@ -261,6 +261,78 @@ TEST_P(F32Kernels, GemmNtOutputsDoNotDependOnTheirTile) {
     }
 }
 
+// The packed GEMM on weights packed by the same ISA, against the double reference: every m up to two
+// 8-row tiles + 1, n around the panel width, k over edge sizes, from the first or the second panel, with
+// and without bias and accumulate; nothing is written outside C's m x n entries.
+TEST_P(F32Kernels, GemmPackedMatchesReference) {
+    std::mt19937 rng(seed() + 11);
+    const size_t width = kernels_->f32_packed_panel_width();
+    ASSERT_GT(width, 0u);
+    const std::vector<size_t> ns = {1, width - 1, width, width + 1, 2 * width + 5, 384};
+    const std::vector<size_t> ks = {1, 2, 7, 16, 17, 33, 384, 1536};
+    for (size_t m = 1; m <= 17; ++m)
+        for (size_t n : ns)
+            for (size_t k : ks)
+                for (size_t start_panel = 0; start_panel < 2; ++start_panel) {
+                    if (m * n * k > 400000 || (start_panel == 1 && n <= width)) continue;
+                    const size_t panels = (n + width - 1) / width;
+                    const std::vector<float> w = random_vector(rng, n * k, 1.0f);
+                    std::vector<float> packed(panels * width * k, std::numeric_limits<float>::quiet_NaN());
+                    kernels_->f32_pack_panels(w.data(), n, k, packed.data());
+                    const size_t first = start_panel * width, cols = n - first;
+                    const size_t lda = k + 3, ldc = cols + 2;
+                    const std::vector<float> a = random_vector(rng, m * lda, 1.0f);
+                    const std::vector<float> bias = random_vector(rng, n, 1.0f);
+                    const std::vector<float> previous = random_vector(rng, m * ldc, 1.0f);
+                    const int accumulate = static_cast<int>((m + n + k) % 2);
+                    const bool with_bias = (m + k) % 3 != 0;
+                    std::vector<float> got = previous;
+                    kernels_->f32_gemm_packed(a.data(), lda, packed.data() + first * k,
+                                              with_bias ? bias.data() + first : nullptr, accumulate, got.data(), ldc,
+                                              m, cols, k);
+                    for (size_t i = 0; i < m; ++i)
+                        for (size_t j = 0; j < ldc; ++j) {
+                            const float value = got[i * ldc + j];
+                            if (j >= cols) {
+                                ASSERT_EQ(value, previous[i * ldc + j]) << "wrote past column " << cols;
+                                continue;
+                            }
+                            const double b = with_bias ? bias[first + j] : 0.0;
+                            double sum = b, sum_abs = std::fabs(b);
+                            for (size_t p = 0; p < k; ++p) {
+                                const double prod = static_cast<double>(a[i * lda + p]) * w[(first + j) * k + p];
+                                sum += prod;
+                                sum_abs += std::fabs(prod);
+                            }
+                            const double prev = accumulate ? previous[i * ldc + j] : 0.0;
+                            ASSERT_NEAR(value, prev + sum, test::gemm_tolerance(sum_abs, 1.0, prev, k + 1))
+                                << "m " << m << " n " << n << " k " << k << " from panel " << start_panel << " at "
+                                << i << "," << j;
+                        }
+                }
+}
+
+// A row's product must not depend on where it sits in a batch: with identical rows in A and in W, every
+// output of f32_gemm_packed has the same bits, whichever tile and panel column computed it.
+TEST_P(F32Kernels, GemmPackedOutputsDoNotDependOnTheirTile) {
+    std::mt19937 rng(seed() + 12);
+    const size_t width = kernels_->f32_packed_panel_width();
+    for (size_t k : {1, 17, 384}) {
+        const std::vector<float> row_a = random_vector(rng, k, 1.0f), row_w = random_vector(rng, k, 1.0f);
+        for (size_t m : {1, 2, 3, 5, 8, 9, 13, 17})
+            for (size_t n : std::vector<size_t>{1, width - 1, width, 2 * width + 3}) {
+                std::vector<float> a, w, c(m * n, 0.0f), bias(n, 0.25f);
+                for (size_t i = 0; i < m; ++i) a.insert(a.end(), row_a.begin(), row_a.end());
+                for (size_t j = 0; j < n; ++j) w.insert(w.end(), row_w.begin(), row_w.end());
+                std::vector<float> packed((n + width - 1) / width * width * k);
+                kernels_->f32_pack_panels(w.data(), n, k, packed.data());
+                kernels_->f32_gemm_packed(a.data(), k, packed.data(), bias.data(), 0, c.data(), n, m, n, k);
+                for (size_t i = 0; i < m * n; ++i)
+                    ASSERT_EQ(c[i], c[0]) << "m " << m << " n " << n << " k " << k << " at " << i / n << "," << i % n;
+            }
+    }
+}
+
 TEST_P(F32Kernels, DequantizeS32) {
     std::mt19937 rng(seed() + 5);
     SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
