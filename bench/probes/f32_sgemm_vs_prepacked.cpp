@@ -1,6 +1,7 @@
-// Probe (not part of the build): oneDNN's sgemm on weights as stored (what quant/f32_gemm.cpp runs from
-// 65 rows up) against oneDNN's matmul on weights reordered once, at the MiniLM layer shapes, six copies of
-// each weight cycled so that they do not stay in cache, as in a model. docs/perf/notes.md quotes it.
+// Probe (not part of the build): oneDNN's sgemm on weights as stored (what quant/f32_gemm.cpp ran from 65
+// rows up until the packed kernel replaced it) against oneDNN's matmul on weights reordered once, at the
+// MiniLM layer shapes, six copies of each weight cycled so that they do not stay in cache, as in a model.
+// docs/perf/notes.md quotes it; build/bench/bench_linear measures the packed kernel the same way.
 // Build and run from the repo root:
 //   g++ -O2 bench/probes/f32_sgemm_vs_prepacked.cpp -o /tmp/f32_probe -ldnnl
 //   for t in 1 2; do OMP_NUM_THREADS=$t taskset -c 0-$((t-1)) /tmp/f32_probe; done
