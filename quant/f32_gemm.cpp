@@ -24,6 +24,10 @@ namespace {
 
 // Below this many multiply-adds a linear layer runs on one thread: waking the others costs more.
 constexpr size_t kParallelMacs = size_t(1) << 18;
+// Above it the panels are cut into up to this many runs per thread, which the threads take as they
+// finish: on a shared machine one core can run slower than the others for a while, and an even static
+// split would wait for it.
+constexpr size_t kPartsPerThread = 4;
 // Rows of A per pass over a thread's panels: they stay in L2 while the panels stream past.
 constexpr size_t kRowBlock = 64;
 constexpr size_t kHugePage = size_t(2) << 20;
@@ -65,10 +69,13 @@ PackedF32Weights::PackedF32Weights(const uint16_t* w, size_t n, size_t k) : Pack
 void PackedF32Weights::linear(const float* a, size_t lda, const float* bias, float* c, size_t ldc, size_t m,
                               bool accumulate, bool gelu) const {
     const size_t panels = (n_ + width_ - 1) / width_;
-    int parts = 1;
+    int parts = 1, threads = 1;
 #if defined(_OPENMP)
-    if (m * n_ * k_ >= kParallelMacs) parts = static_cast<int>(std::min<size_t>(omp_get_max_threads(), panels));
-#pragma omp parallel for schedule(static) num_threads(parts) if (parts > 1)
+    if (m * n_ * k_ >= kParallelMacs) {
+        threads = std::min<int>(omp_get_max_threads(), static_cast<int>(panels));
+        parts = static_cast<int>(std::min<size_t>(panels, static_cast<size_t>(threads) * kPartsPerThread));
+    }
+#pragma omp parallel for schedule(dynamic) num_threads(threads) if (threads > 1)
 #endif
     for (int part = 0; part < parts; ++part) {
         const size_t first = panels * part / parts * width_;
