@@ -62,14 +62,10 @@ PackedBuffer allocate_packed(size_t bytes) {
 
 // Below this many multiply-adds a packed GEMM runs on one thread: waking the others costs more.
 constexpr size_t kParallelMacs = size_t(1) << 18;
-// Above it the output channels are cut into up to this many runs per thread, which the threads take as
-// they finish: on a shared machine one core can run slower than the others for a while, and an even
-// static split would wait for it.
-constexpr size_t kPartsPerThread = 4;
 
 // One of the project's packed kernels (int8_gemm_kernels.h): the weights are packed into the kernel's tile
 // layout once, here; s8 x s8 kernels get the activations shifted to s8 in place. The threads (OpenMP's,
-// where the build has it) take the output channels in runs of whole blocks.
+// where the build has it) split the output channels into runs of whole blocks.
 class PackedInt8Gemm final : public Int8Gemm {
 public:
     PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k)
@@ -84,13 +80,10 @@ public:
             for (size_t i = 0; i < m * k_; ++i) a[i] ^= 0x80;
         const size_t nr = kernel_.block_columns, blocks = (n_ + nr - 1) / nr;
         const size_t block_bytes = kernel_.packed_bytes(nr, k_);
-        int parts = 1, threads = 1;
+        int parts = 1;
 #if defined(_OPENMP)
-        if (m * n_ * k_ >= kParallelMacs) {
-            threads = std::min<int>(omp_get_max_threads(), static_cast<int>(blocks));
-            parts = static_cast<int>(std::min<size_t>(blocks, static_cast<size_t>(threads) * kPartsPerThread));
-        }
-#pragma omp parallel for schedule(dynamic) num_threads(threads) if (threads > 1)
+        if (m * n_ * k_ >= kParallelMacs) parts = static_cast<int>(std::min<size_t>(omp_get_max_threads(), blocks));
+#pragma omp parallel for schedule(static) num_threads(parts) if (parts > 1)
 #endif
         for (int part = 0; part < parts; ++part) {
             const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;

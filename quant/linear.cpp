@@ -37,10 +37,8 @@ private:
     const float* bias_;
 };
 
-// Row loops parallelize from this many rows up (below, the threads cost more than they save); threads
-// take rows this many at a time, as they finish (a core slowed by another tenant does fewer).
+// Row loops parallelize from this many rows up (below, the threads cost more than they save).
 constexpr long kParallelRows = 16;
-constexpr int kRowsPerTake = 8;
 
 // int8 weights with per-output-channel scales; activations quantized per token (row) at run time.
 class Qc8Linear final : public Linear {
@@ -59,14 +57,14 @@ public:
         // The row passes around the matmul share its threads (oneDNN's OpenMP pool): serial, they were
         // what kept two threads from scaling.
 #if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic, kRowsPerTake) if (rows >= kParallelRows)
+#pragma omp parallel for schedule(static) if (rows >= kParallelRows)
 #endif
         for (long i = 0; i < rows; ++i)
             row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
         gemm_->run(q, m, acc);
         const int32_t offset = gemm_->activation_offset();
 #if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic, kRowsPerTake) if (rows >= kParallelRows)
+#pragma omp parallel for schedule(static) if (rows >= kParallelRows)
 #endif
         for (long i = 0; i < rows; ++i) {
             float* row = y + i * out_;
