@@ -40,9 +40,9 @@ PackedF32Weights::PackedF32Weights(size_t n, size_t k)
     : kernels_(simd::kernels()), n_(n), k_(k), width_(kernels_.f32_packed_panel_width()) {
     const size_t panels = (n + width_ - 1) / width_;
     const size_t bytes = std::max<size_t>(64, (panels * width_ * k * sizeof(float) + 63) / 64 * 64);
-    // Large buffers start on a huge page and ask for huge pages, so that they fault in 2 MB at a time: the
-    // f32 MiniLM loads in 40 ms instead of 49. aligned_alloc wants a multiple of the alignment; the
-    // untouched rest of the last huge page costs no memory.
+    // Large buffers start on a huge page and ask for huge pages, so that they fault in 2 MB at a time (the
+    // f32 MiniLM's load, one core: 56-57 ms instead of 66-68, docs/perf/notes.md). aligned_alloc wants a
+    // multiple of the alignment; the untouched rest of the last huge page costs no memory.
     const bool huge = bytes >= kHugePage;
     packed_.reset(static_cast<float*>(huge ? std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage)
                                            : std::aligned_alloc(64, bytes)));
