@@ -37,6 +37,18 @@ inline void store_tail(fbatch<Arch> v, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = buffer[i];
 }
 
+// Stores v's first count (<= W) lanes to y, adding y's values first when accumulating.
+template <class Arch>
+inline void store_lanes(fbatch<Arch> v, float* y, size_t count, int accumulate) {
+    if (count == fbatch<Arch>::size) {
+        if (accumulate) v += fbatch<Arch>::load_unaligned(y);
+        v.store_unaligned(y);
+    } else {
+        if (accumulate) v += load_tail<Arch>(y, count, 0.0f);
+        store_tail<Arch>(v, y, count);
+    }
+}
+
 // Applies op(batch) -> batch over x into y.
 template <class Arch, class Op>
 inline void map(const float* x, float* y, size_t n, Op op) {
@@ -387,16 +399,8 @@ inline void gemm_nn_tile(const float* a, size_t lda, const float* b, size_t ldb,
     const Bt valpha(alpha);
     for (size_t r = 0; r < R; ++r)
         for (size_t j = 0; j < C && j * W < cols; ++j) {
-            float* out = c + r * ldc + j * W;
             const size_t count = cols - j * W < W ? cols - j * W : W;
-            Bt v = acc[r][j] * valpha;
-            if (count == W) {
-                if (accumulate) v += Bt::load_unaligned(out);
-                v.store_unaligned(out);
-            } else {
-                if (accumulate) v += load_tail<Arch>(out, count, 0.0f);
-                store_tail<Arch>(v, out, count);
-            }
+            store_lanes<Arch>(acc[r][j] * valpha, c + r * ldc + j * W, count, accumulate);
         }
 }
 
@@ -480,16 +484,8 @@ inline void gemm_packed_tile(const float* a, size_t lda, const float* panel, con
     }
     for (size_t r = 0; r < R; ++r)
         for (size_t j = 0; j < C && j * W < cols; ++j) {
-            float* out = c + r * ldc + j * W;
             const size_t count = cols - j * W < W ? cols - j * W : W;
-            Bt v = acc[r][j];
-            if (count == W) {
-                if (accumulate) v += Bt::load_unaligned(out);
-                v.store_unaligned(out);
-            } else {
-                if (accumulate) v += load_tail<Arch>(out, count, 0.0f);
-                store_tail<Arch>(v, out, count);
-            }
+            store_lanes<Arch>(acc[r][j], c + r * ldc + j * W, count, accumulate);
         }
 }
 
