@@ -33,7 +33,8 @@ void int8_gemm(benchmark::State& state, const std::string& backend) {
     std::vector<uint8_t> a(m * k);
     for (uint8_t& x : a) x = static_cast<uint8_t>(u8(rng));
     std::vector<int32_t> c(m * n);
-    const auto gemm = edgembed::quant::make_int8_gemm_backend(backend.c_str(), w.data(), n, k);
+    edgembed::quant::WeightArena arena;
+    const auto gemm = edgembed::quant::make_int8_gemm_backend(backend.c_str(), w.data(), n, k, arena);
     if (gemm == nullptr) {
         state.SkipWithError("back end not available");
         return;
@@ -50,8 +51,9 @@ void int8_gemm(benchmark::State& state, const std::string& backend) {
 // Registers every back end this host has, at the MiniLM and BERT-base (K, N) of QKV/out, FFN up and down.
 const bool registered = [] {
     const int8_t one = 1;
+    edgembed::quant::WeightArena arena(0);
     for (const char* backend : edgembed::quant::int8_gemm_backend_names()) {
-        if (edgembed::quant::make_int8_gemm_backend(backend, &one, 1, 1) == nullptr) continue;
+        if (edgembed::quant::make_int8_gemm_backend(backend, &one, 1, 1, arena) == nullptr) continue;
         auto* b = benchmark::RegisterBenchmark((std::string("int8_gemm/") + backend).c_str(), int8_gemm, std::string(backend));
         for (int m : {16, 128, 512})
             for (auto kn : std::vector<std::pair<int, int>>{{384, 384}, {384, 1536}, {1536, 384}, {768, 768}, {768, 3072}, {3072, 768}})

@@ -22,7 +22,8 @@ using edgembed::model_file::TensorView;
 struct Layer {
     std::vector<float> w32, bias, scales;
     std::vector<int8_t> w8;
-    std::unique_ptr<edgembed::quant::Linear> linear;
+    std::unique_ptr<edgembed::quant::WeightArena> arena = std::make_unique<edgembed::quant::WeightArena>();
+    std::unique_ptr<edgembed::quant::Linear> linear;  // after arena: destroyed first
 };
 
 Layer make_layer(DType dtype, int64_t n, int64_t k) {
@@ -34,14 +35,14 @@ Layer make_layer(DType dtype, int64_t n, int64_t k) {
     if (dtype == DType::f32) {
         l.w32.resize(n * k);
         for (float& w : l.w32) w = normal(rng);
-        l.linear = edgembed::quant::make_linear(TensorView{DType::f32, {n, k}, l.w32.data(), uint64_t(n * k * 4)}, nullptr, l.bias.data());
+        l.linear = edgembed::quant::make_linear(TensorView{DType::f32, {n, k}, l.w32.data(), uint64_t(n * k * 4)}, nullptr, l.bias.data(), *l.arena);
     } else {
         l.w8.resize(n * k);
         std::uniform_int_distribution<int> q(-127, 127);
         for (int8_t& w : l.w8) w = static_cast<int8_t>(q(rng));
         l.scales.assign(n, 1e-3f);
         TensorView scales{DType::f32, {n}, l.scales.data(), uint64_t(n * 4)};
-        l.linear = edgembed::quant::make_linear(TensorView{DType::qc8, {n, k}, l.w8.data(), uint64_t(n * k)}, &scales, l.bias.data());
+        l.linear = edgembed::quant::make_linear(TensorView{DType::qc8, {n, k}, l.w8.data(), uint64_t(n * k)}, &scales, l.bias.data(), *l.arena);
     }
     return l;
 }

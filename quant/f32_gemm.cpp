@@ -1,11 +1,8 @@
 #include "quant/f32_gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <mutex>
 #include <vector>
-
-#include <sys/mman.h>
 
 #include "runtime/error.h"
 #include "simd/isa.h"
@@ -30,39 +27,28 @@ constexpr size_t kParallelMacs = size_t(1) << 18;
 constexpr size_t kPartsPerThread = 4;
 // Rows of A per pass over a thread's panels: they stay in L2 while the panels stream past.
 constexpr size_t kRowBlock = 64;
-constexpr size_t kHugePage = size_t(2) << 20;
 
 }  // namespace
 
-void PackedF32Weights::Free::operator()(float* p) const { std::free(p); }
-
-PackedF32Weights::PackedF32Weights(size_t n, size_t k)
+PackedF32Weights::PackedF32Weights(size_t n, size_t k, WeightArena& arena)
     : kernels_(simd::kernels()), n_(n), k_(k), width_(kernels_.f32_packed_panel_width()) {
     const size_t panels = (n + width_ - 1) / width_;
-    const size_t bytes = std::max<size_t>(64, (panels * width_ * k * sizeof(float) + 63) / 64 * 64);
-    // Large buffers start on a huge page and ask for huge pages, so that they fault in 2 MB at a time (the
-    // f32 MiniLM's load, one core: 56-57 ms instead of 66-68, docs/perf/notes.md). aligned_alloc wants a
-    // multiple of the alignment; the untouched rest of the last huge page costs no memory.
-    const bool huge = bytes >= kHugePage;
-    packed_.reset(static_cast<float*>(huge ? std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage)
-                                           : std::aligned_alloc(64, bytes)));
-    if (packed_ == nullptr) throw Error(Status::out_of_memory, "cannot allocate packed f32 weights");
-#if defined(MADV_HUGEPAGE)
-    if (huge) madvise(packed_.get(), bytes / kHugePage * kHugePage, MADV_HUGEPAGE);  // a hint: failure is harmless
-#endif
+    packed_ = static_cast<float*>(arena.allocate(panels * width_ * k * sizeof(float)));
 }
 
-PackedF32Weights::PackedF32Weights(const float* w, size_t n, size_t k) : PackedF32Weights(n, k) {
-    kernels_.f32_pack_panels(w, n, k, packed_.get());
+PackedF32Weights::PackedF32Weights(const float* w, size_t n, size_t k, WeightArena& arena)
+    : PackedF32Weights(n, k, arena) {
+    kernels_.f32_pack_panels(w, n, k, packed_);
 }
 
-PackedF32Weights::PackedF32Weights(const uint16_t* w, size_t n, size_t k) : PackedF32Weights(n, k) {
+PackedF32Weights::PackedF32Weights(const uint16_t* w, size_t n, size_t k, WeightArena& arena)
+    : PackedF32Weights(n, k, arena) {
     // A panel's rows at a time, widened into a buffer that stays in cache.
     std::vector<float> rows(width_ * k);
     for (size_t first = 0; first < n; first += width_) {
         const size_t cols = std::min(width_, n - first);
         kernels_.f16_to_f32(w + first * k, rows.data(), cols * k);
-        kernels_.f32_pack_panels(rows.data(), cols, k, packed_.get() + first * k);
+        kernels_.f32_pack_panels(rows.data(), cols, k, packed_ + first * k);
     }
 }
 
@@ -83,7 +69,7 @@ void PackedF32Weights::linear(const float* a, size_t lda, const float* bias, flo
         for (size_t i = 0; i < m; i += kRowBlock) {
             const size_t rows = std::min(kRowBlock, m - i);
             float* out = c + i * ldc + first;
-            kernels_.f32_gemm_packed(a + i * lda, lda, packed_.get() + first * k_, bias ? bias + first : nullptr,
+            kernels_.f32_gemm_packed(a + i * lda, lda, packed_ + first * k_, bias ? bias + first : nullptr,
                                      accumulate ? 1 : 0, out, ldc, rows, cols, k_);
             if (gelu)
                 for (size_t r = 0; r < rows; ++r) kernels_.f32_gelu(out + r * ldc, out + r * ldc, cols);

@@ -41,36 +41,25 @@ public:
     }
     int32_t activation_offset() const override { return 128; }
     const char* name() const override { return "generic"; }
+    bool reads_source_weights() const override { return true; }
 
 private:
     const int8_t* w_;
     size_t n_, k_;
 };
 
-// Memory for packed weights, cache-line aligned (no 64-byte load straddles two lines). Not zeroed
-// here: pack writes every byte.
-struct FreePacked {
-    void operator()(int8_t* p) const { std::free(p); }
-};
-using PackedBuffer = std::unique_ptr<int8_t[], FreePacked>;
-
-PackedBuffer allocate_packed(size_t bytes) {
-    PackedBuffer buffer(static_cast<int8_t*>(std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64))));
-    if (buffer == nullptr) throw Error(Status::out_of_memory, "cannot allocate packed int8 weights");
-    return buffer;
-}
-
 // Below this many multiply-adds a packed GEMM runs on one thread: waking the others costs more.
 constexpr size_t kParallelMacs = size_t(1) << 18;
 
 // One of the project's packed kernels (int8_gemm_kernels.h): the weights are packed into the kernel's tile
-// layout once, here; s8 x s8 kernels get the activations shifted to s8 in place. The threads (OpenMP's,
+// layout once, here, into the model's weight arena (every byte written); s8 x s8 kernels get the activations shifted to s8 in place. The threads (OpenMP's,
 // where the build has it) split the output channels into runs of whole blocks.
 class PackedInt8Gemm final : public Int8Gemm {
 public:
-    PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k)
-        : Int8Gemm(w, n, k, false), kernel_(kernel), n_(n), k_(k), packed_(allocate_packed(kernel.packed_bytes(n, k))) {
-        kernel.pack(w, n, k, packed_.get());
+    PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k, WeightArena& arena)
+        : Int8Gemm(w, n, k, false), kernel_(kernel), n_(n), k_(k),
+          packed_(static_cast<int8_t*>(arena.allocate(kernel.packed_bytes(n, k)))) {
+        kernel.pack(w, n, k, packed_);
         // The column sums are the product with a row of ones, which the kernel computes fastest.
         std::vector<uint8_t> ones(k, static_cast<uint8_t>(kernel.activation_offset + 1));
         run(ones.data(), 1, col_sums_.data());
@@ -88,7 +77,7 @@ public:
         for (int part = 0; part < parts; ++part) {
             const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
             const size_t first = b0 * nr;
-            kernel_.run(a, m, std::min(n_, b1 * nr) - first, k_, packed_.get() + b0 * block_bytes, c + first, n_,
+            kernel_.run(a, m, std::min(n_, b1 * nr) - first, k_, packed_ + b0 * block_bytes, c + first, n_,
                         scratch(m));
         }
     }
@@ -107,7 +96,7 @@ private:
 
     const Int8GemmKernel& kernel_;
     size_t n_, k_;
-    PackedBuffer packed_;
+    int8_t* packed_;
 };
 
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
@@ -312,9 +301,10 @@ const char* forced_backend() {
         const char* forced = std::getenv("EDGEMBED_INT8_GEMM");
         if (forced == nullptr || *forced == '\0') return std::string();
         const int8_t probe[4] = {1, 2, 3, 4};
+        WeightArena arena(0);
         std::string available;
         for (const char* name : int8_gemm_backend_names()) {
-            if (make_int8_gemm_backend(name, probe, 1, 4) == nullptr) continue;
+            if (make_int8_gemm_backend(name, probe, 1, 4, arena) == nullptr) continue;
             if (std::string(name) == forced) return std::string(name);
             available += std::string(available.empty() ? "" : ", ") + name;
         }
@@ -334,8 +324,8 @@ const char* pick_backend() {
 
 }  // namespace
 
-std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k) {
-    std::unique_ptr<Int8Gemm> gemm = make_int8_gemm_backend(pick_backend(), w, n, k);
+std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k, WeightArena& arena) {
+    std::unique_ptr<Int8Gemm> gemm = make_int8_gemm_backend(pick_backend(), w, n, k, arena);
     if (gemm == nullptr) throw Error(Status::internal_error, "no int8 GEMM back end could be set up");
     return gemm;
 }
@@ -347,7 +337,8 @@ const std::vector<const char*>& int8_gemm_backend_names() {
     return names;
 }
 
-std::unique_ptr<Int8Gemm> make_int8_gemm_backend(const char* name, const int8_t* w, size_t n, size_t k) {
+std::unique_ptr<Int8Gemm> make_int8_gemm_backend(const char* name, const int8_t* w, size_t n, size_t k,
+                                                WeightArena& arena) {
     const std::string wanted = name;
     if (wanted == "generic") return std::make_unique<GenericInt8Gemm>(w, n, k);
     if (wanted == "onednn") {
@@ -364,7 +355,7 @@ std::unique_ptr<Int8Gemm> make_int8_gemm_backend(const char* name, const int8_t*
     }
     const Int8GemmKernel* kernel = find_packed_kernel(wanted);
     if (kernel == nullptr || !kernel->available()) return nullptr;
-    return std::make_unique<PackedInt8Gemm>(*kernel, w, n, k);
+    return std::make_unique<PackedInt8Gemm>(*kernel, w, n, k, arena);
 }
 
 }  // namespace edgembed::quant

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "quant/weight_arena.h"
+
 namespace edgembed::quant {
 
 class Int8Gemm {
@@ -18,6 +20,8 @@ public:
     // What the back end subtracts from every activation (0 for u8 x s8 hardware, 128 where it runs s8 x s8).
     virtual int32_t activation_offset() const = 0;
     virtual const char* name() const = 0;
+    // True when run() reads the `w` the back end was built from; the others read their own packed copy.
+    virtual bool reads_source_weights() const { return false; }
     // sum_k W[n, k]: dequantization folds the per-token zero point with it.
     const int32_t* col_sums() const { return col_sums_.data(); }
 
@@ -30,9 +34,9 @@ protected:
 // The best back end for this build and CPU, within the ISA cap (simd::active_isa()): oneDNN where it is
 // exact (VNNI), else the project's packed kernels ("avx512vnni", "avx2"; "neon-dotprod", "neon"), else
 // "generic"; the environment variable EDGEMBED_INT8_GEMM=<name> overrides it (Error(invalid_argument)
-// when that back end is missing). `w` ([n, k]) must outlive the result (back ends that repack it keep
-// their own copy).
-std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k);
+// when that back end is missing). `w` ([n, k]) must outlive the result unless the back end repacks it
+// (the project's packed kernels, into `arena`, which must outlive the result).
+std::unique_ptr<Int8Gemm> make_int8_gemm(const int8_t* w, size_t n, size_t k, WeightArena& arena);
 // The name of the back end make_int8_gemm() picks.
 const char* int8_gemm_backend();
 
@@ -41,7 +45,8 @@ const char* int8_gemm_backend();
 const std::vector<const char*>& int8_gemm_backend_names();
 // One back end by name, for tests and benchmarks: nullptr when this build or CPU lacks it, or when it would
 // not be exact here (oneDNN without VNNI). Ignores the ISA cap.
-std::unique_ptr<Int8Gemm> make_int8_gemm_backend(const char* name, const int8_t* w, size_t n, size_t k);
+std::unique_ptr<Int8Gemm> make_int8_gemm_backend(const char* name, const int8_t* w, size_t n, size_t k,
+                                                WeightArena& arena);
 
 // The portable kernel: C = A W^T for int8 A [m, k] and W [n, k].
 void s8_gemm_s32_generic(const int8_t* a, const int8_t* w, int32_t* c, size_t m, size_t n, size_t k);

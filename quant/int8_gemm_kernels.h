@@ -33,6 +33,12 @@ struct Int8GemmKernel {
                 void* scratch);
 };
 
+// The packing every kernel below uses (int8_weight_pack.cpp, baseline flags): W [n, k] as blocks of nr
+// output channels, up(n, nr) in all; within a block, per step of kw k, the nr channels' kw consecutive
+// bytes; k padded to kpad (a multiple of kw, >= k). Channels past n and k past k are zeros. Writes exactly
+// up(n, nr) * kpad bytes.
+void pack_interleaved(const int8_t* w, size_t n, size_t k, size_t nr, size_t kw, size_t kpad, int8_t* packed);
+
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
 // AVX2 (-mavx2): int8 sign-extended to int16 and vpmaddwd, whose int32 sum of two products is exact
 // (vpmaddubsw would saturate). Tiles of 4 rows x 16 channels; W in blocks of 16 channels x 2 k; A widened

@@ -22,8 +22,8 @@ T* grow(std::vector<T>& buffer, size_t size) {
 class F32Linear final : public Linear {
 public:
     template <class Weight>  // float, or uint16_t for f16
-    F32Linear(const Weight* w, size_t in, size_t out, const float* bias)
-        : Linear(in, out), weights_(w, out, in), bias_(bias) {}
+    F32Linear(const Weight* w, size_t in, size_t out, const float* bias, WeightArena& arena)
+        : Linear(in, out), weights_(w, out, in, arena), bias_(bias) {}
 
     void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
                  LinearScratch&) const override {
@@ -43,8 +43,8 @@ constexpr long kParallelRows = 16;
 // int8 weights with per-output-channel scales; activations quantized per token (row) at run time.
 class Qc8Linear final : public Linear {
 public:
-    Qc8Linear(const int8_t* w, const float* scales, size_t in, size_t out, const float* bias)
-        : Linear(in, out), gemm_(make_int8_gemm(w, out, in)), scales_(scales), bias_(bias) {}
+    Qc8Linear(const int8_t* w, const float* scales, size_t in, size_t out, const float* bias, WeightArena& arena)
+        : Linear(in, out), gemm_(make_int8_gemm(w, out, in, arena)), scales_(scales), bias_(bias) {}
 
     void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
                  LinearScratch& s) const override {
@@ -74,6 +74,7 @@ public:
         }
     }
     const char* kind() const override { return "qc8"; }
+    bool reads_source_weights() const override { return gemm_->reads_source_weights(); }
 
 private:
     std::unique_ptr<Int8Gemm> gemm_;
@@ -84,19 +85,19 @@ private:
 }  // namespace
 
 std::unique_ptr<Linear> make_linear(const model_file::TensorView& weight, const model_file::TensorView* scales,
-                                    const float* bias) {
+                                    const float* bias, WeightArena& arena) {
     if (weight.shape.size() != 2) throw Error(Status::corrupt_model_file, "a linear weight must be a matrix");
     const size_t out = static_cast<size_t>(weight.shape[0]), in = static_cast<size_t>(weight.shape[1]);
     switch (weight.dtype) {
         case DType::f32:
-            return std::make_unique<F32Linear>(static_cast<const float*>(weight.data), in, out, bias);
+            return std::make_unique<F32Linear>(static_cast<const float*>(weight.data), in, out, bias, arena);
         case DType::f16:
-            return std::make_unique<F32Linear>(static_cast<const uint16_t*>(weight.data), in, out, bias);
+            return std::make_unique<F32Linear>(static_cast<const uint16_t*>(weight.data), in, out, bias, arena);
         case DType::qc8:
             if (scales == nullptr || scales->dtype != DType::f32 || scales->shape != std::vector<int64_t>{weight.shape[0]})
                 throw Error(Status::corrupt_model_file, "an int8 weight needs an f32 scale per output channel");
             return std::make_unique<Qc8Linear>(static_cast<const int8_t*>(weight.data),
-                                               static_cast<const float*>(scales->data), in, out, bias);
+                                               static_cast<const float*>(scales->data), in, out, bias, arena);
         default:
             throw Error(Status::corrupt_model_file, std::string("linear weights of dtype ") + dtype_name(weight.dtype) +
                                                         " are not supported");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "quant/weight_arena.h"
 #include "runtime/model_file/reader.h"
 
 namespace edgembed::quant {
@@ -31,6 +32,8 @@ public:
     virtual void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
                          LinearScratch& scratch) const = 0;
     virtual const char* kind() const = 0;  // "f32", "qc8"
+    // True when forward() reads the weight tensor the layer was made from, which must then outlive it.
+    virtual bool reads_source_weights() const { return false; }
     size_t in_features() const { return in_; }
     size_t out_features() const { return out_; }
 
@@ -44,8 +47,9 @@ private:
 };
 
 // weight: [out, in] f32, f16 or qc8 (then `scales` is its [out] f32 scale tensor). bias: [out] f32.
-// Throws Error(corrupt_model_file) on a dtype or shape it cannot run.
+// Packed weights go into `arena`, which must outlive the layer. Throws Error(corrupt_model_file) on a
+// dtype or shape it cannot run.
 std::unique_ptr<Linear> make_linear(const model_file::TensorView& weight, const model_file::TensorView* scales,
-                                    const float* bias);
+                                    const float* bias, WeightArena& arena);
 
 }  // namespace edgembed::quant

@@ -94,14 +94,7 @@ constexpr TileFn kTiles[kMr + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>}
 size_t s8_gemm_s32_avx2_packed_bytes(size_t n, size_t k) { return up(n, kNr) * up(k, kKw); }
 
 void s8_gemm_s32_avx2_pack(const int8_t* w, size_t n, size_t k, int8_t* packed) {
-    const size_t kpad = up(k, kKw);
-    std::memset(packed, 0, s8_gemm_s32_avx2_packed_bytes(n, k));
-    for (size_t j = 0; j < n; ++j) {
-        int8_t* block = packed + (j / kNr) * kNr * kpad + (j % kNr) * kKw;
-        size_t q = 0;
-        for (; q + kKw <= k; q += kKw) std::memcpy(block + q * kNr, w + j * k + q, kKw);
-        if (q < k) std::memcpy(block + q * kNr, w + j * k + q, k - q);
-    }
+    pack_interleaved(w, n, k, kNr, kKw, up(k, kKw), packed);
 }
 
 size_t s8_gemm_s32_avx2_scratch_bytes(size_t m, size_t k) { return up(m, kMr) / kMr * panel_ints(k) * sizeof(int32_t); }

@@ -68,18 +68,6 @@ void drive(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, 
     }
 }
 
-// Writes W [n, k] as blocks of nr channels; within a block, per step of `kw` k, the nr channels' kw bytes.
-void pack_blocks(const int8_t* w, size_t n, size_t k, size_t nr, size_t kw, int8_t* packed) {
-    const size_t kpad = up(k, kKc);
-    std::memset(packed, 0, up(n, nr) * kpad);
-    for (size_t j = 0; j < n; ++j) {
-        int8_t* block = packed + (j / nr) * nr * kpad + (j % nr) * kw;
-        size_t q = 0;
-        for (; q + kw <= k; q += kw) std::memcpy(block + q * nr, w + j * k + q, kw);
-        if (q < k) std::memcpy(block + q * nr, w + j * k + q, k - q);
-    }
-}
-
 // ---- Armv8.0: vmull + vpadal, 4 rows x 4 channels x 16 k ----
 
 constexpr size_t kNrMull = 4;
@@ -175,7 +163,7 @@ constexpr TileFn kDotTiles[kMr + 1] = {nullptr, dot_tile<1>, dot_tile<2>, dot_ti
 size_t s8_gemm_s32_neon_packed_bytes(size_t n, size_t k) { return up(n, kNrMull) * up(k, kKc); }
 
 void s8_gemm_s32_neon_pack(const int8_t* w, size_t n, size_t k, int8_t* packed) {
-    pack_blocks(w, n, k, kNrMull, kKc, packed);
+    pack_interleaved(w, n, k, kNrMull, kKc, up(k, kKc), packed);
 }
 
 void s8_gemm_s32_neon(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, size_t ldc) {
@@ -185,7 +173,7 @@ void s8_gemm_s32_neon(const int8_t* a, size_t m, size_t n, size_t k, const int8_
 size_t s8_gemm_s32_neondot_packed_bytes(size_t n, size_t k) { return up(n, kNrDot) * up(k, kKc); }
 
 void s8_gemm_s32_neondot_pack(const int8_t* w, size_t n, size_t k, int8_t* packed) {
-    pack_blocks(w, n, k, kNrDot, kKwDot, packed);
+    pack_interleaved(w, n, k, kNrDot, kKwDot, up(k, kKc), packed);
 }
 
 void s8_gemm_s32_neondot(const int8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c, size_t ldc) {

@@ -86,14 +86,7 @@ constexpr auto kTiles = tile_table(std::make_index_sequence<kMr>());
 size_t u8s8_gemm_s32_avx512vnni_packed_bytes(size_t n, size_t k) { return up(n, kNr) * up(k, kKw); }
 
 void u8s8_gemm_s32_avx512vnni_pack(const int8_t* w, size_t n, size_t k, int8_t* packed) {
-    const size_t kpad = up(k, kKw);
-    std::memset(packed, 0, u8s8_gemm_s32_avx512vnni_packed_bytes(n, k));
-    for (size_t j = 0; j < n; ++j) {
-        int8_t* block = packed + (j / kNr) * kNr * kpad + (j % kNr) * kKw;
-        size_t q = 0;
-        for (; q + kKw <= k; q += kKw) std::memcpy(block + q * kNr, w + j * k + q, kKw);
-        if (q < k) std::memcpy(block + q * kNr, w + j * k + q, k - q);
-    }
+    pack_interleaved(w, n, k, kNr, kKw, up(k, kKw), packed);
 }
 
 void u8s8_gemm_s32_avx512vnni(const uint8_t* a, size_t m, size_t n, size_t k, const int8_t* packed, int32_t* c,

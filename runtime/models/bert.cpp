@@ -66,9 +66,10 @@ bool use_bf16_attention(const ModelConfig& config) {
 }
 
 // Query, key and value as one [3h, h] layer, when their weights share a dtype: the input is read (and for
-// int8 quantized) once, in one parallel region. The layer keeps the stacked copies it runs on (f16 ones
-// only until make_linear has widened them).
-bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], Layer& layer) {
+// int8 quantized) once, in one parallel region. The layer keeps the stacked copies it runs on (the weights
+// only while its back end reads them: the packed ones have their own copy).
+bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], Layer& layer,
+              quant::WeightArena& arena) {
     const DType dtype = file.tensor(names[0] + ".weight").dtype;
     for (const std::string& name : names)
         if (file.tensor(name + ".weight").dtype != dtype) return false;
@@ -91,9 +92,8 @@ bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], 
     }
     const model_file::TensorView weight{dtype, {rows, columns}, layer.qkv_weight.data(), layer.qkv_weight.size()};
     const model_file::TensorView scales{DType::f32, {rows}, layer.qkv_scales.data(), layer.qkv_scales.size() * sizeof(float)};
-    layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data());
-    // f32 and f16 weights are packed into the layer's own copy; int8 back ends may read the stacked one.
-    if (dtype != DType::qc8) std::vector<uint8_t>().swap(layer.qkv_weight);
+    layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data(), arena);
+    if (!layer.qkv->reads_source_weights()) std::vector<uint8_t>().swap(layer.qkv_weight);
     return true;
 }
 
@@ -117,13 +117,13 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     auto linear = [&](const std::string& prefix) {
         const model_file::TensorView& w = file.tensor(prefix + ".weight");
         const model_file::TensorView* scales = w.dtype == DType::qc8 ? &file.tensor(qc8_scales_name(prefix + ".weight")) : nullptr;
-        return quant::make_linear(w, scales, vector(prefix + ".bias"));
+        return quant::make_linear(w, scales, vector(prefix + ".bias"), packed_weights_);
     };
     for (int i = 0; i < config_.num_layers; ++i) {
         const std::string p = layer_prefix(i);
         Layer layer;
         const std::string names[3] = {p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"};
-        if (!fuse_qkv(file, names, layer)) {
+        if (!fuse_qkv(file, names, layer, packed_weights_)) {
             layer.query = linear(names[0]);
             layer.key = linear(names[1]);
             layer.value = linear(names[2]);

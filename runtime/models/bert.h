@@ -22,8 +22,8 @@ struct Workspace {
 
 struct Layer {
     // qkv: the query, key and value projections as one [3h, h] layer (when their weights share a dtype),
-    // over copies of their weights, scales and biases stacked in that order (f32 and f16 weight copies are
-    // dropped once make_linear has packed them); else query, key and value.
+    // over copies of their weights, scales and biases stacked in that order (the weight copy is dropped
+    // unless the layer's back end reads it after load); else query, key and value.
     std::unique_ptr<quant::Linear> qkv, query, key, value, attention_out, ffn_in, ffn_out;
     std::vector<uint8_t> qkv_weight;
     std::vector<float> qkv_scales, qkv_bias;
@@ -74,6 +74,7 @@ private:
     };
     Table word_, position_, token_type_;
     const float *emb_gamma_, *emb_beta_;
+    quant::WeightArena packed_weights_;  // before layers_: their linears point into it
     std::vector<Layer> layers_;
     bool any_fused_qkv_ = false, any_separate_qkv_ = false;
 };

@@ -79,9 +79,12 @@ bool required(const std::string& name) {
 
 class Int8GemmBackend : public ::testing::TestWithParam<const char*> {
 protected:
+    WeightArena arena_{0};  // the packed weights of every GEMM make() builds in a test
+
     void SetUp() override {
         const int8_t one = 1;
-        if (make_int8_gemm_backend(GetParam(), &one, 1, 1) == nullptr) {
+        WeightArena probe(0);
+        if (make_int8_gemm_backend(GetParam(), &one, 1, 1, probe) == nullptr) {
             if (required(GetParam())) FAIL() << GetParam() << " must be available on this host";
             GTEST_SKIP() << GetParam() << " is not available in this build or on this CPU";
         }
@@ -89,7 +92,7 @@ protected:
     }
 
     std::unique_ptr<Int8Gemm> make(const std::vector<int8_t>& w, size_t n, size_t k) {
-        std::unique_ptr<Int8Gemm> gemm = make_int8_gemm_backend(GetParam(), w.data(), n, k);
+        std::unique_ptr<Int8Gemm> gemm = make_int8_gemm_backend(GetParam(), w.data(), n, k, arena_);
         EXPECT_NE(gemm, nullptr);
         if (gemm != nullptr) {
             EXPECT_STREQ(gemm->name(), GetParam());
@@ -210,6 +213,25 @@ TEST_P(Int8GemmBackend, ExtremeValuesDoNotSaturate) {
     }
 }
 
+// A back end that says it does not read its source weights after construction must not: the encoder frees
+// the stacked QKV copy it was built from. Scribbling over the source must not change its sums.
+TEST_P(Int8GemmBackend, ReadsTheSourceWeightsOnlyWhenItSaysSo) {
+    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+    std::mt19937 rng(seed() + 4);
+    const size_t m = 9, n = 50, k = 37;
+    std::vector<int8_t> w = random_weights(rng, n * k);
+    const std::vector<int8_t> original = w;
+    const std::vector<uint8_t> a = random_activations(rng, m * k);
+    const std::unique_ptr<Int8Gemm> gemm = make(w, n, k);
+    ASSERT_NE(gemm, nullptr);
+    std::fill(w.begin(), w.end(), int8_t(-128));
+    if (gemm->reads_source_weights()) {
+        EXPECT_STREQ(gemm->name(), "generic");
+        return;
+    }
+    EXPECT_TRUE(check(*gemm, a, original, m, n, k));
+}
+
 // run() is const and shared by every context of a model: four threads on one back end at once, each with
 // token counts the back end has not seen yet (oneDNN builds a primitive per M while others run; a shared
 // scratchpad or per-thread scratch leaking between threads shows up as wrong sums).
@@ -257,15 +279,17 @@ INSTANTIATE_TEST_SUITE_P(Int8Gemm, Int8GemmBackend,
 TEST(Int8GemmSelection, EveryNameIsTested) {
     EXPECT_EQ(int8_gemm_backend_names().size(), 6u);
     const int8_t one = 1;
-    EXPECT_EQ(make_int8_gemm_backend("no-such-back-end", &one, 1, 1), nullptr);
+    WeightArena arena(0);
+    EXPECT_EQ(make_int8_gemm_backend("no-such-back-end", &one, 1, 1, arena), nullptr);
 }
 
 // make_int8_gemm() builds what int8_gemm_backend() names, and that is the best this host has within the cap.
 TEST(Int8GemmSelection, PicksTheBestWithinTheIsaCap) {
     const int8_t w[4] = {1, -2, 3, -4};
+    WeightArena arena(0);
     const std::string picked = int8_gemm_backend();
     std::printf("int8 GEMM back end: %s (ISA %s)\n", picked.c_str(), simd::isa_name(simd::active_isa()));
-    EXPECT_EQ(make_int8_gemm(w, 2, 2)->name(), picked);
+    EXPECT_EQ(make_int8_gemm(w, 2, 2, arena)->name(), picked);
     if (simd::active_isa() == simd::Isa::scalar) {
         EXPECT_EQ(picked, "generic");
         return;
@@ -274,7 +298,7 @@ TEST(Int8GemmSelection, PicksTheBestWithinTheIsaCap) {
     EXPECT_EQ(picked, simd::cpu_has_arm_dotprod() ? "neon-dotprod" : "neon");
 #elif defined(__x86_64__)
     if (picked != "onednn") {
-        const char* best = simd::active_isa() == simd::Isa::avx512bw && make_int8_gemm_backend("avx512vnni", w, 2, 2)
+        const char* best = simd::active_isa() == simd::Isa::avx512bw && make_int8_gemm_backend("avx512vnni", w, 2, 2, arena)
                                ? "avx512vnni"
                            : simd::active_isa() >= simd::Isa::avx2 ? "avx2"
                                                                    : "generic";

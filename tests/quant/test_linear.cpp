@@ -42,7 +42,8 @@ struct Layer {
     std::vector<uint16_t> w16;
     std::vector<int8_t> w8;
     std::vector<float> scales, bias;
-    std::unique_ptr<edgembed::quant::Linear> linear;
+    std::unique_ptr<edgembed::quant::WeightArena> arena = std::make_unique<edgembed::quant::WeightArena>(0);
+    std::unique_ptr<edgembed::quant::Linear> linear;  // after arena: destroyed first
 };
 
 Layer make_layer(Weights kind, size_t n, size_t k, std::mt19937& rng) {
@@ -56,7 +57,7 @@ Layer make_layer(Weights kind, size_t n, size_t k, std::mt19937& rng) {
         case Weights::f32:
             for (float& v : l.w) v = normal(rng);
             l.linear = edgembed::quant::make_linear(TensorView{DType::f32, {rows, cols}, l.w.data(), n * k * 4}, nullptr,
-                                                    l.bias.data());
+                                                    l.bias.data(), *l.arena);
             break;
         case Weights::f16:
             l.w16.resize(n * k);
@@ -65,7 +66,7 @@ Layer make_layer(Weights kind, size_t n, size_t k, std::mt19937& rng) {
                 l.w[i] = edgembed::simd::f16_to_f32_scalar(l.w16[i]);
             }
             l.linear = edgembed::quant::make_linear(TensorView{DType::f16, {rows, cols}, l.w16.data(), n * k * 2},
-                                                    nullptr, l.bias.data());
+                                                    nullptr, l.bias.data(), *l.arena);
             break;
         case Weights::qc8: {
             l.w8.resize(n * k);
@@ -80,7 +81,7 @@ Layer make_layer(Weights kind, size_t n, size_t k, std::mt19937& rng) {
             }
             const TensorView scales{DType::f32, {rows}, l.scales.data(), n * 4};
             l.linear = edgembed::quant::make_linear(TensorView{DType::qc8, {rows, cols}, l.w8.data(), n * k}, &scales,
-                                                    l.bias.data());
+                                                    l.bias.data(), *l.arena);
             break;
         }
     }
