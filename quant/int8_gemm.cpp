@@ -71,7 +71,8 @@ public:
         const size_t block_bytes = kernel_.packed_bytes(nr, k_);
         int parts = 1;
 #if defined(_OPENMP)
-        if (m * n_ * k_ >= kParallelMacs) parts = static_cast<int>(std::min<size_t>(omp_get_max_threads(), blocks));
+        if (m * n_ * k_ >= kParallelMacs && !omp_in_parallel())
+            parts = static_cast<int>(std::min<size_t>(omp_get_max_threads(), blocks));
 #pragma omp parallel for schedule(static) num_threads(parts) if (parts > 1)
 #endif
         for (int part = 0; part < parts; ++part) {
