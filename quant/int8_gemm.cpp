@@ -52,8 +52,9 @@ private:
 constexpr size_t kParallelMacs = size_t(1) << 18;
 
 // One of the project's packed kernels (int8_gemm_kernels.h): the weights are packed into the kernel's tile
-// layout once, here, into the model's weight arena (every byte written); s8 x s8 kernels get the activations shifted to s8 in place. The threads (OpenMP's,
-// where the build has it) split the output channels into runs of whole blocks.
+// layout once, here, in the model's weight arena; s8 x s8 kernels get the activations shifted to s8 in
+// place. The threads (OpenMP's, where the build has it) split the output channels into runs of whole
+// blocks, unless the caller already runs in a parallel region.
 class PackedInt8Gemm final : public Int8Gemm {
 public:
     PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k, WeightArena& arena)

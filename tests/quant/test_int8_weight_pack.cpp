@@ -8,7 +8,8 @@
 namespace {
 
 // The layout as int8_gemm_kernels.h states it, one byte at a time.
-std::vector<int8_t> reference_pack(const std::vector<int8_t>& w, size_t n, size_t k, size_t nr, size_t kw, size_t kpad) {
+std::vector<int8_t> reference_pack(const std::vector<int8_t>& w, size_t n, size_t k, size_t nr, size_t kw,
+                                   size_t kpad) {
     const size_t blocks = (n + nr - 1) / nr;
     std::vector<int8_t> out(blocks * nr * kpad);
     for (size_t b = 0; b < blocks; ++b)
@@ -37,8 +38,10 @@ TEST(Int8WeightPack, MatchesTheStatedLayoutOverEdgeSizes) {
                         std::vector<int8_t> got(expected.size() + 64, kGuard);
                         edgembed::quant::pack_interleaved(w.data(), n, k, nr, kw, kpad, got.data());
                         const std::vector<int8_t> packed(got.begin(), got.begin() + expected.size());
-                        ASSERT_EQ(packed, expected) << "kw=" << kw << " nr=" << nr << " n=" << n << " k=" << k << " kpad=" << kpad;
-                        for (size_t i = expected.size(); i < got.size(); ++i) ASSERT_EQ(got[i], kGuard) << "wrote past the end";
+                        ASSERT_EQ(packed, expected)
+                            << "kw=" << kw << " nr=" << nr << " n=" << n << " k=" << k << " kpad=" << kpad;
+                        for (size_t i = expected.size(); i < got.size(); ++i)
+                            ASSERT_EQ(got[i], kGuard) << "wrote past the end";
                     }
                 }
 }
