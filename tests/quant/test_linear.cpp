@@ -1,6 +1,6 @@
-// Whole linear layers (quant/linear.h) against a double reference: f32 and f16 weights (the column-block
-// path up to 64 rows, the GEMM back end above) and qc8 weights (per-token u8 activations), with bias,
-// residual and GELU, over row counts around the path switch and column counts around the block size.
+// Whole linear layers (quant/linear.h) against a double reference: f32 and f16 weights (packed panels)
+// and qc8 weights (per-token u8 activations; from 128 rows on 2 threads, row chunks), with bias, residual
+// and GELU, over row counts around the tiles and the chunking and column counts around the panels.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -25,8 +25,8 @@ struct Case {
     size_t m, k, n;
 };
 
-// Row counts around the 64-row switch and the 4-row tiles; column counts around the 48-column blocks
-// and the 6- and 4-column tiles; k around a vector and with tails.
+// Row counts around the tiles, the 64-row blocks and qc8's 32-row chunks; column counts around the
+// panels and blocks; k around a vector and with tails.
 std::vector<Case> cases() {
     std::vector<Case> out;
     for (size_t m : {1, 2, 5, 16, 63, 64, 65, 130})
@@ -148,6 +148,28 @@ TEST_P(LinearLayers, MatchReference) {
                     }
                 }
             }
+}
+
+// A row's outputs have the same bits whatever the rows around it: one row at a time (serial) against all
+// 200 at once (the threads' split; qc8's row chunks when the host has 2 or more cores).
+TEST_P(LinearLayers, RowsDoNotDependOnTheRowsAroundThem) {
+    std::mt19937 rng(12);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const size_t m = 200, k = 384, n = 97;
+    Layer layer = make_layer(GetParam(), n, k, rng);
+    std::vector<float> x(m * k), residual(m * n);
+    for (float& v : x) v = normal(rng);
+    for (float& v : residual) v = normal(rng);
+    for (Epilogue epilogue : {Epilogue::none, Epilogue::gelu}) {
+        const bool with_residual = epilogue == Epilogue::none;
+        edgembed::quant::LinearScratch scratch;
+        std::vector<float> all = residual, one = residual;
+        layer.linear->forward(x.data(), m, all.data(), with_residual ? all.data() : nullptr, epilogue, scratch);
+        for (size_t i = 0; i < m; ++i)
+            layer.linear->forward(x.data() + i * k, 1, one.data() + i * n, with_residual ? one.data() + i * n : nullptr,
+                                  epilogue, scratch);
+        EXPECT_EQ(all, one) << "gelu " << (epilogue == Epilogue::gelu);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllWeights, LinearLayers, ::testing::Values(Weights::f32, Weights::f16, Weights::qc8),
