@@ -47,7 +47,8 @@ constexpr long kParallelRows = 16;
 // From kChunksPerThread chunks per thread up, a quantized layer runs as chunks of kChunkRows rows that
 // the threads take as they finish, each quantized, multiplied and dequantized by the thread that took
 // it: one parallel region instead of three, and a core slowed by other work takes fewer chunks instead
-// of holding the other at a barrier. The weights stay in each core's L2 across its chunks.
+// of holding the other at a barrier. A MiniLM layer's int8 weights (at most 590 KB) stay in each core's
+// L2 across its chunks.
 constexpr size_t kChunkRows = 32;
 constexpr size_t kChunksPerThread = 2;
 
