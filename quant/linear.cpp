@@ -60,7 +60,6 @@ public:
 
     void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
                  LinearScratch& s) const override {
-        const simd::Kernels& k = simd::kernels();
         uint8_t* q = grow(s.activations, m * in_);
         float* row_scales = grow(s.row_scales, m);
         int32_t* zero_points = grow(s.zero_points, m);
@@ -73,8 +72,7 @@ public:
 #pragma omp parallel for schedule(dynamic, 1)
             for (long chunk = 0; chunk < chunks; ++chunk) {
                 const size_t first = static_cast<size_t>(chunk) * kChunkRows, count = std::min(kChunkRows, m - first);
-                for (size_t i = first; i < first + count; ++i)
-                    row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
+                quantize_rows(x, q, row_scales, zero_points, first, first + count);
                 gemm_->run(q + first * in_, count, acc + first * out_);
                 dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, first, first + count);
             }
@@ -86,8 +84,7 @@ public:
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(static) if (rows >= kParallelRows)
 #endif
-        for (long i = 0; i < rows; ++i)
-            row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
+        for (long i = 0; i < rows; ++i) quantize_rows(x, q, row_scales, zero_points, i, i + 1);
         gemm_->run(q, m, acc);
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(static) if (rows >= kParallelRows)
@@ -98,6 +95,14 @@ public:
     bool reads_source_weights() const override { return gemm_->reads_source_weights(); }
 
 private:
+    // Rows [first, last) of x to u8 in q, with their scales and zero points.
+    void quantize_rows(const float* x, uint8_t* q, float* row_scales, int32_t* zero_points, size_t first,
+                       size_t last) const {
+        const simd::Kernels& k = simd::kernels();
+        for (size_t i = first; i < last; ++i)
+            row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
+    }
+
     // y rows [first, last) from their int32 sums, then the epilogue.
     void dequantize_rows(const int32_t* acc, const float* row_scales, const int32_t* zero_points, const float* residual,
                          Epilogue epilogue, float* y, size_t first, size_t last) const {
