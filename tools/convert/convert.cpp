@@ -58,7 +58,7 @@ ConvertSummary convert(const ConvertOptions& options) {
         next_step("reading the weights");
         HfWeights weights = read_hf_weights(checkpoint.model_dir);
         summary.weights = weights.files;
-        std::vector<MappedTensor> mapped = map_bert_tensors(weights.tensors, config, options.note);
+        std::vector<MappedTensor> mapped = map_tensors(weights.tensors, config, options.note);
         weights = HfWeights();  // the mapped copies are all that is needed from here on
         // Serializes `tensors` in `weight_format` into a model file in memory.
         auto build = [&](std::vector<MappedTensor> tensors, WeightFormat weight_format, const std::set<std::string>& keep_f16) {
@@ -85,7 +85,7 @@ ConvertSummary convert(const ConvertOptions& options) {
             const std::vector<uint8_t> f32_bytes = build(mapped, WeightFormat::f32, {});
             next_step("quantizing and running the quality gate");
             GateOutcome gate = run_quality_gate(
-                f32_bytes, config.num_layers, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
+                f32_bytes, config, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
                 options.min_cosine, options.note);
             summary.quality = gate.quality;
             summary.f16_layers = gate.f16_layers;
