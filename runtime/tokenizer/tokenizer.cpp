@@ -8,22 +8,57 @@
 
 namespace edgembed {
 
+namespace {
+
+std::vector<AddedToken> select(const std::vector<AddedToken>& tokens, bool normalized, const PiecesModel& pieces) {
+    std::vector<AddedToken> out;
+    for (const AddedToken& t : tokens) {
+        if (t.normalized != normalized) continue;
+        out.push_back(t);
+        if (!normalized || t.content.empty()) continue;  // the splitter refuses empty tokens
+        out.back().content = pieces.normalize(t.content);
+        if (out.back().content.empty()) out.pop_back();  // normalizes to nothing: it can never match
+    }
+    return out;
+}
+
+}  // namespace
+
 Tokenizer::Tokenizer(const TokenizerConfig& config)
     : pieces_(make_pieces_model(config)),
-      added_(config.added_tokens),
+      added_(select(config.added_tokens, false, *pieces_)),
+      added_normalized_(select(config.added_tokens, true, *pieces_)),
       prefix_(config.prefix),
       suffix_(config.suffix),
       pad_id_(config.pad_id) {}
 
+void Tokenizer::append_stretch(std::string_view stretch, size_t limit, std::vector<int32_t>& out) const {
+    if (added_normalized_.empty()) {
+        pieces_->append(stretch, limit, out);
+        return;
+    }
+    const std::string normalized = pieces_->normalize(stretch);
+    added_normalized_.split(
+        normalized,
+        [&](std::string_view part) {
+            pieces_->append_normalized(part, limit, out);
+            return out.size() < limit;
+        },
+        [&](int32_t id) {
+            out.push_back(id);
+            return out.size() < limit;
+        });
+}
+
 void Tokenizer::append_pieces(std::string_view text, size_t limit, std::vector<int32_t>& out) const {
     if (out.size() >= limit) return;
     if (added_.empty()) {
-        pieces_->append(text, limit, out);
+        append_stretch(text, limit, out);
     } else {
         added_.split(
             text,
             [&](std::string_view stretch) {
-                pieces_->append(stretch, limit, out);
+                append_stretch(stretch, limit, out);
                 return out.size() < limit;
             },
             [&](int32_t id) {

@@ -1,7 +1,8 @@
 // The tokenizer pipeline every model uses, as Hugging Face `tokenizers` runs it for one text:
 //   1. added tokens matched verbatim in the raw text (added_tokens.h);
 //   2. each stretch between them through the pieces model (pieces_model.h: WordPiece, SentencePiece or
-//      byte-level BPE, with its own normalization and pre-tokenization);
+//      byte-level BPE, with its own normalization and pre-tokenization); added tokens with
+//      normalized=true are matched in the normalized stretch first;
 //   3. the post-processor template: prefix + pieces + suffix ([CLS] x [SEP], <s> x </s>, x </s>).
 // Truncation (encode's max_length) and long-input windows (Context) cut the pieces and keep the template.
 //
@@ -44,8 +45,12 @@ private:
     // Appends the pieces of text (valid UTF-8) to out until it holds at least limit ids.
     void append_pieces(std::string_view text, size_t limit, std::vector<int32_t>& out) const;
 
+    // A raw stretch: normalized, split on the normalized added tokens, the rest pre-tokenized and modelled.
+    void append_stretch(std::string_view stretch, size_t limit, std::vector<int32_t>& out) const;
+
     std::unique_ptr<PiecesModel> pieces_;
-    AddedTokenSplitter added_;
+    AddedTokenSplitter added_;             // normalized=false tokens, on the raw text
+    AddedTokenSplitter added_normalized_;  // normalized=true tokens (contents normalized), on normalized text
     std::vector<int32_t> prefix_, suffix_;
     int32_t pad_id_;
 };

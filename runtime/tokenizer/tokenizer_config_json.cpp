@@ -45,7 +45,7 @@ void to_json(json& out, const TokenizerConfig& c) {
     json added = json::array();
     for (const AddedToken& a : c.added_tokens)
         added.push_back({{"content", a.content}, {"id", a.id}, {"lstrip", a.lstrip}, {"rstrip", a.rstrip},
-                         {"single_word", a.single_word}});
+                         {"single_word", a.single_word}, {"normalized", a.normalized}});
     out = {{"type", c.type}, {"added_tokens", added}, {"prefix", c.prefix}, {"suffix", c.suffix}, {"pad_id", c.pad_id}};
     if (c.type == "wordpiece") {
         const WordPieceConfig& w = c.wordpiece;
@@ -83,7 +83,7 @@ TokenizerConfig tokenizer_config_from_json(const json& in, std::vector<std::stri
         const std::string at = where + ".added_tokens";
         c.added_tokens.push_back(AddedToken{get<std::string>(a, "content", at), get<int32_t>(a, "id", at),
                                             get<bool>(a, "lstrip", at), get<bool>(a, "rstrip", at),
-                                            get<bool>(a, "single_word", at)});
+                                            get<bool>(a, "single_word", at), get<bool>(a, "normalized", at)});
     }
     if (c.type == "wordpiece") {
         read_wordpiece(get<json>(in, "wordpiece", where), vocab, where + ".wordpiece", c.wordpiece);

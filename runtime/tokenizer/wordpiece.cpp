@@ -139,6 +139,14 @@ void WordPieceModel::tokenize_word(std::string_view word, std::size_t char_count
 }
 
 void WordPieceModel::append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const {
+    append_chunks(text, true, limit, out);
+}
+
+void WordPieceModel::append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const {
+    append_chunks(normalized, false, limit, out);
+}
+
+void WordPieceModel::append_chunks(std::string_view text, bool normalize, std::size_t limit, std::vector<int32_t>& out) const {
     std::u32string decoded, normalized, scratch;
     std::string word;
     auto on_word = [&](std::u32string_view w) {
@@ -156,8 +164,8 @@ void WordPieceModel::append(std::string_view text, std::size_t limit, std::vecto
         decoded.clear();
         utf8_decode(text.substr(0, cut), decoded);
         normalized.clear();
-        normalizer_.normalize(decoded, normalized, scratch);
-        bert_pre_tokenize(std::u32string_view(normalized), on_word);
+        if (normalize) normalizer_.normalize(decoded, normalized, scratch);
+        bert_pre_tokenize(std::u32string_view(normalize ? normalized : decoded), on_word);
         text.remove_prefix(cut);
     }
 }

@@ -60,6 +60,8 @@ public:
     explicit WordPieceModel(const WordPieceConfig& config);
 
     void append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const override;
+    std::string normalize(std::string_view text) const override { return normalizer_.normalize(text); }
+    void append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const override;
     int32_t token_to_id(std::string_view token) const override { return vocab_.find(token); }
     std::size_t vocab_size() const override { return vocab_size_; }
     int32_t unk_id() const { return unk_id_; }
@@ -68,6 +70,9 @@ public:
     void tokenize_word(std::string_view word, std::size_t char_count, std::vector<int32_t>& out) const;
 
 private:
+    // append() and append_normalized(): the text in chunks, normalized first when `normalize` is set.
+    void append_chunks(std::string_view text, bool normalize, std::size_t limit, std::vector<int32_t>& out) const;
+
     BertNormalizer normalizer_;
     wordpiece_detail::TokenMap vocab_;         // token -> id
     wordpiece_detail::TokenMap continuation_;  // token without the continuing prefix -> id

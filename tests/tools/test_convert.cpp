@@ -185,8 +185,10 @@ TEST(Convert, TokenizerJsonSettings) {
     EXPECT_EQ(w["handle_chinese_chars"], false);
     EXPECT_EQ(w["clean_text"], true);
     EXPECT_EQ(w["max_input_chars_per_word"], 50);
-    EXPECT_EQ(added_token_contents(t), json({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}));  // "edge" is normalized=true
-    EXPECT_TRUE(run.noted("added token 'edge' has normalized=true"));
+    EXPECT_EQ(added_token_contents(t), json({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "edge"}));
+    EXPECT_EQ(t["added_tokens"][5]["normalized"], true);  // matched after normalization
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(t["added_tokens"][i]["normalized"], false);
+    EXPECT_TRUE(run.noted("added token 'edge' has normalized=true: matched after normalization"));
 }
 
 TEST(Convert, TokenizerJsonDisagreeingWithVocabIsRefused) {

@@ -153,7 +153,7 @@ void read_post_processor(const json& pp, const std::string& file, TokenizerConfi
     }
 }
 
-// tokenizer.json's added tokens: those with normalized=false are matched verbatim in the raw text.
+// tokenizer.json's added tokens: matched verbatim in the raw text (normalized=false) or in the normalized text.
 void read_added_tokens(const JsonKeys& top, TokenizerConfig& c, const NoteFn& note) {
     if (!top.has("added_tokens")) return;
     const std::string& file = top.file();
@@ -161,13 +161,13 @@ void read_added_tokens(const JsonKeys& top, TokenizerConfig& c, const NoteFn& no
     for (const json& entry : top.raw("added_tokens")) {
         const JsonKeys a(entry, file + " added_tokens");
         const std::string content = a.string("content");
-        if (a.boolean("normalized", true)) {
-            if (note) note(file + ": added token '" + content + "' has normalized=true and is left to the pieces model");
-            continue;
-        }
+        const bool normalized = a.boolean("normalized", true);
+        if (normalized && note) note(file + ": added token '" + content + "' has normalized=true: matched after normalization");
         const int id = a.integer("id");
         const bool seen = std::any_of(c.added_tokens.begin(), c.added_tokens.end(), [&](const AddedToken& t) { return t.content == content; });
-        if (!seen) c.added_tokens.push_back(AddedToken{content, id, a.boolean("lstrip", false), a.boolean("rstrip", false), a.boolean("single_word", false)});
+        if (!seen)
+            c.added_tokens.push_back(AddedToken{content, id, a.boolean("lstrip", false), a.boolean("rstrip", false),
+                                                a.boolean("single_word", false), normalized});
     }
 }
 
