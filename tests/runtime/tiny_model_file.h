@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dtype.h"
+#include "base/dtype.h"
 #include "runtime/model_config.h"
 #include "runtime/model_file/writer.h"
 #include "runtime/models/bert_tensors.h"

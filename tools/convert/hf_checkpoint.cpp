@@ -16,7 +16,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tools/convert/safetensors.h"
 #include "tools/convert/torch_bin.h"
 

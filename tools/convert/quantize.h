@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dtype.h"
+#include "base/dtype.h"
 
 namespace edgembed::convert {
 

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed {
 namespace {
