@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
 #include "runtime/model_config.h"
 #include "runtime/tokenizer/tokenizer.h"
 #include "tools/convert/hf_checkpoint.h"

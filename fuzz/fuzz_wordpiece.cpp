@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
 #include "runtime/model_file/reader.h"
 #include "runtime/tokenizer/utf8.h"
 #include "runtime/tokenizer/tokenizer.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/pooling.h"
 #include "simd/kernels.h"
 

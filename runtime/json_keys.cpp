@@ -1,6 +1,6 @@
 #include "runtime/json_keys.h"
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed {
 

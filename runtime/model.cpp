@@ -1,6 +1,6 @@
 #include "runtime/model.h"
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 #include "runtime/tokenizer/tokenizer_config_json.h"
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/models/family.h"
 #include "runtime/tokenizer/tokenizer_config_json.h"
 

@@ -1,6 +1,6 @@
 #include "runtime/model_file/metadata_json.h"
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::model_file {
 

@@ -1,6 +1,6 @@
 // BERT (and its sentence-transformers descendants: all-MiniLM, bge, e5 English, ...): post-LN, GELU,
 // learned absolute positions, token types.
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/models/family.h"
 
 namespace edgembed::models {

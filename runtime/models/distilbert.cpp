@@ -1,6 +1,6 @@
 // DistilBERT (msmarco-distilbert, multi-qa-distilbert): BERT's post-LN blocks under other names and
 // config keys, no token types.
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/models/family.h"
 
 namespace edgembed::models {

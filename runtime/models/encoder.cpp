@@ -8,7 +8,7 @@
 
 #include "quant/attention_bf16.h"
 #include "quant/f32_gemm.h"
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/models/family.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"

@@ -1,6 +1,6 @@
 #include "runtime/models/family.h"
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::models {
 

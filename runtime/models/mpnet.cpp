@@ -1,7 +1,7 @@
 // MPNet (all-mpnet-base-v2, multi-qa-mpnet): BERT's post-LN blocks, RoBERTa's padding-offset positions,
 // no token types, and a relative-position bias on the attention logits (32 buckets, distances up to
 // 128, one table shared by all layers).
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/models/family.h"
 
 namespace edgembed::models {

@@ -1,7 +1,7 @@
 // RoBERTa and XLM-RoBERTa (all-distilroberta, granite English; multilingual-e5, bge-m3,
 // paraphrase-multilingual): BERT's blocks and tensor names, with positions counted from padding_idx + 1
 // (RoBERTa's create_position_ids_from_input_ids) and one token type. They differ in their tokenizers.
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/models/family.h"
 
 namespace edgembed::models {

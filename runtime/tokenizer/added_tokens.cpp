@@ -4,7 +4,7 @@
 
 #include <utf8proc.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/bert_normalizer.h"
 #include "runtime/tokenizer/utf8.h"
 

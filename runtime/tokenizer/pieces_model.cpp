@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/wordpiece.h"
 
 namespace edgembed {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {

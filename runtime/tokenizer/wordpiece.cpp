@@ -5,7 +5,7 @@
 
 #include <xxhash.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {

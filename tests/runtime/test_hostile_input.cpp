@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "runtime/model.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"

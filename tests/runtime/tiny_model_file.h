@@ -1,7 +1,7 @@
 // Tiny but complete BERT model files built in memory (a few KB to a few hundred KB), for the hostile
 // input and concurrency tests and the model-loader fuzz seed (fuzz/make_tiny_model.cpp). Every tensor of
-// runtime/models/bert_tensors.h is present with the shape the config implies; weights are deterministic
-// multiples of 1/64 in [-1, 1] (exact in f16), qc8 linear weights carry their "<name>.scales" tensor.
+// the BERT family table (runtime/models/bert.cpp) is present with the shape the config implies; weights
+// are deterministic multiples of 1/64 in [-1, 1] (exact in f16), qc8 linear weights carry their "<name>.scales" tensor.
 // `edit` hooks let a test damage one tensor or the config before the file is serialized.
 #pragma once
 
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dtype.h"
+#include "base/dtype.h"
 #include "runtime/model_config.h"
 #include "runtime/model_file/writer.h"
 #include "runtime/models/family.h"

@@ -9,7 +9,7 @@
 #include "quant/f32_gemm.h"
 #include "quant/int8_gemm.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tools/cli/progress_line.h"
 #include "simd/isa.h"
 #include "tools/cli/bench_command.h"

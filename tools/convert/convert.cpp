@@ -6,7 +6,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/model_file/writer.h"
 #include "tools/convert/hf_checkpoint.h"
 #include "tools/convert/quality_gate.h"

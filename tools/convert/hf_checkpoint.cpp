@@ -16,7 +16,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/json_keys.h"
 #include "runtime/models/family.h"
 #include "tools/convert/hf_files.h"

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::convert {
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/json_keys.h"
 #include "runtime/tokenizer/pieces_model.h"
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/models/family.h"
 
 namespace edgembed::convert {

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/tokenizer.h"
 
 namespace edgembed {
