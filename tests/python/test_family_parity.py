@@ -78,7 +78,8 @@ def _translated_descriptions(path: str) -> tuple[str, ...]:
     out = []
     for paragraph in raw.decode("utf-8", "replace").split("\n\n"):
         lines = paragraph.split("\n")
-        head = next((i for i, line in enumerate(lines) if line.startswith("Description-")), None)
+        head = next((i for i, line in enumerate(lines)
+                     if line.startswith("Description-") and not line.startswith("Description-md5")), None)
         if head is None:
             continue
         # "Description-de: summary" then " long description" lines (" ." marks a blank line)
@@ -90,11 +91,15 @@ def _translated_descriptions(path: str) -> tuple[str, ...]:
 def multilingual_texts(count: int = MULTILINGUAL_TEXTS) -> list[str]:
     """Translated Debian package descriptions (real text in many languages), when apt has fetched them
     (`apt-get -o Acquire::Languages=de,fr,es,ja,zh_CN,ru update`); [] otherwise. Spread evenly over the
-    languages found."""
+    languages found, and evenly over each file's packages."""
     files = sorted(f for f in glob.glob("/var/lib/apt/lists/*_i18n_Translation-*")
                    if not f.rsplit("Translation-", 1)[-1].startswith("en"))
     per_file = max(1, count // max(1, len(files)))
-    texts = [t for path in files for t in _translated_descriptions(path)[:per_file]]
+    texts = []
+    for path in files:
+        descriptions = _translated_descriptions(path)
+        step = max(1, len(descriptions) // per_file)
+        texts += descriptions[::step][:per_file]
     return texts[:count]
 
 
