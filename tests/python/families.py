@@ -190,7 +190,7 @@ def _copy(src_dir: Path, out: Path, names: list[str]) -> None:
 
 def _write_tokenizer(family: str, out: Path, tokenizer_dir: Path, model_max_length: int) -> None:
     """Puts the family's tokenizer files into out (real files copied byte for byte where there are some)."""
-    from transformers import AutoTokenizer, DistilBertTokenizerFast, RobertaTokenizerFast
+    from transformers import DistilBertTokenizerFast, RobertaTokenizerFast, XLMRobertaTokenizer
 
     if family == "xlm-roberta":
         _copy(tokenizer_dir, out, ["sentencepiece.bpe.model", "tokenizer.json"])
@@ -198,7 +198,7 @@ def _write_tokenizer(family: str, out: Path, tokenizer_dir: Path, model_max_leng
             if (tokenizer_dir / extra).is_file():
                 shutil.copy(tokenizer_dir / extra, out / extra)
         if not (out / "tokenizer_config.json").is_file():
-            AutoTokenizer.from_pretrained(str(out)).save_pretrained(str(out))
+            XLMRobertaTokenizer.from_pretrained(str(out)).save_pretrained(str(out))
             _copy(tokenizer_dir, out, ["tokenizer.json"])
     elif family == "roberta":
         # tokenizer_config.json from transformers; vocab.json, merges.txt, tokenizer.json the real ones.

@@ -34,6 +34,7 @@ MANPAGES = 500
 # The family parity test's sets (tests/python/test_family_parity.py): timed as they are, and extrapolated
 # linearly in the number of texts to the full sets (man pages at 512 are nearly all cut at 512 tokens).
 FAMILY_STSB, FAMILY_MANPAGES = 300, 50
+FULL_SAMPLE = (100, 10)  # STS-B texts, man pages timed at full depth
 
 
 def _merge(path: Path, key: str, value) -> None:
@@ -53,6 +54,29 @@ def timed_embed(model_dir: Path, texts: list[str], max_length: int) -> tuple[np.
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors, {"seconds": round(seconds, 1), "texts": len(texts), "max_length": max_length,
+                     "load_average_at_start": round(load, 2)}
+
+
+def chunked_embed(model_dir: Path, texts: list[str], max_length: int, chunk: int = 500) -> tuple[np.ndarray, dict]:
+    """timed_embed in chunks, each cached as it is done (an interrupted run resumes); the whole result is
+    also stored under the whole list's cache key. Seconds are those of the chunks computed in this run,
+    scaled to all texts."""
+    parts, seconds, computed = [], 0.0, 0
+    load = os.getloadavg()[0]
+    for start in range(0, len(texts), chunk):
+        part = texts[start:start + chunk]
+        path = reference.folder_cache_path(model_dir, part, max_length)
+        if path.exists():
+            parts.append(np.load(path))
+            continue
+        vectors, cost = timed_embed(model_dir, part, max_length)
+        parts.append(vectors)
+        seconds, computed = seconds + cost["seconds"], computed + len(part)
+        print(f"  {start + len(part)} of {len(texts)} texts: {cost['seconds']} s", flush=True)
+    vectors = np.concatenate(parts)
+    np.save(reference.folder_cache_path(model_dir, texts, max_length), vectors)
+    estimate = round(seconds * len(texts) / computed, 1) if computed else None
+    return vectors, {"seconds": estimate, "texts": len(texts), "max_length": max_length, "computed_in_this_run": computed,
                      "load_average_at_start": round(load, 2)}
 
 
@@ -86,15 +110,31 @@ def run_mpnet() -> None:
     vectors, cost = timed_embed(model_dir, texts, 384)
     _merge(COSTS, "mpnet/all-mpnet-base-v2 (real) stsb_test@384", cost)
     rho = stsb_spearman(vectors, texts, pairs)
-    print(f"STS-B test ({len(texts)} texts) @ 384: {cost['seconds']} s; Spearman x100 {rho:.4f}")
+    print(f"STS-B test ({len(texts)} texts) @ 384: {cost['seconds']} s; Spearman x100 {rho:.4f}", flush=True)
     _merge(QUALITY, "stsb_test_spearman_x100", {"value": rho, "max_length": 384, "versions": reference.versions()})
 
-    pages = load_texts("manpages_corpus")[:MANPAGES]
+    run_mpnet_manpages((384, 512))
+
+
+def run_mpnet_manpages(max_lengths=(384, 512), count: int = MANPAGES) -> None:
+    model_dir = families.mpnet_checkpoint_dir()
+    pages = load_texts("manpages_corpus")[:count]
     by_length = {}
-    for max_length in (384, 512):
+    for max_length in max_lengths:
+        path = reference.folder_cache_path(model_dir, pages, max_length)
+        if path.exists():
+            by_length[max_length] = np.load(path)
+            print(f"{count} man pages @ {max_length}: cached", flush=True)
+            continue
         by_length[max_length], cost = timed_embed(model_dir, pages, max_length)
-        _merge(COSTS, f"mpnet/all-mpnet-base-v2 (real) manpages_{MANPAGES}@{max_length}", cost)
-        print(f"{MANPAGES} man pages @ {max_length}: {cost['seconds']} s")
+        _merge(COSTS, f"mpnet/all-mpnet-base-v2 (real) manpages_{count}@{max_length}", cost)
+        print(f"{count} man pages @ {max_length}: {cost['seconds']} s", flush=True)
+    if 384 not in by_length:  # the 384 run over all MANPAGES pages holds these as its first rows
+        path = reference.folder_cache_path(model_dir, load_texts("manpages_corpus")[:MANPAGES], 384)
+        if path.exists() and count <= MANPAGES:
+            by_length[384] = np.load(path)[:count]
+    if len(by_length) < 2:
+        return
     # 512 works (514 positions) and is not 384 in disguise: pages longer than 384 tokens change.
     lengths = [len(ids) for ids in reference.hf_token_ids(model_dir, pages, None)]
     longer = np.array(lengths) > 384
@@ -114,7 +154,7 @@ def run_scifact() -> None:
     doc_ids = list(corpus)
     query_ids = [q for q in queries if q in qrels]
     doc_texts = [(corpus[d]["title"] + " " + corpus[d]["text"]).strip() for d in doc_ids]
-    docs, cost_d = timed_embed(model_dir, doc_texts, 384)
+    docs, cost_d = chunked_embed(model_dir, doc_texts, 384)
     qs, cost_q = timed_embed(model_dir, [queries[q] for q in query_ids], 384)
     _merge(COSTS, "mpnet/all-mpnet-base-v2 (real) scifact_corpus@384", cost_d)
     _merge(COSTS, "mpnet/all-mpnet-base-v2 (real) scifact_queries@384", cost_q)
@@ -137,10 +177,13 @@ def run_scifact() -> None:
 
 
 def run_families(layer_counts=(2, None)) -> None:
+    """At 2 layers on the parity test's own sets; at full depth on the first FULL_SAMPLE of them (the timing
+    is scaled up, and the test at EDGEMBED_FULL_SHAPES=1 computes the rest)."""
     _, stsb_all = stsb_test()
-    stsb = stsb_all[:FAMILY_STSB]
-    pages = load_texts("manpages_corpus")[:FAMILY_MANPAGES]
     for layers in layer_counts:
+        stsb_n, pages_n = (FAMILY_STSB, FAMILY_MANPAGES) if layers else FULL_SAMPLE
+        stsb = stsb_all[:stsb_n]
+        pages = load_texts("manpages_corpus")[:pages_n]
         for family, shape in families.all_shapes():
             label = f"{family}/{shape} L{layers or families.SHAPES[family][shape].layers}"
             t0 = time.perf_counter()
@@ -150,14 +193,15 @@ def run_families(layer_counts=(2, None)) -> None:
             _, cost_m = timed_embed(model_dir, pages, 512)
             full = {f"stsb_test_{len(stsb_all)}@512 (extrapolated)": round(cost_s["seconds"] * len(stsb_all) / len(stsb), 1),
                     f"manpages_{MANPAGES}@512 (extrapolated)": round(cost_m["seconds"] * MANPAGES / len(pages), 1)}
-            _merge(COSTS, label, {"build_or_cache_seconds": round(build, 1), f"stsb_{FAMILY_STSB}@512": cost_s,
-                                  f"manpages_{FAMILY_MANPAGES}@512": cost_m, **full})
+            _merge(COSTS, label, {"build_or_cache_seconds": round(build, 1), f"stsb_{len(stsb)}@512": cost_s,
+                                  f"manpages_{len(pages)}@512": cost_m, **full})
             print(f"{label}: build {build:.1f} s, STS-B {len(stsb)} {cost_s['seconds']} s, "
                   f"{len(pages)} man pages @ 512 {cost_m['seconds']} s; full sets ~ {full}", flush=True)
 
 
 if __name__ == "__main__":
-    what = sys.argv[1:] or ["mpnet", "families", "scifact"]
-    for step in what:
-        {"mpnet": run_mpnet, "scifact": run_scifact, "families": run_families,
-         "families-full": lambda: run_families((None,)), "families-2": lambda: run_families((2,))}[step]()
+    steps = {"mpnet": run_mpnet, "scifact": run_scifact, "families": run_families,
+             "families-full": lambda: run_families((None,)), "families-2": lambda: run_families((2,)),
+             "mpnet-manpages-512-sample": lambda: run_mpnet_manpages((512,), 100)}
+    for step in sys.argv[1:] or ["mpnet", "families", "scifact"]:
+        steps[step]()

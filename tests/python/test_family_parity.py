@@ -89,9 +89,17 @@ def _translated_descriptions(path: str) -> tuple[str, ...]:
 
 
 def multilingual_texts(count: int = MULTILINGUAL_TEXTS) -> list[str]:
-    """Translated Debian package descriptions (real text in many languages), when apt has fetched them
-    (`apt-get -o Acquire::Languages=de,fr,es,ja,zh_CN,ru update`); [] otherwise. Spread evenly over the
-    languages found, and evenly over each file's packages."""
+    """Real text in many languages: the evaluation data's "multilingual" set when it is there (spread evenly
+    over it), else translated Debian package descriptions when apt has fetched them (`apt-get -o
+    Acquire::Languages=de,fr,es,ja,zh_CN,ru update`; spread evenly over languages and packages), else []."""
+    from edgembed_eval import data
+
+    if "multilingual" in data.TEXT_SETS:
+        try:
+            texts = data.load_texts("multilingual")
+            return texts[:: max(1, len(texts) // count)][:count]
+        except data.MissingData:
+            pass
     files = sorted(f for f in glob.glob("/var/lib/apt/lists/*_i18n_Translation-*")
                    if not f.rsplit("Translation-", 1)[-1].startswith("en"))
     per_file = max(1, count // max(1, len(files)))
