@@ -48,7 +48,7 @@ CACHE = REPO_ROOT / ".cache"
 sys.path.insert(0, str(REPO_ROOT / "tools" / "eval"))
 
 # Bump when a change here changes the folders written (the cache key holds it).
-FACTORY_VERSION = 1
+FACTORY_VERSION = 2
 MAX_SAMPLE_COSINE = 0.99
 STANDIN_PIECES = 8000
 
@@ -215,11 +215,16 @@ def _write_tokenizer(family: str, out: Path, tokenizer_dir: Path, model_max_leng
     else:
         raise ValueError(f"unknown family {family!r}")
     _tidy_tokenizer_config(out / "tokenizer_config.json", model_max_length)
+    if not (out / "special_tokens_map.json").is_file():  # transformers 5 no longer writes it; checkpoints have it
+        from transformers import AutoTokenizer
+
+        tokens = AutoTokenizer.from_pretrained(str(out)).special_tokens_map
+        (out / "special_tokens_map.json").write_text(json.dumps(tokens, indent=2, ensure_ascii=False) + "\n")
 
 
 def _tidy_tokenizer_config(path: Path, model_max_length: int) -> None:
-    """model_max_length as the folder's max_seq_length; without the keys save_pretrained adds about where it
-    loaded from."""
+    """model_max_length as the position table allows (sentence-transformers' limit is sentence_bert_config's);
+    without the keys save_pretrained adds about where it loaded from."""
     config = json.loads(path.read_text())
     config["model_max_length"] = model_max_length
     for key in ("is_local", "local_files_only", "name_or_path", "special_tokens_map_file"):
@@ -370,7 +375,7 @@ def build(family: str, out: str | Path, shape: str | None = None, layers: int | 
     out.parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
-        _write_tokenizer(family, folder, source, max_seq_length)
+        _write_tokenizer(family, folder, source, s.positions - POSITION_OFFSET[family])
         vocab_size = len(AutoTokenizer.from_pretrained(str(folder)))
         if vocab_size < 1000:
             raise AssertionError(f"{family}: the tokenizer written from {source} has only {vocab_size} ids")
