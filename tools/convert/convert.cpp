@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "runtime/model_file/writer.h"
+#include "runtime/tokenizer/tokenizer_config_json.h"
 #include "tools/convert/hf_checkpoint.h"
 #include "tools/convert/quality_gate.h"
 #include "tools/convert/quantize.h"
@@ -74,6 +75,9 @@ ConvertSummary convert(const ConvertOptions& options) {
                 writer.add_tensor(t.name, t.dtype, t.shape, t.bytes.data(), t.bytes.size());
                 std::vector<uint8_t>().swap(t.bytes);  // the writer holds its own copy
             }
+            const std::string& proto = c.tokenizer.sentencepiece.model_proto;
+            if (c.tokenizer.type == "sentencepiece")  // the tokenizer's own model, beside the weights
+                writer.add_tensor(kSentencePieceModelTensor, DType::u8, {static_cast<int64_t>(proto.size())}, proto.data(), proto.size());
             summary.tensor_count = stored.size();
             return writer.serialize();
         };
