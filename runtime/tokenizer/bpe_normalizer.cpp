@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+
 #include "runtime/error.h"
 #include "runtime/tokenizer/hf_unicode_versions.h"
 #include "runtime/tokenizer/utf8.h"
@@ -21,21 +23,53 @@ bool nfc_is_identity(std::string_view text) noexcept {
     return true;
 }
 
+inline int combining_class(utf8proc_int32_t cp) noexcept {
+    return cp < 0x300 ? 0 : utf8proc_get_property(cp)->combining_class;
+}
+
+// utf8proc's NFC of a stretch without code points inert for tokenizers: the canonical decomposition of each
+// character, the canonical order (a stable sort of each run of marks once it is complete, so a hostile run
+// of a million marks costs O(n log n); utf8proc_decompose moves each mark back as it arrives, which is
+// quadratic), then utf8proc's composition (linear).
 void nfc_utf8proc(std::string_view text, std::vector<utf8proc_int32_t>& buf, std::string& out) {
-    if (text.empty()) return;
-    const auto options = static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-    const auto length = static_cast<utf8proc_ssize_t>(text.size());
-    if (buf.size() < text.size()) buf.resize(text.size());
-    utf8proc_ssize_t n =
-        utf8proc_decompose(bytes, length, buf.data(), static_cast<utf8proc_ssize_t>(buf.size()), options);
-    if (n < 0) throw_invalid_utf8();
-    if (static_cast<std::size_t>(n) > buf.size()) {
-        buf.resize(static_cast<std::size_t>(n));
-        n = utf8proc_decompose(bytes, length, buf.data(), n, options);
-        if (n < 0) throw_invalid_utf8();
+    buf.clear();
+    for (std::size_t pos = 0; pos < text.size();) {
+        char32_t cp = 0;
+        const std::size_t next = utf8_next(text, pos, &cp);
+        if (next == utf8_npos) throw_invalid_utf8();
+        pos = next;
+        if (cp < 0xC0) {  // nothing below U+00C0 decomposes
+            buf.push_back(static_cast<utf8proc_int32_t>(cp));
+            continue;
+        }
+        utf8proc_int32_t d[8];  // canonical decompositions are at most 4 code points long
+        int boundclass = 0;
+        const utf8proc_ssize_t n =
+            utf8proc_decompose_char(static_cast<utf8proc_int32_t>(cp), d, 8, UTF8PROC_DECOMPOSE, &boundclass);
+        if (n <= 0 || n > 8) throw_invalid_utf8();  // not a scalar value
+        buf.insert(buf.end(), d, d + n);
     }
-    n = utf8proc_normalize_utf32(buf.data(), n, options);
+    for (std::size_t i = 0; i < buf.size();) {
+        if (combining_class(buf[i]) == 0) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i + 1;
+        bool ordered = true;
+        for (int previous = combining_class(buf[i]); end < buf.size(); ++end) {
+            const int cc = combining_class(buf[end]);
+            if (cc == 0) break;
+            ordered &= cc >= previous;
+            previous = cc;
+        }
+        if (!ordered) {
+            std::stable_sort(buf.begin() + static_cast<std::ptrdiff_t>(i), buf.begin() + static_cast<std::ptrdiff_t>(end),
+                             [](utf8proc_int32_t a, utf8proc_int32_t b) { return combining_class(a) < combining_class(b); });
+        }
+        i = end;
+    }
+    const auto options = static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    const utf8proc_ssize_t n = utf8proc_normalize_utf32(buf.data(), static_cast<utf8proc_ssize_t>(buf.size()), options);
     if (n < 0) throw_invalid_utf8();
     for (utf8proc_ssize_t i = 0; i < n; ++i) utf8_append(out, static_cast<char32_t>(buf[i]));
 }

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <optional>
+
+#include <xxhash.h>
 
 #include "runtime/error.h"
 #include "runtime/tokenizer/utf8.h"
@@ -93,13 +97,61 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
 
+// The ids of the words seen so far in one append() of a long text (words recur: in the man pages 9 of 10
+// words were seen before). Open addressing over the words' hashes; it stops taking words when half full.
+class WordCache {
+public:
+    explicit WordCache(std::size_t slots) : slots_(slots) {}
+
+    // Appends the word's ids to out and returns true when the word is cached.
+    bool append(std::string_view word, uint64_t hash, std::vector<int32_t>& out) const {
+        for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+            const Slot& s = slots_[i];
+            if (s.word_length == 0) return false;
+            if (s.hash == hash && s.word_length == word.size() &&
+                std::memcmp(words_.data() + s.word_offset, word.data(), word.size()) == 0) {
+                out.insert(out.end(), ids_.begin() + s.ids_offset, ids_.begin() + s.ids_offset + s.id_count);
+                return true;
+            }
+        }
+    }
+
+    void insert(std::string_view word, uint64_t hash, const int32_t* ids, std::size_t count) {
+        if (2 * (used_ + 1) > slots_.size() || word.empty() || word.size() > max_word_bytes) return;
+        std::size_t i = hash & (slots_.size() - 1);
+        while (slots_[i].word_length != 0) i = (i + 1) & (slots_.size() - 1);
+        slots_[i] = Slot{hash, static_cast<uint32_t>(words_.size()), static_cast<uint32_t>(ids_.size()),
+                         static_cast<uint16_t>(word.size()), static_cast<uint16_t>(count)};
+        words_.append(word);
+        ids_.insert(ids_.end(), ids, ids + count);
+        ++used_;
+    }
+
+    static constexpr std::size_t max_word_bytes = 64;  // so a word has at most 64 ids
+
+private:
+    struct Slot {
+        uint64_t hash = 0;
+        uint32_t word_offset = 0, ids_offset = 0;
+        uint16_t word_length = 0;  // 0: empty
+        uint16_t id_count = 0;
+    };
+    std::vector<Slot> slots_;  // size is a power of two
+    std::string words_;
+    std::vector<int32_t> ids_;
+    std::size_t used_ = 0;
+};
+
+// Texts at least this long get a WordCache of this many slots.
+constexpr std::size_t cache_min_text_bytes = 1024;
+constexpr std::size_t cache_slots = 1 << 14;
+
 // Per-call working memory of the merge loop (tokenizers' Word and its queue).
 struct ByteLevelBpe::Scratch {
     struct Symbol {
-        int32_t id;
+        int32_t id;    // -1: merged into the symbol before it
         int32_t prev;  // -1: none
         int32_t next;  // -1: none
-        bool removed;
     };
     struct Candidate {
         uint32_t rank;
@@ -208,35 +260,55 @@ void ByteLevelBpe::append_word(std::string_view word, Scratch& scratch, std::vec
     // One symbol per byte (tokenizers' merge_word: the byte's character, else unk, else nothing).
     std::vector<Scratch::Symbol>& symbols = scratch.symbols;
     symbols.clear();
+    symbols.reserve(word.size());
     for (const char b : word) {
         int32_t id = byte_ids_[static_cast<uint8_t>(b)];
         if (id < 0) id = unk_id_;
         if (id < 0) continue;
         const auto index = static_cast<int32_t>(symbols.size());
         if (index > 0) symbols.back().next = index;
-        symbols.push_back(Scratch::Symbol{id, index - 1, -1, false});
+        symbols.push_back(Scratch::Symbol{id, index - 1, -1});
     }
     if (symbols.size() <= 1) {
         if (!symbols.empty()) out.push_back(symbols[0].id);
         return;
     }
 
-    // tokenizers' Word::merge_all without dropout.
+    // tokenizers' Word::merge_all without dropout: a queue of candidate merges, the lowest (rank, position)
+    // first, stale entries skipped when they come up. Short words scan an unsorted queue (faster than a
+    // heap at that size, same order: entries equal in (rank, position) are the same merge).
     std::vector<Scratch::Candidate>& queue = scratch.queue;
     queue.clear();
+    const bool small = symbols.size() <= 32;
+    auto push = [&](const Scratch::Candidate& c) {
+        if (queue.size() == queue.capacity()) queue.reserve(queue.size() + queue.size() / 4 + 16);  // not 2x: huge words
+        queue.push_back(c);
+        if (!small) std::push_heap(queue.begin(), queue.end(), Scratch::pops_later);
+    };
+    auto pop = [&] {
+        if (small) {
+            const auto first = std::min_element(queue.begin(), queue.end(), [](const auto& a, const auto& b) {
+                return Scratch::pops_later(b, a);
+            });
+            std::iter_swap(first, queue.end() - 1);
+        } else {
+            std::pop_heap(queue.begin(), queue.end(), Scratch::pops_later);
+        }
+        const Scratch::Candidate top = queue.back();
+        queue.pop_back();
+        return top;
+    };
+    queue.reserve(symbols.size());
     for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
         if (const auto* m = merges_.find(symbols[i].id, symbols[i + 1].id)) {
             queue.push_back(Scratch::Candidate{m->rank, static_cast<int32_t>(i), m->id});
         }
     }
-    std::make_heap(queue.begin(), queue.end(), Scratch::pops_later);
+    if (!small) std::make_heap(queue.begin(), queue.end(), Scratch::pops_later);
     while (!queue.empty()) {
-        std::pop_heap(queue.begin(), queue.end(), Scratch::pops_later);
-        const Scratch::Candidate top = queue.back();
-        queue.pop_back();
-
+        const Scratch::Candidate top = pop();
         Scratch::Symbol& current = symbols[static_cast<std::size_t>(top.pos)];
-        if (current.removed || current.next < 0) continue;
+        if (current.id < 0 || current.next < 0) continue;
         const int32_t right_pos = current.next;
         const Scratch::Symbol right = symbols[static_cast<std::size_t>(right_pos)];
         // A stale entry: the pair at pos no longer makes this token.
@@ -245,19 +317,17 @@ void ByteLevelBpe::append_word(std::string_view word, Scratch& scratch, std::vec
 
         current.id = top.id;
         current.next = right.next;
-        symbols[static_cast<std::size_t>(right_pos)].removed = true;
+        symbols[static_cast<std::size_t>(right_pos)].id = -1;
         if (right.next >= 0) symbols[static_cast<std::size_t>(right.next)].prev = top.pos;
 
         if (current.prev >= 0) {
             if (const auto* m = merges_.find(symbols[static_cast<std::size_t>(current.prev)].id, current.id)) {
-                queue.push_back(Scratch::Candidate{m->rank, current.prev, m->id});
-                std::push_heap(queue.begin(), queue.end(), Scratch::pops_later);
+                push(Scratch::Candidate{m->rank, current.prev, m->id});
             }
         }
         if (current.next >= 0) {
             if (const auto* m = merges_.find(current.id, symbols[static_cast<std::size_t>(current.next)].id)) {
-                queue.push_back(Scratch::Candidate{m->rank, top.pos, m->id});
-                std::push_heap(queue.begin(), queue.end(), Scratch::pops_later);
+                push(Scratch::Candidate{m->rank, top.pos, m->id});
             }
         }
     }
@@ -269,6 +339,8 @@ void ByteLevelBpe::append_word(std::string_view word, Scratch& scratch, std::vec
 void ByteLevelBpe::append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const {
     if (out.size() >= limit || text.empty()) return;
     Scratch scratch;
+    std::optional<WordCache> cache;
+    if (text.size() >= cache_min_text_bytes) cache.emplace(cache_slots);
     std::string normalized;
     bool first = true;
     while (!text.empty()) {
@@ -288,7 +360,17 @@ void ByteLevelBpe::append(std::string_view text, std::size_t limit, std::vector<
         first = false;
         for (std::size_t pos = 0; pos < piece.size();) {
             const std::size_t end = bpe_word_end(piece, pos, pattern_);
-            append_word(piece.substr(pos, end - pos), scratch, out);
+            const std::string_view word = piece.substr(pos, end - pos);
+            if (cache) {
+                const uint64_t hash = XXH3_64bits(word.data(), word.size());
+                if (!cache->append(word, hash, out)) {
+                    const std::size_t before = out.size();
+                    append_word(word, scratch, out);
+                    cache->insert(word, hash, out.data() + before, out.size() - before);
+                }
+            } else {
+                append_word(word, scratch, out);
+            }
             if (out.size() >= limit) return;
             pos = end;
         }

@@ -18,8 +18,9 @@ const char* const kQwen2SplitRegex =
 
 namespace {
 
-// Ids above this are refused: no real vocabulary comes near, and the id -> token table is that long.
-constexpr int64_t kMaxTokenId = (int64_t{1} << 24) - 1;
+// Ids above this are refused: no real vocabulary comes near, and the id -> token table is that long (a forged
+// id must not cost gigabytes).
+constexpr int64_t kMaxTokenId = (int64_t{1} << 22) - 1;
 
 [[noreturn]] void unsupported(const std::string& file, const std::string& what) {
     throw Error(Status::unsupported_architecture, file + ": " + what);
