@@ -44,10 +44,11 @@ struct SentencePieceConfig {
 struct BpeConfig {
     std::vector<std::string> vocab;   // id -> token, in the byte-to-unicode alphabet
     std::vector<std::string> merges;  // "left right", highest priority first
-    std::string normalizer;           // "" (none) | "nfc" | "lowercase"
+    std::string normalizer;           // "" (none) | "nfc" | "lowercase" | steps in order: "nfc,lowercase"
     std::string pre_tokenizer = "gpt2";  // the split pattern: "gpt2" | "qwen2"
     bool add_prefix_space = false;
     std::string unk_token;            // "" = none
+    bool ignore_merges = false;       // a word that is a vocab token is that token (Llama 3 style)
 };
 
 struct TokenizerConfig {

@@ -64,7 +64,8 @@ void to_json(json& out, const TokenizerConfig& c) {
                       {"normalizer", b.normalizer},
                       {"pre_tokenizer", b.pre_tokenizer},
                       {"add_prefix_space", b.add_prefix_space},
-                      {"unk_token", b.unk_token}};
+                      {"unk_token", b.unk_token},
+                      {"ignore_merges", b.ignore_merges}};
     } else if (c.type == "sentencepiece") {
         out["sentencepiece"] = {{"id_mapping", c.sentencepiece.id_mapping}};  // the model: a u8 tensor
     }
@@ -96,6 +97,7 @@ TokenizerConfig tokenizer_config_from_json(const json& in, std::vector<std::stri
         c.bpe.pre_tokenizer = get<std::string>(b, "pre_tokenizer", bp);
         c.bpe.add_prefix_space = get<bool>(b, "add_prefix_space", bp);
         c.bpe.unk_token = get<std::string>(b, "unk_token", bp);
+        c.bpe.ignore_merges = get<bool>(b, "ignore_merges", bp);
     } else if (c.type == "sentencepiece") {
         c.sentencepiece.id_mapping = get<std::string>(get<json>(in, "sentencepiece", where), "id_mapping", where + ".sentencepiece");
     } else {

@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "runtime/json_keys.h"
 #include "runtime/tokenizer/pieces_model.h"
+#include "tools/convert/hf_bpe.h"
 
 namespace edgembed::convert {
 
@@ -248,8 +249,11 @@ HfTokenizer read_hf_tokenizer(const HfFiles& files, const std::string& model_typ
         if (type == "WordPiece") {
             c.type = "wordpiece";
             read_wordpiece_json(top, model, files, w, note);
+        } else if (type == "BPE") {
+            c.type = "bpe";
+            c.bpe = bpe_from_tokenizer_json(*doc, file);
         } else {
-            throw Error(Status::unsupported_architecture, file + ": tokenizer model '" + type + "' is not supported (supported: WordPiece)");
+            throw Error(Status::unsupported_architecture, file + ": tokenizer model '" + type + "' is not supported (supported: WordPiece, BPE)");
         }
         read_added_tokens(top, c, note);
         pieces = make_pieces_model(c);
@@ -264,9 +268,24 @@ HfTokenizer read_hf_tokenizer(const HfFiles& files, const std::string& model_typ
                 throw Error(Status::invalid_checkpoint, std::string("the ") + role + " '" + *token + "' is not in vocab.txt");
         c.prefix = {pieces->token_to_id(cls)};
         c.suffix = {pieces->token_to_id(sep)};
+    } else if (files.has("vocab.json") && files.has("merges.txt")) {  // a RoBERTa-style slow tokenizer
+        c.type = "bpe";
+        c.bpe = bpe_from_vocab_merges(files.read_text("vocab.json", kMaxJsonBytes), files.read_text("merges.txt", kMaxJsonBytes),
+                                      files.display("vocab.json"), files.display("merges.txt"));
+        if (config_doc) c.bpe.add_prefix_space = JsonKeys(*config_doc, files.display("tokenizer_config.json")).boolean("add_prefix_space", false);
+        pieces = make_pieces_model(c);
+        read_slow_added_tokens(config_doc, files, specials, *pieces, c, note);
+        const std::string cls = specials.cls().value_or("<s>"), sep = specials.sep().value_or("</s>");
+        c.prefix = {find_id(c, pieces.get(), cls)};
+        c.suffix = {find_id(c, pieces.get(), sep)};
+        if (c.prefix[0] < 0 || c.suffix[0] < 0)
+            throw Error(Status::invalid_checkpoint, "the cls_token '" + cls + "' or sep_token '" + sep + "' is not in vocab.json");
+    } else if (files.has("merges.txt") || files.has("vocab.json")) {
+        throw Error(Status::invalid_checkpoint, "a byte-level BPE tokenizer needs both vocab.json and merges.txt; " +
+                                                    files.display(files.has("merges.txt") ? "vocab.json" : "merges.txt") + " is missing");
     } else {
         throw Error(Status::file_not_found, "no tokenizer in '" + files.path("") +
-                                                "' (looked for tokenizer.json and vocab.txt)");
+                                                "' (looked for tokenizer.json, vocab.txt, vocab.json + merges.txt)");
     }
 
     if (specials.unk() && c.type == "wordpiece") {
