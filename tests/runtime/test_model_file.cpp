@@ -24,7 +24,9 @@ ModelConfig tiny_config() {
     c.intermediate_size = 16;
     c.max_position_embeddings = 16;
     c.type_vocab_size = 2;
-    c.wordpiece.vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"};
+    c.tokenizer.wordpiece.vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"};
+    c.tokenizer.prefix = {2};
+    c.tokenizer.suffix = {3};
     c.vocab_size = 5;
     c.max_seq_length = 16;
     c.source = std::string(64, 'x');  // room for forged metadata to grow (with_metadata clears it)
@@ -102,7 +104,7 @@ TEST_F(ModelFileTest, RoundTripIsAlignedAndExact) {
     auto file = ModelFile::open(path_);
     EXPECT_EQ(file->format_version(), kFormatVersion);
     EXPECT_EQ(file->config().hidden_size, 8);
-    EXPECT_EQ(file->config().wordpiece.vocab[4], "a");
+    EXPECT_EQ(file->config().tokenizer.wordpiece.vocab[4], "a");
     const TensorView& a = file->tensor("a");
     EXPECT_EQ(a.shape, (std::vector<int64_t>{3, 4}));
     EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data) % kTensorAlignment, 0u);
