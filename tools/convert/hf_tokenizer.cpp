@@ -245,7 +245,11 @@ HfTokenizer read_hf_tokenizer(const HfFiles& files, const std::string& model_typ
         const JsonKeys top(*doc, file);
         if (!top.has("model")) throw Error(Status::invalid_config, file + ": missing key 'model'");
         const JsonKeys model(top.raw("model"), file + " model");
-        const std::string type = model.string("type");
+        // Older files leave "type" out (`tokenizers` reads the model untagged): tell it by its keys.
+        const std::string type = model.has("type")           ? model.string("type")
+                                 : model.has("merges")         ? "BPE"
+                                 : model.has("vocab") && model.raw("vocab").is_array() ? "Unigram"
+                                                               : "WordPiece";
         if (type == "WordPiece") {
             c.type = "wordpiece";
             read_wordpiece_json(top, model, files, w, note);
