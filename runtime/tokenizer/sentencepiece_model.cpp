@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "runtime/error.h"
+#include "runtime/tokenizer/json_score.h"
 #include "runtime/tokenizer/sentencepiece_proto.h"
 #include "runtime/tokenizer/utf8.h"
 
@@ -46,11 +47,16 @@ Unigram SentencePieceModel::load_vocab(const SentencePieceConfig& config) {
         throw Error(Status::invalid_config, std::string("sentencepiece: ") + e.what());
     }
     const int count = processor.GetPieceSize();
+    // Hugging Face reads the scores from the .model as floats, from tokenizer.json through serde_json.
+    auto score = [&](int id) -> double {
+        const float f = processor.GetScore(id);
+        return config.json_scores ? hf_json_score(f) : f;
+    };
     std::vector<Unigram::Entry> vocab;
     int32_t unk_id = processor.unk_id();
     if (config.id_mapping == "identity") {
         vocab.reserve(static_cast<std::size_t>(count));
-        for (int i = 0; i < count; ++i) vocab.push_back({processor.IdToPiece(i), processor.GetScore(i)});
+        for (int i = 0; i < count; ++i) vocab.push_back({processor.IdToPiece(i), score(i)});
     } else if (config.id_mapping == "fairseq") {
         // transformers' XLMRobertaConverter.vocab(): the fairseq specials, the pieces from id 3 on, <mask>.
         if (count < 3 || unk_id >= 3) {
@@ -59,7 +65,7 @@ Unigram SentencePieceModel::load_vocab(const SentencePieceConfig& config) {
         }
         vocab = {{"<s>", 0.0}, {"<pad>", 0.0}, {"</s>", 0.0}, {"<unk>", 0.0}};
         vocab.reserve(static_cast<std::size_t>(count) + 2);
-        for (int i = 3; i < count; ++i) vocab.push_back({processor.IdToPiece(i), processor.GetScore(i)});
+        for (int i = 3; i < count; ++i) vocab.push_back({processor.IdToPiece(i), score(i)});
         vocab.push_back({"<mask>", 0.0});
         unk_id = 3;
     } else {

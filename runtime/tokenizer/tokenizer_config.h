@@ -49,6 +49,9 @@ struct SentencePieceConfig {
     bool prepend_space = true;     // Metaspace prepend_scheme "always" (false: "never")
     // model:
     bool byte_fallback = false;    // Unigram byte_fallback (transformers' T5 / XLM-R tokenizers: false)
+    // The scores as `tokenizers` reads them from tokenizer.json (runtime/tokenizer/json_score.h) instead of
+    // the proto's floats: set for a config made from tokenizer.json, whose scores are those floats.
+    bool json_scores = false;
 };
 
 // Byte-level BPE (GPT-2 / RoBERTa / ModernBERT / Qwen2 style).

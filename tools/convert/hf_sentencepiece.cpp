@@ -213,6 +213,13 @@ SentencePieceConfig sentencepiece_from_tokenizer_json(const json& doc, const std
         if (!std::isfinite(score) || std::fabs(score) > 3.0e38) {
             invalid(file, "model.vocab[" + std::to_string(vocab.size()) + "] has a score that is not a finite float");
         }
+        // A ModelProto holds float scores; the runtime recomputes the f64 that tokenizers reads from the
+        // float's decimal text (json_scores), so a score must be a float widened to f64 (all converted
+        // SentencePiece models' are; a tokenizer trained by `tokenizers` itself has f64 scores).
+        if (static_cast<double>(static_cast<float>(score)) != score) {
+            unsupported(file, "model.vocab[" + std::to_string(vocab.size()) + "]'s score " + e[1].dump() +
+                                  " (not a float32 value)");
+        }
         vocab.push_back({e[0].get<std::string>(), score});
     }
     const auto unk_it = model.find("unk_id");
@@ -279,6 +286,7 @@ SentencePieceConfig sentencepiece_from_tokenizer_json(const json& doc, const std
     normalizer.bool_field(sp::normalizer_field::escape_whitespaces, true);
     proto.bytes_field(sp::model_field::normalizer_spec, normalizer.data());
 
+    steps.config.json_scores = true;
     steps.config.model_proto = proto.take();
     return checked(std::move(steps.config), file);
 }
