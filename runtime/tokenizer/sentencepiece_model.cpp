@@ -31,8 +31,8 @@ constexpr std::size_t chunk_bytes = 4096;
 
 }  // namespace
 
-Unigram SentencePieceModel::load_vocab(const SentencePieceConfig& config) {
-    const sentencepiece_proto::ModelSummary summary = sentencepiece_proto::read_model(config.model_proto);
+Unigram SentencePieceModel::load_vocab(const SentencePieceConfig& config,
+                                       const sentencepiece_proto::ModelSummary& summary) {
     if (summary.model_type != sentencepiece_proto::ModelType::unigram) {
         throw Error(Status::invalid_config, "sentencepiece: model type " + std::to_string(summary.model_type) +
                                                 " is not supported (Unigram only)");
@@ -45,6 +45,8 @@ Unigram SentencePieceModel::load_vocab(const SentencePieceConfig& config) {
         throw;
     } catch (const std::exception& e) {
         throw Error(Status::invalid_config, std::string("sentencepiece: ") + e.what());
+    } catch (...) {
+        throw Error(Status::invalid_config, "sentencepiece: the library failed to load the model");
     }
     const int count = processor.GetPieceSize();
     // Hugging Face reads the scores from the .model as floats, from tokenizer.json through serde_json.
@@ -75,8 +77,12 @@ Unigram SentencePieceModel::load_vocab(const SentencePieceConfig& config) {
 }
 
 SentencePieceModel::SentencePieceModel(const SentencePieceConfig& config)
-    : charsmap_(sentencepiece_proto::read_model(config.model_proto).precompiled_charsmap),
-      unigram_(load_vocab(config)),
+    : SentencePieceModel(config, sentencepiece_proto::read_model(config.model_proto)) {}
+
+SentencePieceModel::SentencePieceModel(const SentencePieceConfig& config,
+                                       const sentencepiece_proto::ModelSummary& proto)
+    : charsmap_(proto.precompiled_charsmap),
+      unigram_(load_vocab(config, proto)),
       strip_right_(config.strip_right),
       space_runs_(config.space_runs),
       whitespace_split_(config.whitespace_split),

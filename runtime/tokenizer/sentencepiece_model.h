@@ -28,6 +28,7 @@
 
 #include "runtime/tokenizer/pieces_model.h"
 #include "runtime/tokenizer/precompiled_charsmap.h"
+#include "runtime/tokenizer/sentencepiece_proto.h"
 #include "runtime/tokenizer/tokenizer_config.h"
 #include "runtime/tokenizer/unigram.h"
 
@@ -51,7 +52,8 @@ public:
     std::vector<std::string> pre_tokens(std::string_view text) const;
 
 private:
-    static Unigram load_vocab(const SentencePieceConfig& config);
+    SentencePieceModel(const SentencePieceConfig& config, const sentencepiece_proto::ModelSummary& proto);
+    static Unigram load_vocab(const SentencePieceConfig& config, const sentencepiece_proto::ModelSummary& proto);
     // Where the text may be cut between chunks: before `at`, a whitespace byte that stays a word boundary.
     bool is_cut_point(std::string_view text, std::size_t at) const;
     // Steps 1 and 2 on one chunk; on_pre_token(std::string_view) gets each pre-token, returns false to stop.
