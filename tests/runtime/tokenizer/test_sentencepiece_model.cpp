@@ -159,7 +159,8 @@ TEST_F(T5, ChunkingChangesNothing) {
 }
 
 TEST_F(T5, LongTextsTakeLinearTime) {
-    // 4 MB of words, and 1 MB without a single cut point: well under a second each in a release build.
+    // 4 MB of words, and 1 MB without a single cut point: under a second together in a release build
+    // (the bound leaves room for sanitizers and qemu).
     std::string words;
     while (words.size() < 4u << 20) words += "the quick brown fox ";
     const std::string one_word(1u << 20, 'a');
@@ -168,7 +169,7 @@ TEST_F(T5, LongTextsTakeLinearTime) {
         const std::size_t n = ids(*text).size();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         EXPECT_GT(n, 0u);
-        EXPECT_LT(seconds, 20.0) << text->size() << " bytes";
+        EXPECT_LT(seconds, 120.0) << text->size() << " bytes";
     }
 }
 
