@@ -39,7 +39,7 @@ SP_PIECES = Path(os.environ.get("EDGEMBED_SP_PIECES", REPO_ROOT / "build" / "tes
 T5_DIR = shared_data_dir() / "tokenizers" / "t5-small"
 XLMR_DIR = REPO_ROOT / ".cache" / "tokenizers" / "xlmr-style"
 XLMR_JSON_DIR = REPO_ROOT / ".cache" / "tokenizers" / "xlmr-style-json"
-TEXT_SETS = ("stsb_all", "manpages_corpus", "multilingual", "hostile")
+PARITY_SETS = ("stsb_all", "manpages_corpus", "multilingual", "hostile")
 BIG_TEXT_BYTES = 1024 * 1024
 
 
@@ -153,7 +153,7 @@ def compare(label: str, texts: list[str], mine: list, ref: list, tokenizer) -> N
         pytest.fail(f"{label}: {len(bad)} of {len(texts)} texts differ from Hugging Face:\n" + "\n".join(lines))
 
 
-@pytest.mark.parametrize("text_set", TEXT_SETS)
+@pytest.mark.parametrize("text_set", PARITY_SETS)
 @pytest.mark.parametrize("name", TOKENIZERS)
 def test_piece_ids_equal_hugging_face(name, text_set, sp_pieces, references):
     reference = references(name)
