@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/sentencepiece_model.h"
 #include "runtime/tokenizer/utf8.h"
 #include "tools/convert/hf_sentencepiece.h"

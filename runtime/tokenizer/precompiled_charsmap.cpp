@@ -2,7 +2,7 @@
 
 #include <utf8proc.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {

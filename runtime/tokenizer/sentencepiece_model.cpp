@@ -4,7 +4,7 @@
 
 #include <exception>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/json_score.h"
 #include "runtime/tokenizer/sentencepiece_proto.h"
 #include "runtime/tokenizer/utf8.h"

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/protobuf_wire.h"
 #include "runtime/tokenizer/utf8.h"
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed {
 

@@ -1,5 +1,9 @@
 """The independent reference: sentence-transformers / transformers in PyTorch (CPU, f32).
 
+all-MiniLM-L6-v2 (the default model): embed / cached_embed, with TempScale. Any sentence-transformers folder
+(the real all-mpnet-base-v2, the random-init family folders of families.py): embed_folder /
+cached_embed_folder for vectors, hf_token_ids for token ids.
+
 TempScale is applied the way the authors' code does it (Length_Collapse, src/model.py): every BERT
 self-attention computes softmax((Q K^T / sqrt(d) + M) / tau). Here that is done by replacing the eager
 attention function of transformers' BERT module, which every self-attention layer calls.
@@ -7,6 +11,7 @@ attention function of transformers' BERT module, which every self-attention laye
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -94,3 +99,80 @@ def cached_embed(texts: list[str], max_length: int, tau: float = 1.0) -> np.ndar
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
+
+
+# ---- any sentence-transformers folder ---------------------------------------------------------------------
+
+def load_folder(model_dir: str | Path, max_length: int):
+    """sentence-transformers on CPU in f32, truncating at max_length tokens."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_dir), device="cpu", model_kwargs={"dtype": torch.float32})
+    dtypes = {p.dtype for p in model.parameters()}
+    assert dtypes == {torch.float32}, f"{model_dir}: parameters in {dtypes}, not float32"
+    model.max_seq_length = max_length
+    return model
+
+
+def embed_folder(model_dir: str | Path, texts: list[str], max_length: int, batch_size: int = 32) -> np.ndarray:
+    """Reference embeddings of the folder's model (pooled, normalized when its modules.json says so), f32."""
+    torch.set_num_threads(os.cpu_count() or 1)
+    model = load_folder(model_dir, max_length)
+    with torch.inference_mode():
+        return model.encode(texts, batch_size=batch_size, convert_to_numpy=True).astype(np.float32, copy=False)
+
+
+@functools.lru_cache(maxsize=None)
+def _folder_hash(model_dir: str, listing: tuple) -> str:
+    h = hashlib.sha256()
+    for rel, _, _ in listing:
+        h.update(rel.encode() + b"\0")
+        with open(Path(model_dir) / rel, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def folder_hash(model_dir: str | Path) -> str:
+    """sha256 over the folder's files (names and contents; dot files left out), memoized by size and mtime."""
+    root = Path(model_dir).resolve()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    listing = tuple((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _folder_hash(str(root), listing)
+
+
+def folder_cache_path(model_dir: str | Path, texts: list[str], max_length: int, batch_size: int = 32) -> Path:
+    key = hashlib.sha256(json.dumps([folder_hash(model_dir), texts, max_length, batch_size, versions()]).encode()).hexdigest()[:24]
+    return CACHE / f"folder-{key}.npy"
+
+
+def cached_embed_folder(model_dir: str | Path, texts: list[str], max_length: int, batch_size: int = 32) -> np.ndarray:
+    """embed_folder(), cached on disk by the folder's content, the texts, max_length and library versions."""
+    path = folder_cache_path(model_dir, texts, max_length, batch_size)
+    if path.exists():
+        return np.load(path)
+    vectors = embed_folder(model_dir, texts, max_length, batch_size)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+@functools.lru_cache(maxsize=8)
+def hf_tokenizer(model_dir: str):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    if not tokenizer.is_fast:
+        raise RuntimeError(f"{model_dir}: transformers loaded a slow tokenizer ({type(tokenizer).__name__})")
+    return tokenizer
+
+
+def hf_token_ids(model_dir: str | Path, texts: list[str], max_length: int | None, special: bool = True) -> list[list[int]]:
+    """Token ids of the folder's fast tokenizer: with special tokens, truncated at max_length (None: not
+    truncated); special=False: the pieces alone, untruncated."""
+    tokenizer = hf_tokenizer(str(model_dir))
+    if not special:
+        return tokenizer(texts, add_special_tokens=False)["input_ids"]
+    if not max_length:
+        return tokenizer(texts)["input_ids"]
+    return tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]

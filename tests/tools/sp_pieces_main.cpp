@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/sentencepiece_model.h"
 #include "tools/convert/hf_sentencepiece.h"
 

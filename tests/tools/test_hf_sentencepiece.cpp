@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/protobuf_wire.h"
 #include "runtime/tokenizer/sentencepiece_model.h"
 #include "runtime/tokenizer/sentencepiece_proto.h"

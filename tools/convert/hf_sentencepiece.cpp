@@ -4,7 +4,7 @@
 #include <set>
 #include <vector>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/protobuf_wire.h"
 #include "runtime/tokenizer/sentencepiece_model.h"
 #include "runtime/tokenizer/sentencepiece_proto.h"

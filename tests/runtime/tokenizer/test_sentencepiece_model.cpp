@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/json_score.h"
 #include "runtime/tokenizer/precompiled_charsmap.h"
 #include "runtime/tokenizer/protobuf_wire.h"

@@ -1,0 +1,15 @@
+#include "runtime/tokenizer/pieces_model.h"
+
+#include <string>
+
+#include "base/error.h"
+#include "runtime/tokenizer/wordpiece.h"
+
+namespace edgembed {
+
+std::unique_ptr<PiecesModel> make_pieces_model(const TokenizerConfig& config) {
+    if (config.type == "wordpiece") return std::make_unique<WordPieceModel>(config.wordpiece);
+    throw Error(Status::invalid_config, "tokenizer: unsupported type '" + config.type + "' (supported: wordpiece)");
+}
+
+}  // namespace edgembed
