@@ -3,13 +3,15 @@
 #include <string>
 
 #include "base/error.h"
+#include "runtime/tokenizer/sentencepiece_model.h"
 #include "runtime/tokenizer/wordpiece.h"
 
 namespace edgembed {
 
 std::unique_ptr<PiecesModel> make_pieces_model(const TokenizerConfig& config) {
     if (config.type == "wordpiece") return std::make_unique<WordPieceModel>(config.wordpiece);
-    throw Error(Status::invalid_config, "tokenizer: unsupported type '" + config.type + "' (supported: wordpiece)");
+    if (config.type == "sentencepiece") return std::make_unique<SentencePieceModel>(config.sentencepiece);
+    throw Error(Status::invalid_config, "tokenizer: unsupported type '" + config.type + "' (supported: wordpiece, sentencepiece)");
 }
 
 }  // namespace edgembed

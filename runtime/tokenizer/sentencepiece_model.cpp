@@ -111,12 +111,10 @@ bool SentencePieceModel::is_cut_point(std::string_view text, std::size_t at) con
     return true;
 }
 
-template <class OnPreToken>
-bool SentencePieceModel::chunk_pre_tokens(std::string_view chunk, std::string& normalized, std::string& scratch,
-                                          OnPreToken&& on_pre_token) const {
+void SentencePieceModel::normalize_into(std::string_view text, std::string& normalized, std::string& scratch) const {
     // normalizer: Precompiled.
     normalized.clear();
-    charsmap_.normalize(chunk, normalized);
+    charsmap_.normalize(text, normalized);
     // normalizer: Strip(left=false, right=true).
     if (strip_right_) {
         std::size_t end = normalized.size();
@@ -143,11 +141,15 @@ bool SentencePieceModel::chunk_pre_tokens(std::string_view chunk, std::string& n
         }
         normalized.swap(scratch);
     }
+}
+
+template <class OnPreToken>
+bool SentencePieceModel::pre_tokenize(std::string_view normalized, std::string& scratch, OnPreToken&& on_pre_token) const {
     // pre_tokenizer: Metaspace on one piece: " " -> "▁", "▁" in front (prepend_scheme "always" unless it
     // starts with one), split before every "▁" (MergedWithNext).
     auto metaspace_split = [&](std::string_view piece) {
         scratch.clear();
-        if (prepend_space_ && piece.substr(0, metaspace.size()) != metaspace && !(piece[0] == ' ')) {
+        if (prepend_space_ && piece.substr(0, metaspace.size()) != metaspace && piece[0] != ' ') {
             scratch.append(metaspace);
         }
         for (char c : piece) {
@@ -162,25 +164,24 @@ bool SentencePieceModel::chunk_pre_tokens(std::string_view chunk, std::string& n
         for (;;) {
             const std::size_t next = s.find(metaspace, begin + 1);
             if (next == std::string_view::npos) break;
-            if (next > begin && !on_pre_token(s.substr(begin, next - begin))) return false;
+            if (!on_pre_token(s.substr(begin, next - begin))) return false;
             begin = next;
         }
-        return begin >= s.size() || on_pre_token(s.substr(begin));
+        return on_pre_token(s.substr(begin));
     };
     if (!whitespace_split_) return normalized.empty() || metaspace_split(normalized);
     // pre_tokenizer: WhitespaceSplit (removes every Unicode whitespace character, keeps the words between).
-    const std::string_view n(normalized);
     std::size_t word = 0;
-    for (std::size_t pos = 0; pos < n.size();) {
+    for (std::size_t pos = 0; pos < normalized.size();) {
         char32_t cp;
-        const std::size_t next = utf8_next(n, pos, &cp);
+        const std::size_t next = utf8_next(normalized, pos, &cp);
         if (is_whitespace(cp)) {
-            if (pos > word && !metaspace_split(n.substr(word, pos - word))) return false;
+            if (pos > word && !metaspace_split(normalized.substr(word, pos - word))) return false;
             word = next;
         }
         pos = next;
     }
-    return word >= n.size() || metaspace_split(n.substr(word));
+    return word >= normalized.size() || metaspace_split(normalized.substr(word));
 }
 
 void SentencePieceModel::append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const {
@@ -200,16 +201,49 @@ void SentencePieceModel::append(std::string_view text, std::size_t limit, std::v
                 break;
             }
         }
-        if (!chunk_pre_tokens(text.substr(0, cut), normalized, scratch, on_pre_token)) return;
+        normalize_into(text.substr(0, cut), normalized, scratch);
+        if (!pre_tokenize(normalized, scratch, on_pre_token)) return;
         text.remove_prefix(cut);
     }
 }
 
-std::vector<std::string> SentencePieceModel::pre_tokens(std::string_view text) const {
+std::string SentencePieceModel::normalize(std::string_view text) const {
     utf8_validate(text);
-    std::vector<std::string> result;
     std::string normalized, scratch;
-    chunk_pre_tokens(text, normalized, scratch, [&](std::string_view p) {
+    normalize_into(text, normalized, scratch);
+    return normalized;
+}
+
+void SentencePieceModel::append_normalized(std::string_view normalized, std::size_t limit,
+                                           std::vector<int32_t>& out) const {
+    utf8_validate(normalized);
+    if (out.size() >= limit) return;
+    std::string scratch;
+    Unigram::Scratch lattice;
+    auto on_pre_token = [&](std::string_view pre_token) {
+        unigram_.encode(pre_token, lattice, out);
+        return out.size() < limit;
+    };
+    // Normalized already: any space (and for WhitespaceSplit any ASCII whitespace) starts a new pre-token.
+    while (!normalized.empty()) {
+        std::size_t cut = normalized.size();
+        for (std::size_t at = chunk_bytes; at < normalized.size(); ++at) {
+            const char c = normalized[at];
+            if (c == ' ' || (whitespace_split_ && c >= '\t' && c <= '\r')) {
+                cut = at;
+                break;
+            }
+        }
+        if (!pre_tokenize(normalized.substr(0, cut), scratch, on_pre_token)) return;
+        normalized.remove_prefix(cut);
+    }
+}
+
+std::vector<std::string> SentencePieceModel::pre_tokens(std::string_view text) const {
+    const std::string normalized = normalize(text);
+    std::vector<std::string> result;
+    std::string scratch;
+    pre_tokenize(normalized, scratch, [&](std::string_view p) {
         result.emplace_back(p);
         return true;
     });

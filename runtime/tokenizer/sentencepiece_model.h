@@ -40,9 +40,12 @@ public:
     // than Unigram, a malformed precompiled_charsmap, an unknown id_mapping or space_runs.
     explicit SentencePieceModel(const SentencePieceConfig& config);
 
-    // text must be valid UTF-8 (Error(invalid_utf8) otherwise). Long texts are normalized in chunks of
+    // text must be valid UTF-8 (Error(invalid_utf8) otherwise). Long texts are processed in chunks of
     // about 4 KB cut where Hugging Face's steps cannot see the cut, so that a limit stops early.
     void append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const override;
+    // Step 1 alone (for added tokens with normalized=true), and steps 2-3 on its output.
+    std::string normalize(std::string_view text) const override;
+    void append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const override;
     int32_t token_to_id(std::string_view token) const override { return unigram_.token_to_id(token); }
     std::size_t vocab_size() const override { return unigram_.size(); }
 
@@ -56,10 +59,11 @@ private:
     static Unigram load_vocab(const SentencePieceConfig& config, const sentencepiece_proto::ModelSummary& proto);
     // Where the text may be cut between chunks: before `at`, a whitespace byte that stays a word boundary.
     bool is_cut_point(std::string_view text, std::size_t at) const;
-    // Steps 1 and 2 on one chunk; on_pre_token(std::string_view) gets each pre-token, returns false to stop.
+    // Step 1 into `normalized` (scratch: working space).
+    void normalize_into(std::string_view text, std::string& normalized, std::string& scratch) const;
+    // Step 2; on_pre_token(std::string_view) gets each pre-token, returns false to stop.
     template <class OnPreToken>
-    bool chunk_pre_tokens(std::string_view chunk, std::string& normalized, std::string& scratch,
-                          OnPreToken&& on_pre_token) const;
+    bool pre_tokenize(std::string_view normalized, std::string& scratch, OnPreToken&& on_pre_token) const;
 
     PrecompiledCharsmap charsmap_;
     Unigram unigram_;

@@ -22,6 +22,10 @@
 #include "runtime/tokenizer/protobuf_wire.h"
 #include "runtime/tokenizer/sentencepiece_model.h"
 #include "runtime/tokenizer/sentencepiece_proto.h"
+#include "runtime/tokenizer/tokenizer_config_json.h"
+#include "runtime/tokenizer/pieces_model.h"
+
+#include <nlohmann/json.hpp>
 
 using namespace edgembed;
 using namespace std::string_view_literals;
@@ -94,6 +98,58 @@ const Golden golden[] = {
 
 TEST_F(T5, IdsEqualHuggingFace) {
     for (const Golden& g : golden) EXPECT_EQ(ids(g.text), g.ids) << "text: " << std::string(g.text);
+}
+
+TEST_F(T5, NormalizeThenAppendNormalizedIsAppend) {
+    // The pipeline's path for added tokens with normalized=true: normalize the stretch, match them, then
+    // pre-tokenize and segment what lies between.
+    std::string long_text;
+    for (const Golden& g : golden) {
+        std::vector<int32_t> out;
+        model_->append_normalized(model_->normalize(g.text), SIZE_MAX, out);
+        EXPECT_EQ(out, g.ids) << "text: " << std::string(g.text);
+        (long_text += g.text) += ' ';
+    }
+    while (long_text.size() < 20000) long_text += long_text;
+    std::vector<int32_t> out;
+    model_->append_normalized(model_->normalize(long_text), SIZE_MAX, out);
+    EXPECT_EQ(out, ids(long_text));
+    EXPECT_EQ(model_->normalize("\uFF21\u0301 \uFF76\uFF9E"), "A \u30AB\u3099");
+}
+
+TEST_F(T5, MadeByMakePiecesModel) {
+    TokenizerConfig config;
+    config.type = "sentencepiece";
+    config.sentencepiece.model_proto = t5_model_bytes();
+    const std::unique_ptr<PiecesModel> pieces = make_pieces_model(config);
+    std::vector<int32_t> out;
+    pieces->append("Hello world", SIZE_MAX, out);
+    EXPECT_EQ(out, (std::vector<int32_t>{8774, 296}));
+}
+
+TEST(SentencePieceConfigJson, RoundTripsEverySetting) {
+    TokenizerConfig c;
+    c.type = "sentencepiece";
+    c.sentencepiece.id_mapping = "fairseq";
+    c.sentencepiece.strip_right = true;
+    c.sentencepiece.space_runs = "\u2581";
+    c.sentencepiece.whitespace_split = false;
+    c.sentencepiece.prepend_space = false;
+    c.sentencepiece.byte_fallback = true;
+    c.sentencepiece.json_scores = true;
+    nlohmann::json j;
+    to_json(j, c);
+    const SentencePieceConfig back = tokenizer_config_from_json(j, nullptr).sentencepiece;
+    EXPECT_EQ(back.id_mapping, "fairseq");
+    EXPECT_TRUE(back.strip_right && back.byte_fallback && back.json_scores);
+    EXPECT_FALSE(back.whitespace_split || back.prepend_space);
+    EXPECT_EQ(back.space_runs, "\u2581");
+    // Written before these settings: the defaults (transformers' T5 / XLM-R pipeline).
+    j["sentencepiece"] = {{"id_mapping", "identity"}};
+    const SentencePieceConfig old = tokenizer_config_from_json(j, nullptr).sentencepiece;
+    EXPECT_TRUE(old.whitespace_split && old.prepend_space);
+    EXPECT_FALSE(old.strip_right || old.byte_fallback || old.json_scores);
+    EXPECT_TRUE(old.space_runs.empty());
 }
 
 TEST_F(T5, VocabularyIsThePieces) {
