@@ -25,9 +25,10 @@ HOST_PACKAGES=(cmake ninja-build pkg-config crossbuild-essential-arm64 qemu-user
   nlohmann-json3-dev libcli11-dev)
 ARM64_PACKAGES=(libc6:arm64 libstdc++6:arm64 libxsimd-dev:arm64 libgtest-dev:arm64 libutf8proc-dev:arm64 libxxhash-dev:arm64
   libzip-dev:arm64)
-# Packages that are not Multi-Arch co-installable (e.g. libdnnl-dev, libsentencepiece-dev) are unpacked
-# into $BUILD/sysroot-extra instead; none is needed while the build uses neither.
-UNPACKED_PACKAGES=()
+# Packages that are not Multi-Arch co-installable are unpacked into $BUILD/sysroot-extra instead:
+# libsentencepiece0 (the library) and libsentencepiece-dev (header, .so link, .pc); libdnnl-dev would be
+# another, but the aarch64 build uses no oneDNN.
+UNPACKED_PACKAGES=(libsentencepiece0 libsentencepiece-dev)
 
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 apt_updated=0
@@ -61,7 +62,7 @@ for p in "${UNPACKED_PACKAGES[@]}"; do
 done
 # Unpacked packages come first; their .pc files name prefix=/usr, so pkg-config is told the real root.
 export PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
-prefix_path=""
+prefix_path="" linker_flags=""
 if [ ${#UNPACKED_PACKAGES[@]} -gt 0 ]; then
   export PKG_CONFIG_LIBDIR=$EXTRA/usr/lib/aarch64-linux-gnu/pkgconfig:$PKG_CONFIG_LIBDIR
   # Their .pc files say prefix=/usr: point them at the unpacked copy (a PKG_CONFIG_SYSROOT_DIR would
@@ -70,6 +71,13 @@ if [ ${#UNPACKED_PACKAGES[@]} -gt 0 ]; then
     [ -f "$pc" ] && sed -i "s|^prefix=/usr\$|prefix=$EXTRA/usr|" "$pc"
   done
   prefix_path="-DCMAKE_PREFIX_PATH=$EXTRA/usr"
+  # Their libraries are on no default path: executables link with -L (libraries named plainly, as the
+  # installed package's static link line names sentencepiece: tests/consumer) and -rpath-link (libraries
+  # a shared library needs, libedgembed.so -> libsentencepiece.so.0); under qemu the loader finds them
+  # through LD_LIBRARY_PATH (the test binaries also have them in their build RPATH).
+  extra_lib=$EXTRA/usr/lib/aarch64-linux-gnu
+  linker_flags="-DCMAKE_EXE_LINKER_FLAGS=-L$extra_lib -Wl,-rpath-link,$extra_lib"
+  export LD_LIBRARY_PATH=$extra_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 
 echo "== configure + build ($BUILD)"
@@ -77,7 +85,7 @@ start=$SECONDS
 # Rerunning configure on an existing build is cheap and picks up changed options; nothing is wiped.
 $CMAKE -S . -B "$BUILD" -G Ninja --toolchain "$ROOT/cmake/toolchains/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE=Release -DEDGEMBED_WITH_ONEDNN=OFF -DEDGEMBED_BUILD_BENCH=OFF -DEDGEMBED_BUILD_TESTS=ON \
-  ${prefix_path:+"$prefix_path"} >/dev/null
+  ${prefix_path:+"$prefix_path"} ${linker_flags:+"$linker_flags"} >/dev/null
 $CMAKE --build "$BUILD" -j "$(nproc)"
 echo "== build took $((SECONDS - start)) s"
 

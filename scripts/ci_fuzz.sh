@@ -16,7 +16,7 @@ SECONDS_PER_TARGET=${EDGEMBED_FUZZ_SECONDS:-60}
 JOBS=${EDGEMBED_FUZZ_JOBS:-$(nproc)}
 CMAKE=/usr/bin/cmake
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(model_file utf8 wordpiece safetensors pickle torch_bin hf_checkpoint bpe)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(model_file utf8 wordpiece safetensors pickle torch_bin hf_checkpoint bpe sentencepiece)
 
 runtime=(/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a)
 if ! command -v clang++ >/dev/null || [ ! -f "${runtime[0]}" ]; then

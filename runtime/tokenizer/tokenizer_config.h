@@ -32,12 +32,27 @@ struct WordPieceConfig {
     int max_input_chars_per_word = 100;
 };
 
-// SentencePiece through the sentencepiece library (Unigram or BPE models alike).
+// A SentencePiece Unigram model (the sentencepiece library loads and checks it) run the way Hugging
+// Face's fast tokenizer runs it (runtime/tokenizer/sentencepiece_model.h). The text steps around the model
+// are tokenizer.json's; the defaults are what transformers builds from a .model for T5 and XLM-R
+// (normalizer Precompiled, pre_tokenizer WhitespaceSplit + Metaspace with prepend_scheme "always").
 struct SentencePieceConfig {
-    std::string model_proto;  // the serialized ModelProto (a .model file's bytes)
+    std::string model_proto;  // the serialized ModelProto (a .model file's bytes); its precompiled_charsmap
+                              // is the Precompiled normalizer (none when empty)
     // How the library's ids become model ids: "identity", or "fairseq" (XLM-RoBERTa: <s>=0, <pad>=1,
     // </s>=2, <unk>=3, every other piece at its SentencePiece id + 1, <mask> after the last piece).
     std::string id_mapping = "identity";
+    // normalizer steps after Precompiled, in this order:
+    bool strip_right = false;  // Strip(left=false, right=true): trailing Unicode whitespace removed
+    std::string space_runs;    // Replace(Regex(" {2,}"), space_runs); "" = no such step
+    // pre_tokenizer:
+    bool whitespace_split = true;  // WhitespaceSplit before Metaspace (false: Metaspace alone, split=true)
+    bool prepend_space = true;     // Metaspace prepend_scheme "always" (false: "never")
+    // model:
+    bool byte_fallback = false;    // Unigram byte_fallback (transformers' T5 / XLM-R tokenizers: false)
+    // The scores as `tokenizers` reads them from tokenizer.json (runtime/tokenizer/json_score.h) instead of
+    // the proto's floats: set for a config made from tokenizer.json, whose scores are those floats.
+    bool json_scores = false;
 };
 
 // Byte-level BPE (GPT-2 / RoBERTa / ModernBERT / Qwen2 style).

@@ -1,6 +1,7 @@
 #include "runtime/tokenizer/tokenizer_config_json.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +68,14 @@ void to_json(json& out, const TokenizerConfig& c) {
                       {"unk_token", b.unk_token},
                       {"ignore_merges", b.ignore_merges}};
     } else if (c.type == "sentencepiece") {
-        out["sentencepiece"] = {{"id_mapping", c.sentencepiece.id_mapping}};  // the model: a u8 tensor
+        const SentencePieceConfig& p = c.sentencepiece;
+        out["sentencepiece"] = {{"id_mapping", p.id_mapping},  // the model: a u8 tensor
+                                {"strip_right", p.strip_right},
+                                {"space_runs", p.space_runs},
+                                {"whitespace_split", p.whitespace_split},
+                                {"prepend_space", p.prepend_space},
+                                {"byte_fallback", p.byte_fallback},
+                                {"json_scores", p.json_scores}};
     }
 }
 
@@ -99,7 +107,20 @@ TokenizerConfig tokenizer_config_from_json(const json& in, std::vector<std::stri
         c.bpe.unk_token = get<std::string>(b, "unk_token", bp);
         c.bpe.ignore_merges = get<bool>(b, "ignore_merges", bp);
     } else if (c.type == "sentencepiece") {
-        c.sentencepiece.id_mapping = get<std::string>(get<json>(in, "sentencepiece", where), "id_mapping", where + ".sentencepiece");
+        const std::string sp = where + ".sentencepiece";
+        const json p = get<json>(in, "sentencepiece", where);
+        SentencePieceConfig& out = c.sentencepiece;
+        out.id_mapping = get<std::string>(p, "id_mapping", sp);
+        // Hugging Face's text steps around the model; absent (files written before them): the defaults.
+        auto optional = [&](const char* key, auto& value) {
+            if (p.is_object() && p.contains(key)) value = get<std::decay_t<decltype(value)>>(p, key, sp);
+        };
+        optional("strip_right", out.strip_right);
+        optional("space_runs", out.space_runs);
+        optional("whitespace_split", out.whitespace_split);
+        optional("prepend_space", out.prepend_space);
+        optional("byte_fallback", out.byte_fallback);
+        optional("json_scores", out.json_scores);
     } else {
         throw Error(Status::invalid_config, where + ": unsupported type '" + c.type + "' (supported: wordpiece, sentencepiece, bpe)");
     }
@@ -152,6 +173,8 @@ void validate(const TokenizerConfig& c, int vocab_size) {
     } else if (c.type == "sentencepiece") {
         if (c.sentencepiece.id_mapping != "identity" && c.sentencepiece.id_mapping != "fairseq")
             fail("unknown sentencepiece id_mapping '" + c.sentencepiece.id_mapping + "'");
+        const std::string& runs = c.sentencepiece.space_runs;
+        if (!runs.empty() && runs != " " && runs != "\xE2\x96\x81") fail("sentencepiece space_runs must be \"\", \" \" or \"\u2581\"");
     } else {
         fail("unsupported type '" + c.type + "' (supported: wordpiece, sentencepiece, bpe)");
     }

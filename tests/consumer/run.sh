@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs a built edgembed to a temporary prefix, then builds tests/consumer against it four ways
 # (CMake package: shared and static; pkg-config: shared and static) and runs each on a model.
-# Usage: tests/consumer/run.sh BUILD_DIR MODEL
+# Usage: tests/consumer/run.sh BUILD_DIR MODEL      env: CC, LDFLAGS (extra link flags, e.g. a cross build's -L),
+#        EDGEMBED_TEST_EMULATOR
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 MODEL=$2
@@ -45,12 +46,12 @@ echo "== pkg-config edgembed"
 export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
 # shellcheck disable=SC2046
 "$CC" -std=c99 -Wall -Werror "$HERE/main.c" -o "$WORK/pc_shared" $(pkg-config --cflags --libs edgembed) \
-  -Wl,-rpath,"$(pkg-config --variable=libdir edgembed)"
+  -Wl,-rpath,"$(pkg-config --variable=libdir edgembed)" ${LDFLAGS:-}
 run "pkg-config, shared" "$WORK/pc_shared"
 # Static: the archive by name, then Libs.private (pkg-config --static).
 # shellcheck disable=SC2046
 "$CC" -std=c99 -Wall -Werror "$HERE/main.c" -o "$WORK/pc_static" $(pkg-config --cflags edgembed) \
-  $(pkg-config --static --libs edgembed | sed 's/-ledgembed\b/-l:libedgembed.a/')
+  $(pkg-config --static --libs edgembed | sed 's/-ledgembed\b/-l:libedgembed.a/') ${LDFLAGS:-}
 run "pkg-config, static" "$WORK/pc_static"
 
 echo "$passed passed, $failed failed"

@@ -21,6 +21,7 @@
 #include "runtime/models/family.h"
 #include "tools/convert/hf_files.h"
 #include "tools/convert/hf_tokenizer.h"
+#include "runtime/tokenizer/pieces_model.h"
 #include "tools/convert/safetensors.h"
 #include "tools/convert/torch_bin.h"
 
@@ -186,7 +187,7 @@ HfCheckpoint read_hf_checkpoint(const std::string& dir, const NoteFn& note) {
 
     HfTokenizer tokenizer = read_hf_tokenizer(files, c.architecture, note);
     c.tokenizer = std::move(tokenizer.config);
-    const size_t vocab = c.tokenizer.type == "wordpiece" ? c.tokenizer.wordpiece.vocab.size() : c.tokenizer.bpe.vocab.size();
+    const size_t vocab = make_pieces_model(c.tokenizer)->vocab_size();
     const std::string vocab_file = c.tokenizer.type == "wordpiece" ? "vocab.txt" : "the tokenizer";
     if (c.tokenizer.type == "wordpiece" && static_cast<int>(vocab) != c.vocab_size)
         throw Error(Status::invalid_checkpoint, files.display(vocab_file) + " has " + std::to_string(vocab) + " tokens but " +

@@ -9,12 +9,27 @@
 #include "runtime/json_keys.h"
 #include "runtime/tokenizer/pieces_model.h"
 #include "tools/convert/hf_bpe.h"
+#include "tools/convert/hf_sentencepiece.h"
 
 namespace edgembed::convert {
 
 namespace {
 
 using nlohmann::json;
+
+// The SentencePiece model files transformers' tokenizers save (XLM-R, T5 / Gemma), first found wins.
+const char* const kSentencePieceFiles[] = {"sentencepiece.bpe.model", "spiece.model", "tokenizer.model"};
+
+// The folder's SentencePiece model file, if any; its config with XLM-R's fairseq ids for xlm-roberta.
+std::optional<SentencePieceConfig> read_sentencepiece_file(const HfFiles& files, const std::string& model_type) {
+    for (const char* name : kSentencePieceFiles) {
+        if (!files.has(name)) continue;
+        SentencePieceConfig c = sentencepiece_from_model_file(files.read_text(name, kMaxJsonBytes), files.display(name));
+        if (model_type == "xlm-roberta") c.id_mapping = "fairseq";
+        return c;
+    }
+    return std::nullopt;
+}
 
 // The special tokens' spellings, from tokenizer_config.json and special_tokens_map.json.
 struct Specials {
@@ -214,7 +229,6 @@ void read_slow_added_tokens(const std::optional<json>& config_doc, const HfFiles
 }  // namespace
 
 HfTokenizer read_hf_tokenizer(const HfFiles& files, const std::string& model_type, const NoteFn& note) {
-    (void)model_type;  // picks SentencePiece id mappings
     HfTokenizer out;
     TokenizerConfig& c = out.config;
     WordPieceConfig& w = c.wordpiece;
@@ -256,8 +270,12 @@ HfTokenizer read_hf_tokenizer(const HfFiles& files, const std::string& model_typ
         } else if (type == "BPE") {
             c.type = "bpe";
             c.bpe = bpe_from_tokenizer_json(*doc, file);
+        } else if (type == "Unigram") {  // the SentencePiece model file when the folder has one, as the issue asks
+            c.type = "sentencepiece";
+            if (std::optional<SentencePieceConfig> from_file = read_sentencepiece_file(files, model_type)) c.sentencepiece = std::move(*from_file);
+            else c.sentencepiece = sentencepiece_from_tokenizer_json(*doc, file);
         } else {
-            throw Error(Status::unsupported_architecture, file + ": tokenizer model '" + type + "' is not supported (supported: WordPiece, BPE)");
+            throw Error(Status::unsupported_architecture, file + ": tokenizer model '" + type + "' is not supported (supported: WordPiece, BPE, Unigram)");
         }
         read_added_tokens(top, c, note);
         pieces = make_pieces_model(c);
@@ -272,6 +290,18 @@ HfTokenizer read_hf_tokenizer(const HfFiles& files, const std::string& model_typ
                 throw Error(Status::invalid_checkpoint, std::string("the ") + role + " '" + *token + "' is not in vocab.txt");
         c.prefix = {pieces->token_to_id(cls)};
         c.suffix = {pieces->token_to_id(sep)};
+    } else if (std::optional<SentencePieceConfig> sp = read_sentencepiece_file(files, model_type)) {  // T5 / XLM-R, slow
+        c.type = "sentencepiece";
+        c.sentencepiece = std::move(*sp);
+        pieces = make_pieces_model(c);
+        read_slow_added_tokens(config_doc, files, specials, *pieces, c, note);
+        // XLM-R (and the BERT-style families): <s> x </s>; T5: x </s>.
+        const bool t5 = model_type == "t5" || model_type == "mt5";
+        const std::string eos = specials.eos().value_or("</s>");
+        if (!t5) c.prefix = {find_id(c, pieces.get(), specials.cls().value_or("<s>"))};
+        c.suffix = {find_id(c, pieces.get(), t5 ? eos : specials.sep().value_or("</s>"))};
+        for (int32_t id : c.prefix) if (id < 0) throw Error(Status::invalid_checkpoint, "the cls_token is not in the SentencePiece model");
+        if (c.suffix[0] < 0) throw Error(Status::invalid_checkpoint, "the sep / eos token is not in the SentencePiece model");
     } else if (files.has("vocab.json") && files.has("merges.txt")) {  // a RoBERTa-style slow tokenizer
         c.type = "bpe";
         c.bpe = bpe_from_vocab_merges(files.read_text("vocab.json", kMaxJsonBytes), files.read_text("merges.txt", kMaxJsonBytes),
@@ -289,7 +319,7 @@ HfTokenizer read_hf_tokenizer(const HfFiles& files, const std::string& model_typ
                                                     files.display(files.has("merges.txt") ? "vocab.json" : "merges.txt") + " is missing");
     } else {
         throw Error(Status::file_not_found, "no tokenizer in '" + files.path("") +
-                                                "' (looked for tokenizer.json, vocab.txt, vocab.json + merges.txt)");
+                                                "' (looked for tokenizer.json, vocab.txt, sentencepiece.bpe.model / spiece.model, vocab.json + merges.txt)");
     }
 
     if (specials.unk() && c.type == "wordpiece") {

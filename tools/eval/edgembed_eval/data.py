@@ -2,7 +2,8 @@
 
 One copy of the loaders: tests/python/conftest.py re-exports them (turning MissingData into a pytest skip).
 
-Paths: EDGEMBED_SHARED_DATA overrides the data folder (default <repo>/../shared/data).
+Paths: EDGEMBED_SHARED_DATA overrides the data folder (default <repo>/../shared/data); EDGEMBED_MULTILINGUAL_DATA
+the multilingual text's (default <repo>/.cache/data/multilingual, scripts/fetch_multilingual_text.sh).
 
   load_texts(name)         list of strings, name in TEXT_SETS
   load_stsb_pairs(split)   [(sentence1, sentence2, gold score 0..5)] for "test" | "dev" | "train" | "all"
@@ -38,7 +39,14 @@ TEXT_SETS = {
     "manpages_queries": "Linux man pages NAME one-liners",
     "qmsum_corpus": "QMSum meetings (whole transcripts)",
     "qmsum_queries": "QMSum gold summaries",
+    "multilingual": "real text in 14 languages (multilingual_<lang> for each, this order), written by "
+                    "scripts/fetch_multilingual_text.sh to <repo>/.cache/data/multilingual/",
 }
+# Debian's translated package descriptions; ar and hi: Firefox ESR's language packs (Debian has no
+# description translations in them). At most 3,000 texts each.
+MULTILINGUAL_LANGS = ("de", "fr", "es", "it", "pt_BR", "pl", "cs", "ru", "uk", "ja", "ko", "zh_CN", "ar", "hi")
+for _lang in MULTILINGUAL_LANGS:
+    TEXT_SETS[f"multilingual_{_lang}"] = f"the {_lang} part of multilingual"
 
 
 class MissingData(FileNotFoundError):
@@ -116,8 +124,24 @@ def load_qrels(name: str, split: str = "test") -> dict[str, dict[str, int]]:
     return qrels
 
 
+def multilingual_dir() -> Path:
+    return Path(os.environ.get("EDGEMBED_MULTILINGUAL_DATA", REPO_ROOT / ".cache" / "data" / "multilingual"))
+
+
+@functools.lru_cache(maxsize=None)
+def _multilingual(lang: str) -> tuple[str, ...]:
+    path = multilingual_dir() / f"{lang}.jsonl"
+    if not path.exists():
+        raise MissingData(f"{path} not found (scripts/fetch_multilingual_text.sh writes it)")
+    return tuple(r["text"] for r in read_jsonl(path))
+
+
 def load_texts(name: str) -> list[str]:
     """The strings of one text set (see TEXT_SETS), in a fixed order."""
+    if name == "multilingual":
+        return [t for lang in MULTILINGUAL_LANGS for t in _multilingual(lang)]
+    if name.startswith("multilingual_") and name[len("multilingual_"):] in MULTILINGUAL_LANGS:
+        return list(_multilingual(name[len("multilingual_"):]))
     if name.startswith("stsb_"):
         return [s for s1, s2, _ in load_stsb_pairs(name[len("stsb_"):]) for s in (s1, s2)]
     if name == "scifact_corpus":
