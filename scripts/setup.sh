@@ -64,6 +64,11 @@ for dtype in f32 f16 int8; do
   fi
 done
 
+# Test material for the other families: real multilingual text (Debian's translated package descriptions,
+# scripts/fetch_multilingual_text.sh) and the XLM-R-style SentencePiece tokenizer trained on it.
+scripts/fetch_multilingual_text.sh
+[ -f .cache/tokenizers/xlmr-style/tokenizer.json ] || .venv/bin/python scripts/make_xlmr_tokenizer.py
+
 if [ "${1:-}" != "--no-demo" ]; then
   echo "== embedding sample sentences"
   .venv/bin/python scripts/similarity_demo.py --bin "$BUILD/tools/cli/edgembed" --model "$MODEL"
