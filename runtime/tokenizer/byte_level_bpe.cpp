@@ -336,7 +336,21 @@ void ByteLevelBpe::append_word(std::string_view word, Scratch& scratch, std::vec
     }
 }
 
+std::string ByteLevelBpe::normalize(std::string_view text) const {
+    std::string out;
+    normalizer_.normalize(text, out);
+    return out;
+}
+
 void ByteLevelBpe::append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const {
+    append_chunks(text, !normalizer_.is_identity(), limit, out);
+}
+
+void ByteLevelBpe::append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const {
+    append_chunks(normalized, false, limit, out);
+}
+
+void ByteLevelBpe::append_chunks(std::string_view text, bool normalize, std::size_t limit, std::vector<int32_t>& out) const {
     if (out.size() >= limit || text.empty()) return;
     Scratch scratch;
     std::optional<WordCache> cache;
@@ -344,16 +358,15 @@ void ByteLevelBpe::append(std::string_view text, std::size_t limit, std::vector<
     std::string normalized;
     bool first = true;
     while (!text.empty()) {
-        const std::size_t cut = normalizer_.is_identity() && !(first && add_prefix_space_) ? text.size()
-                                                                                           : piece_end(text);
+        const std::size_t cut = normalize || (first && add_prefix_space_) ? piece_end(text) : text.size();
         std::string_view piece = text.substr(0, cut);
         text.remove_prefix(cut);
-        if (!normalizer_.is_identity()) {
+        if (normalize) {
             normalizer_.normalize(piece, normalized);
             piece = normalized;
         }
         if (first && add_prefix_space_ && !piece.empty() && piece[0] != ' ') {
-            if (normalizer_.is_identity()) normalized.assign(piece);
+            if (!normalize) normalized.assign(piece);
             normalized.insert(normalized.begin(), ' ');
             piece = normalized;
         }

@@ -13,7 +13,8 @@
 //
 // A long text is normalized and split in pieces of about 16 KB cut where a space stands between two
 // printable ASCII characters (a word boundary for both patterns, and a place where normalization can be
-// cut), so append() stops soon after out reaches its limit and its buffers stay small.
+// cut), so append() stops soon after out reaches its limit and its buffers stay small. A text of 1 KB or
+// more keeps the ids of its words in a cache of that call (most words of a long text recur).
 //
 // Usage:
 //   edgembed::ByteLevelBpe bpe(config.bpe);
@@ -81,6 +82,10 @@ public:
     explicit ByteLevelBpe(const BpeConfig& config);
 
     void append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const override;
+    // The normalizer alone, and append() after it (the prefix space, the split and the merges): the pipeline
+    // matches added tokens with normalized=true in between.
+    std::string normalize(std::string_view text) const override;
+    void append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const override;
     int32_t token_to_id(std::string_view token) const override;
     std::size_t vocab_size() const override { return vocab_size_; }
 
@@ -89,6 +94,8 @@ public:
 
 private:
     struct Scratch;
+    // append() and append_normalized(): the text in pieces, normalized first when `normalize` is set.
+    void append_chunks(std::string_view text, bool normalize, std::size_t limit, std::vector<int32_t>& out) const;
     void append_word(std::string_view word, Scratch& scratch, std::vector<int32_t>& out) const;
 
     BpeNormalizer normalizer_;

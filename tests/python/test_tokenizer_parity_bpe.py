@@ -7,15 +7,19 @@ the pieces model alone, which is what ByteLevelBpe is (the pipeline's added-toke
 around it). test_as_shipped_without_added_tokens also checks the unmodified files on the texts that contain no
 added token.
 
+test_pipeline_as_shipped runs the whole tokenizer as the converter reads the folder (its added-token splitter
+around ByteLevelBpe, `edgembed-bpe-pieces --pipeline`) against the unmodified tokenizer.json on every text.
+
 Tokenizers: roberta-base (tokenizer.json, and vocab.json + merges.txt), modernbert-base (NFC), and two made from
 roberta-base's vocab and merges to reach the other settings: "qwen2-style" (NFC, the Qwen2 Split regex +
 ByteLevel, as Qwen2 / Qwen3 ship it) and "lowercase-prefix" (Sequence[NFC, Lowercase], add_prefix_space).
 
 Texts: all STS-B sentences, all man pages, the hostile texts of test_tokenizer_parity.py (its edge cases and
 seeded synthetic set) with the empty-like texts of test_hostile_input.py and split-pattern corner cases,
-multilingual text from this machine's Debian files (the msgstr of /usr/share/locale/<lang>/LC_MESSAGES/*.mo for
-16 languages, and the translated package descriptions of /var/lib/apt/lists/*Translation-* when present), and
-every Unicode scalar value in a few contexts.
+multilingual text (the evaluation data's "multilingual" set when it has one, and this machine's Debian files: the
+msgstr of /usr/share/locale/<lang>/LC_MESSAGES/*.mo for 16 languages, the translated package descriptions of
+/var/lib/apt/lists/*Translation-* when apt has fetched them; so the count depends on the machine), and every
+Unicode scalar value in a few contexts.
 
 Environment: EDGEMBED_BPE_PIECES (default <repo>/build/tests/edgembed-bpe-pieces), EDGEMBED_SHARED_DATA.
 Run with -s to see the counts and the speed comparison on the man pages.
@@ -111,7 +115,7 @@ def tokenizer_variants(tmp_path_factory):
 
 def edgembed_pieces(source: str, texts: list[str], *extra: str) -> tuple[list[list[int]], str]:
     args = [str(pieces_binary()), source, *extra]
-    if Path(source).is_dir():
+    if Path(source).is_dir() and "--pipeline" not in extra:
         args.append("--vocab-merges")
     payload = "".join(json.dumps(t) + "\n" for t in texts).encode("ascii")
     proc = subprocess.run(args, input=payload, capture_output=True, timeout=3600)
@@ -198,7 +202,15 @@ def description_texts() -> list[str]:
 
 
 def multilingual_texts() -> list[str]:
-    texts = locale_texts() + description_texts()
+    from edgembed_eval import data
+
+    texts = []
+    if "multilingual" in data.TEXT_SETS:  # the evaluation data's own set, once it has one
+        try:
+            texts += data.load_texts("multilingual")
+        except data.MissingData:
+            pass
+    texts += locale_texts() + description_texts()
     if not texts:
         pytest.skip("no Debian locale catalogs or translated descriptions on this machine")
     return texts
@@ -261,6 +273,37 @@ def test_as_shipped_without_added_tokens(variant, tokenizer_variants):
     theirs = hf_ids(tokenizers.Tokenizer.from_str(json.dumps(doc)), kept)
     ours, _ = edgembed_pieces(source, kept)
     assert_parity(f"{variant} as shipped / texts without added tokens", kept, ours, theirs)
+
+
+def added_token_texts(contents: list[str], seed: int = 20240612, count: int = 3000) -> list[str]:
+    """STS-B sentences with added tokens put in at word boundaries and inside words, with spaces around."""
+    import random
+    rng = random.Random(seed)
+    base = load_texts("stsb_all")
+    texts = []
+    for _ in range(count):
+        words = rng.choice(base).split(" ")
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(words) + 1)
+            token = rng.choice(contents)
+            glue = rng.choice(["", " ", "  ", "\n", "\t "])
+            words.insert(i, glue + token + rng.choice(["", " ", "  ", "\n"]))
+        texts.append(rng.choice([" ", ""]).join(words))
+    return texts
+
+
+@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base"))
+def test_pipeline_as_shipped(variant, tokenizer_variants):
+    """The whole tokenizer as the converter reads the folder (added tokens matched by the pipeline, no
+    template) against the unmodified tokenizer.json, on every text, and texts with added tokens put in."""
+    source, doc = tokenizer_variants[variant]
+    folder = str(Path(source).parent)
+    contents = [a["content"] for a in doc["added_tokens"]]
+    texts = [t for name in ("stsb_all", "manpages_corpus", "hostile", "multilingual") for t in TEXT_SETS[name]()]
+    texts += added_token_texts(contents)
+    theirs = hf_ids(tokenizers.Tokenizer.from_str(json.dumps(doc)), texts)
+    ours, _ = edgembed_pieces(folder, texts, "--pipeline")
+    assert_parity(f"{variant} pipeline / all texts, 3,000 of them with added tokens put in", texts, ours, theirs)
 
 
 @pytest.mark.parametrize("limit", (1, 7, 256))

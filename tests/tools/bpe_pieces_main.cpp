@@ -2,17 +2,20 @@
 // line, printed as one JSON array of ids per line; the parity test against Hugging Face `tokenizers`
 // (tests/python/test_tokenizer_parity_bpe.py) drives it.
 //
-//   edgembed-bpe-pieces TOKENIZER [--vocab-merges] [--limit N] [--time] < texts.jsonl
+//   edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline] [--limit N] [--time] < texts.jsonl
 //
 // TOKENIZER is a tokenizer.json, or a folder with tokenizer.json or (--vocab-merges, or when it has no
-// tokenizer.json) vocab.json + merges.txt. --time prints the tokenizer's own throughput (input bytes per
-// second of append(), one thread, reading and printing excluded) to stderr.
+// tokenizer.json) vocab.json + merges.txt. --pipeline reads the folder as the converter does
+// (tools/convert/hf_tokenizer.h) and prints the whole tokenizer's encode_pieces(): the added tokens
+// matched, no template. --time prints the throughput (input bytes per second of append() / encode_pieces(),
+// one thread, reading and printing excluded) to stderr.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -20,7 +23,10 @@
 
 #include "base/error.h"
 #include "runtime/tokenizer/byte_level_bpe.h"
+#include "runtime/tokenizer/tokenizer.h"
 #include "tools/convert/hf_bpe.h"
+#include "tools/convert/hf_files.h"
+#include "tools/convert/hf_tokenizer.h"
 
 namespace {
 
@@ -52,16 +58,28 @@ edgembed::BpeConfig load(const std::string& path, bool vocab_merges) {
     return edgembed::convert::bpe_from_tokenizer_json(doc, tokenizer_json);
 }
 
+// The folder's whole tokenizer, as the converter stores it.
+edgembed::TokenizerConfig load_pipeline(const std::string& dir) {
+    const edgembed::convert::HfFiles files(dir, "");
+    std::string model_type;
+    if (const auto config = files.read_json_if_present("config.json")) {
+        if (config->contains("model_type") && config->at("model_type").is_string()) model_type = config->at("model_type");
+    }
+    return edgembed::convert::read_hf_tokenizer(files, model_type, [](const std::string&) {}).config;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string path;
-    bool vocab_merges = false, timed = false;
+    bool vocab_merges = false, pipeline = false, timed = false;
     std::size_t limit = SIZE_MAX;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--vocab-merges") {
             vocab_merges = true;
+        } else if (arg == "--pipeline") {
+            pipeline = true;
         } else if (arg == "--time") {
             timed = true;
         } else if (arg == "--limit" && i + 1 < argc) {
@@ -69,16 +87,22 @@ int main(int argc, char** argv) {
         } else if (path.empty() && arg.rfind("--", 0) != 0) {
             path = arg;
         } else {
-            std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges] [--limit N] [--time] < jsonl\n");
+            std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline] [--limit N] [--time] < jsonl\n");
             return 2;
         }
     }
     if (path.empty()) {
-        std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges] [--limit N] [--time] < jsonl\n");
+        std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline] [--limit N] [--time] < jsonl\n");
         return 2;
     }
     try {
-        const edgembed::ByteLevelBpe bpe(load(path, vocab_merges));
+        std::unique_ptr<edgembed::ByteLevelBpe> bpe;
+        std::unique_ptr<edgembed::Tokenizer> tokenizer;
+        if (pipeline) {
+            tokenizer = std::make_unique<edgembed::Tokenizer>(load_pipeline(path));
+        } else {
+            bpe = std::make_unique<edgembed::ByteLevelBpe>(load(path, vocab_merges));
+        }
         std::ios::sync_with_stdio(false);
         std::string line, out_line;
         std::vector<int32_t> ids;
@@ -94,7 +118,12 @@ int main(int argc, char** argv) {
             }
             ids.clear();
             const auto start = std::chrono::steady_clock::now();
-            bpe.append(text, limit, ids);
+            if (bpe) {
+                bpe->append(text, limit, ids);
+            } else {
+                ids = tokenizer->encode_pieces(text);
+                if (ids.size() > limit) ids.resize(limit);
+            }
             seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             bytes += text.size();
             ++count;

@@ -299,6 +299,25 @@ TEST(ByteLevelBpe, NormalizerRunsFirst) {
     EXPECT_EQ(encode(c, "ABC"), (Ids{A, B, C}));
 }
 
+TEST(ByteLevelBpe, NormalizeThenAppendNormalizedIsAppend) {
+    BpeConfig c = tiny({mapped("\xc3") + " " + mapped("\xa9"), kSpace + " a", kSpace + "a b"});
+    c.normalizer = "nfc,lowercase";
+    c.add_prefix_space = true;
+    const ByteLevelBpe bpe(c);
+    for (const char* text : {"E\u0301 AB", "ab", " ab", "", "\u00c9ab"}) {
+        Ids direct, split;
+        bpe.append(text, SIZE_MAX, direct);
+        bpe.append_normalized(bpe.normalize(text), SIZE_MAX, split);
+        EXPECT_EQ(direct, split) << text;
+    }
+    EXPECT_EQ(bpe.normalize("E\u0301X"), "\u00e9x");
+    Ids raw;
+    bpe.append_normalized("E\u0301", SIZE_MAX, raw);  // not normalized again: the prefix space, then 'E' is
+    EXPECT_EQ(raw, (Ids{SP}));                         // not in the vocab, nor are U+0301's bytes
+    BpeConfig plain = tiny({});
+    EXPECT_EQ(ByteLevelBpe(plain).normalize("E\u0301"), "E\u0301");
+}
+
 TEST(ByteLevelBpe, LimitStopsEarlyWithAPrefix) {
     const BpeConfig c = tiny({"a b", kSpace + " a", kSpace + "a b"});
     std::string text;
