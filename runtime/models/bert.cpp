@@ -8,11 +8,7 @@ namespace edgembed::models {
 namespace {
 
 void read_config(const JsonKeys& k, ModelConfig& c) {
-    const std::string position = k.string("position_embedding_type", std::string("absolute"));
-    if (position != "absolute")
-        throw Error(Status::unsupported_architecture, k.file() + ": position_embedding_type '" + position + "' is not supported (only 'absolute')");
-    if (k.boolean("is_decoder", false) || k.boolean("add_cross_attention", false))
-        throw Error(Status::unsupported_architecture, k.file() + ": decoder / cross-attention BERT models are not supported");
+    require_absolute_bidirectional(k);
     read_bert_style_dimensions(k, c);
     c.type_vocab_size = k.integer("type_vocab_size", 2);
 }

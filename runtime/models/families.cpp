@@ -43,6 +43,14 @@ void read_bert_style_dimensions(const JsonKeys& k, ModelConfig& c) {
     c.layer_norm_eps = static_cast<float>(k.number("layer_norm_eps").value_or(1e-12));
 }
 
+void require_absolute_bidirectional(const JsonKeys& k) {
+    const std::string position = k.string("position_embedding_type", std::string("absolute"));
+    if (position != "absolute")
+        throw Error(Status::unsupported_architecture, k.file() + ": position_embedding_type '" + position + "' is not supported (only 'absolute')");
+    if (k.boolean("is_decoder", false) || k.boolean("add_cross_attention", false))
+        throw Error(Status::unsupported_architecture, k.file() + ": decoder / cross-attention models are not supported");
+}
+
 double family_option(const ModelConfig& c, const char* key) {
     auto it = c.family_options.find(key);
     if (it == c.family_options.end())
