@@ -40,10 +40,9 @@ void e2e(benchmark::State& state) {
     edgembed::Context context(model());
     std::vector<std::vector<int32_t>> inputs;
     for (int b = 0; b < batch; ++b) {
-        std::vector<int32_t> ids{model()->tokenizer().cls_id()};
-        ids.insert(ids.end(), pieces().begin() + b * 7, pieces().begin() + b * 7 + (length - 2));
-        ids.push_back(model()->tokenizer().sep_id());
-        inputs.push_back(std::move(ids));
+        const edgembed::Tokenizer& tokenizer = model()->tokenizer();
+        const size_t count = static_cast<size_t>(length) - tokenizer.template_size();
+        inputs.push_back(tokenizer.wrap(pieces().data() + b * 7, count));
     }
     edgembed::EmbedOptions options;
     options.threads = static_cast<int>(state.range(2));

@@ -1,10 +1,12 @@
 // Google Benchmark for every simd/ kernel (kernel_list.inc) on every available ISA, at the model's real
-// row sizes.
-// Run: build/bench/bench_kernels --benchmark_counters_tabular=true
+// shapes: registered from the kernel list, so a kernel without a bench_case() here does not compile.
+// Run: build/bench/bench_kernels --benchmark_counters_tabular=true [--benchmark_filter=f32_softmax__avx2]
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "simd/kernels.h"
@@ -13,6 +15,7 @@ namespace {
 
 using edgembed::simd::Isa;
 using edgembed::simd::Kernels;
+using edgembed::simd::KernelTag;
 
 std::vector<float> random_vector(size_t n) {
     std::mt19937 rng(7);
@@ -22,91 +25,234 @@ std::vector<float> random_vector(size_t n) {
     return v;
 }
 
-void softmax(benchmark::State& state, const Kernels* k) {
-    const size_t n = static_cast<size_t>(state.range(0));
-    std::vector<float> x = random_vector(n), y(n);
-    for (auto _ : state) {
-        k->f32_softmax(x.data(), nullptr, 0.17677669f, y.data(), n);
-        benchmark::DoNotOptimize(y.data());
-    }
-    state.counters["bytes/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n * 8), benchmark::Counter::kIsRate);
+size_t arg(const benchmark::State& state, int i) { return static_cast<size_t>(state.range(i)); }
+
+void set_bytes_per_second(benchmark::State& state, double bytes_per_call) {
+    state.counters["bytes/s"] = benchmark::Counter(bytes_per_call * static_cast<double>(state.iterations()),
+                                                   benchmark::Counter::kIsRate);
 }
 
-void layernorm(benchmark::State& state, const Kernels* k) {
-    const size_t n = static_cast<size_t>(state.range(0));
-    std::vector<float> x = random_vector(n), g = random_vector(n), b = random_vector(n), y(n);
-    for (auto _ : state) {
-        k->f32_layernorm(x.data(), g.data(), b.data(), 1e-12f, y.data(), n);
-        benchmark::DoNotOptimize(y.data());
-    }
-    state.counters["bytes/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n * 16), benchmark::Counter::kIsRate);
+void set_flops(benchmark::State& state, double flops_per_call) {
+    state.counters["FLOP/s"] = benchmark::Counter(flops_per_call * static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
 }
 
-void gelu(benchmark::State& state, const Kernels* k) {
-    const size_t n = static_cast<size_t>(state.range(0));
-    std::vector<float> x = random_vector(n), y(n);
-    for (auto _ : state) {
-        k->f32_gelu(x.data(), y.data(), n);
-        benchmark::DoNotOptimize(y.data());
-    }
-    state.counters["elements/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+// One benchmark per kernel: its function and the shapes it runs at (one Args() each), or, for a kernel
+// with nothing to time, the reason.
+struct BenchCase {
+    void (*run)(benchmark::State&, const Kernels*) = nullptr;
+    std::vector<std::vector<int64_t>> shapes;
+    const char* not_timed = nullptr;
+};
+
+// Softmax rows are sequence lengths.
+BenchCase bench_case(KernelTag<&Kernels::f32_softmax>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_softmax(x.data(), nullptr, 0.17677669f, y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 8.0 * n);
+            },
+            {{16}, {128}, {512}}};
 }
 
-void elementwise(benchmark::State& state, const Kernels* k, int which) {
-    const size_t n = static_cast<size_t>(state.range(0));
-    std::vector<float> a = random_vector(n), b = random_vector(n), y(n);
-    for (auto _ : state) {
-        switch (which) {
-            case 0: k->f32_add(a.data(), b.data(), y.data(), n); break;
-            case 1: k->f32_max(a.data(), y.data(), n); break;
-            case 2: k->f32_scale(a.data(), 0.5f, y.data(), n); break;
-            default: benchmark::DoNotOptimize(k->f32_sum_squares(a.data(), n)); break;
-        }
-        benchmark::DoNotOptimize(y.data());
-    }
-    state.counters["elements/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+// LayerNorm rows are the hidden size.
+BenchCase bench_case(KernelTag<&Kernels::f32_layernorm>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), g = random_vector(n), b = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_layernorm(x.data(), g.data(), b.data(), 1e-12f, y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 16.0 * n);
+            },
+            {{384}, {768}, {1024}}};
+}
+
+// GELU over one FFN row and over a whole FFN block of 128 tokens.
+BenchCase bench_case(KernelTag<&Kernels::f32_gelu>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_gelu(x.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 8.0 * n);
+            },
+            {{1536}, {1536 * 128}}};
+}
+
+// The elementwise kernels over a hidden row and an FFN row (embedding sums, pooling, normalization).
+BenchCase bench_case(KernelTag<&Kernels::f32_add>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> a = random_vector(n), b = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_add(a.data(), b.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 12.0 * n);
+            },
+            {{384}, {1536}}};
+}
+
+BenchCase bench_case(KernelTag<&Kernels::f32_max>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y = random_vector(n);
+                for (auto _ : state) {
+                    k->f32_max(x.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 12.0 * n);
+            },
+            {{384}, {1536}}};
+}
+
+BenchCase bench_case(KernelTag<&Kernels::f32_sum_squares>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n);
+                for (auto _ : state) benchmark::DoNotOptimize(k->f32_sum_squares(x.data(), n));
+                set_bytes_per_second(state, 4.0 * n);
+                set_flops(state, 2.0 * n);
+            },
+            {{384}, {1536}}};
+}
+
+BenchCase bench_case(KernelTag<&Kernels::f32_scale>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_scale(x.data(), 0.5f, y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 8.0 * n);
+            },
+            {{384}, {1536}}};
 }
 
 // One token row per call, as the int8 linear layers quantize their input.
-void quantize_qu8(benchmark::State& state, const Kernels* k) {
-    const size_t n = static_cast<size_t>(state.range(0));
-    std::vector<float> x = random_vector(n);
-    std::vector<uint8_t> q(n);
-    int32_t zero_point = 0;
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(k->f32_quantize_qu8(x.data(), n, q.data(), &zero_point));
-        benchmark::DoNotOptimize(q.data());
-    }
-    state.counters["elements/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+BenchCase bench_case(KernelTag<&Kernels::f32_quantize_qu8>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n);
+                std::vector<uint8_t> q(n);
+                int32_t zero_point = 0;
+                for (auto _ : state) {
+                    benchmark::DoNotOptimize(k->f32_quantize_qu8(x.data(), n, q.data(), &zero_point));
+                    benchmark::DoNotOptimize(q.data());
+                }
+                set_bytes_per_second(state, 5.0 * n);
+            },
+            {{384}, {768}, {1536}}};
 }
 
 // One output row of an int8 linear layer: s32 accumulators -> f32 with scales, bias and residual.
-void dequantize_s32(benchmark::State& state, const Kernels* k) {
-    const size_t n = static_cast<size_t>(state.range(0));
-    std::vector<int32_t> acc(n), col_sums(n);
-    for (size_t i = 0; i < n; ++i) {
-        acc[i] = static_cast<int32_t>(i * 2654435761u >> 12) - (1 << 19);
-        col_sums[i] = static_cast<int32_t>(i % 977) - 488;
-    }
-    std::vector<float> scales = random_vector(n), bias = random_vector(n), residual = random_vector(n), y(n);
-    for (auto _ : state) {
-        k->s32_dequantize(acc.data(), 3, col_sums.data(), 0.01f, scales.data(), bias.data(), residual.data(), y.data(), n);
-        benchmark::DoNotOptimize(y.data());
-    }
-    state.counters["elements/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+BenchCase bench_case(KernelTag<&Kernels::s32_dequantize>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<int32_t> acc(n), col_sums(n);
+                for (size_t i = 0; i < n; ++i) {
+                    acc[i] = static_cast<int32_t>(i * 2654435761u >> 12) - (1 << 19);
+                    col_sums[i] = static_cast<int32_t>(i % 977) - 488;
+                }
+                std::vector<float> scales = random_vector(n), bias = random_vector(n), residual = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->s32_dequantize(acc.data(), 3, col_sums.data(), 0.01f, scales.data(), bias.data(), residual.data(),
+                                      y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 24.0 * n);
+            },
+            {{384}, {1536}}};
 }
 
 // f16 embedding rows widened as they are read.
-void f16_to_f32(benchmark::State& state, const Kernels* k) {
-    const size_t n = static_cast<size_t>(state.range(0));
-    std::vector<uint16_t> x(n);
-    for (size_t i = 0; i < n; ++i) x[i] = static_cast<uint16_t>(0x3C00 + (i % 1024));
-    std::vector<float> y(n);
+BenchCase bench_case(KernelTag<&Kernels::f16_to_f32>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<uint16_t> x(n);
+                for (size_t i = 0; i < n; ++i) x[i] = static_cast<uint16_t>(0x3C00 + (i % 1024));
+                std::vector<float> y(n);
+                for (auto _ : state) {
+                    k->f16_to_f32(x.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 6.0 * n);
+            },
+            {{384}, {1536}}};
+}
+
+// GEMM shapes: {m, n, k}.
+template <bool NT>
+void gemm(benchmark::State& state, const Kernels* k) {
+    const size_t m = arg(state, 0), n = arg(state, 1), kk = arg(state, 2);
+    std::vector<float> a = random_vector(m * kk), b = random_vector(n * kk), c(m * n);
+    const size_t ldb = NT ? kk : n;
     for (auto _ : state) {
-        k->f16_to_f32(x.data(), y.data(), n);
-        benchmark::DoNotOptimize(y.data());
+        (NT ? k->f32_gemm_nt : k->f32_gemm_nn)(a.data(), kk, b.data(), ldb, 1.0f, 0, c.data(), n, m, n, kk);
+        benchmark::DoNotOptimize(c.data());
     }
-    state.counters["elements/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+    set_flops(state, 2.0 * m * n * kk);
+}
+
+// Attention scores Q K^T of one head: [L, d] x [L, d]^T, d = 32 (MiniLM) or 64 (BERT-base).
+BenchCase bench_case(KernelTag<&Kernels::f32_gemm_nt>) { return {gemm<true>, {{128, 128, 32}, {128, 128, 64}, {512, 512, 32}}}; }
+
+// Attention output P V of one head: [L, L] x [L, d].
+BenchCase bench_case(KernelTag<&Kernels::f32_gemm_nn>) { return {gemm<false>, {{128, 32, 128}, {128, 64, 128}, {512, 32, 512}}}; }
+
+BenchCase bench_case(KernelTag<&Kernels::f32_packed_panel_width>) {
+    return {nullptr, {}, "a constant of the ISA: nothing to time"};
+}
+
+// Packing a linear layer's weight at load: {n, k} = [out, in].
+BenchCase bench_case(KernelTag<&Kernels::f32_pack_panels>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0), kk = arg(state, 1), width = k->f32_packed_panel_width();
+                std::vector<float> w = random_vector(n * kk), packed((n + width - 1) / width * width * kk);
+                for (auto _ : state) {
+                    k->f32_pack_panels(w.data(), n, kk, packed.data());
+                    benchmark::DoNotOptimize(packed.data());
+                }
+                set_bytes_per_second(state, 8.0 * n * kk);
+            },
+            {{384, 384}, {1536, 384}, {384, 1536}}};
+}
+
+// The f32 linear layers of a 128-token batch, {m, n, k}: MiniLM's attention projection, FFN up and down.
+BenchCase bench_case(KernelTag<&Kernels::f32_gemm_packed>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t m = arg(state, 0), n = arg(state, 1), kk = arg(state, 2), width = k->f32_packed_panel_width();
+                std::vector<float> a = random_vector(m * kk), w = random_vector(n * kk), bias = random_vector(n), c(m * n);
+                std::vector<float> packed((n + width - 1) / width * width * kk);
+                k->f32_pack_panels(w.data(), n, kk, packed.data());
+                for (auto _ : state) {
+                    k->f32_gemm_packed(a.data(), kk, packed.data(), bias.data(), 0, c.data(), n, m, n, kk);
+                    benchmark::DoNotOptimize(c.data());
+                }
+                set_flops(state, 2.0 * m * n * kk);
+            },
+            {{128, 384, 384}, {128, 1536, 384}, {128, 384, 1536}}};
+}
+
+// A kernel of the list without a bench_case() above falls to this declaration, which the list's
+// static_assert below reports.
+struct MissingBenchCase {};
+template <auto Kernel>
+MissingBenchCase bench_case(KernelTag<Kernel>);
+
+void register_case(const std::string& name, const BenchCase& c, const Kernels* k) {
+    if (c.run == nullptr) return;  // c.not_timed says why
+    benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(name.c_str(), c.run, k);
+    for (const std::vector<int64_t>& shape : c.shapes) b->Args(shape);
 }
 
 int register_all() {
@@ -114,16 +260,13 @@ int register_all() {
         const Kernels* k = edgembed::simd::kernels_for(isa);
         if (k == nullptr) continue;
         const std::string suffix = std::string("__") + edgembed::simd::isa_name(isa);
-        // Softmax rows are sequence lengths; layernorm rows the hidden size; GELU a whole FFN block.
-        benchmark::RegisterBenchmark(("f32_softmax" + suffix).c_str(), softmax, k)->Arg(16)->Arg(128)->Arg(512);
-        benchmark::RegisterBenchmark(("f32_layernorm" + suffix).c_str(), layernorm, k)->Arg(384)->Arg(768);
-        benchmark::RegisterBenchmark(("f32_gelu" + suffix).c_str(), gelu, k)->Arg(1536 * 128);
-        const char* elementwise_names[] = {"f32_add", "f32_max", "f32_scale", "f32_sum_squares"};
-        for (int which = 0; which < 4; ++which)
-            benchmark::RegisterBenchmark((elementwise_names[which] + suffix).c_str(), elementwise, k, which)->Arg(384)->Arg(1536);
-        benchmark::RegisterBenchmark(("f32_quantize_qu8" + suffix).c_str(), quantize_qu8, k)->Arg(384)->Arg(768)->Arg(1536);
-        benchmark::RegisterBenchmark(("s32_dequantize" + suffix).c_str(), dequantize_s32, k)->Arg(384)->Arg(1536);
-        benchmark::RegisterBenchmark(("f16_to_f32" + suffix).c_str(), f16_to_f32, k)->Arg(384)->Arg(1536);
+#define EDGEMBED_KERNEL(name, ret, params)                                                                          \
+    static_assert(!std::is_same_v<decltype(bench_case(KernelTag<&Kernels::name>{})), MissingBenchCase>,            \
+                  "simd/kernel_list.inc lists " #name " but it has no benchmark: write bench_case(KernelTag<&Kernels::" \
+                  #name ">) in bench/bench_f32_kernels.cpp");                                                       \
+    register_case(#name + suffix, bench_case(KernelTag<&Kernels::name>{}), k);
+#include "simd/kernel_list.inc"
+#undef EDGEMBED_KERNEL
     }
     return 0;
 }

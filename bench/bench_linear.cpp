@@ -7,8 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "base/tensor_view.h"
 #include "quant/linear.h"
-#include "runtime/model_file/reader.h"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -17,7 +17,7 @@
 namespace {
 
 using edgembed::DType;
-using edgembed::model_file::TensorView;
+using edgembed::TensorView;
 
 struct Layer {
     std::vector<float> w32, bias, scales;

@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
 #include "runtime/model_config.h"
-#include "runtime/tokenizer/wordpiece.h"
+#include "runtime/tokenizer/tokenizer.h"
 #include "tools/convert/hf_checkpoint.h"
 
 using namespace edgembed;
@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         const HfCheckpoint checkpoint = read_hf_checkpoint(dir, [](const std::string&) {});
         validate(checkpoint.config);
-        const WordPieceTokenizer tokenizer(checkpoint.config.wordpiece);
+        const Tokenizer tokenizer(checkpoint.config.tokenizer);
         const std::vector<int32_t> ids = tokenizer.encode("Hello, world! [SEP] \xC3\xA9t\xC3\xA9 \xE4\xB8\xAD", 16);
         FUZZ_CHECK(ids.size() >= 2 && ids.size() <= 16, "encode");
     } catch (const Error& e) {

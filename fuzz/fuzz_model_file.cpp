@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "runtime/model.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"

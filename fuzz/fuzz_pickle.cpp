@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
 #include "tools/convert/pickle.h"
 
 using namespace edgembed;

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
 #include "tools/convert/checkpoint_tensors.h"
 #include "tools/convert/torch_bin.h"
 

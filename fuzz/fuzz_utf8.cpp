@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
 #include "runtime/tokenizer/bert_normalizer.h"
 #include "runtime/tokenizer/utf8.h"
 

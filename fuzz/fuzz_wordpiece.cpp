@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "runtime/error.h"
 #include "runtime/model_file/reader.h"
 #include "runtime/tokenizer/utf8.h"
-#include "runtime/tokenizer/wordpiece.h"
+#include "runtime/tokenizer/tokenizer.h"
 #include "tests/runtime/tiny_model_file.h"
 
 using namespace edgembed;
@@ -24,29 +24,30 @@ using namespace edgembed;
 namespace {
 
 struct Tokenizers {
-    std::vector<std::unique_ptr<WordPieceTokenizer>> all;
+    std::vector<std::unique_ptr<Tokenizer>> all;
     size_t vocab_size = 0;
 };
 
 const Tokenizers& tokenizers() {
     static const Tokenizers t = [] {
-        WordPieceConfig base;
+        TokenizerConfig base;
         if (const char* path = std::getenv("EDGEMBED_FUZZ_MODEL")) {
-            base = model_file::ModelFile::open(path, /*verify_checksum=*/false)->config().wordpiece;
+            base = model_file::ModelFile::open(path, /*verify_checksum=*/false)->config().tokenizer;
         } else {
-            base = testing::tiny_config(testing::TinyModelSpec{}).wordpiece;
+            base = testing::tiny_config(testing::TinyModelSpec{}).tokenizer;
         }
         Tokenizers out;
-        out.vocab_size = base.vocab.size();
+        out.vocab_size = base.wordpiece.vocab.size();
         // The model's own settings, then each normalizer step off in turn, then no added tokens.
         for (int variant = 0; variant < 6; ++variant) {
-            WordPieceConfig c = base;
-            if (variant == 1) c.lowercase = c.strip_accents = false;
-            if (variant == 2) c.clean_text = false;
-            if (variant == 3) c.handle_chinese_chars = false;
-            if (variant == 4) c.max_input_chars_per_word = 3;
+            TokenizerConfig c = base;
+            WordPieceConfig& w = c.wordpiece;
+            if (variant == 1) w.lowercase = w.strip_accents = false;
+            if (variant == 2) w.clean_text = false;
+            if (variant == 3) w.handle_chinese_chars = false;
+            if (variant == 4) w.max_input_chars_per_word = 3;
             if (variant == 5) c.added_tokens.clear();
-            out.all.push_back(std::make_unique<WordPieceTokenizer>(c));
+            out.all.push_back(std::make_unique<Tokenizer>(c));
         }
         return out;
     }();
@@ -58,7 +59,8 @@ const Tokenizers& tokenizers() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     const Tokenizers& t = tokenizers();
-    const WordPieceTokenizer& tok = *t.all[data[0] % t.all.size()];
+    const Tokenizer& tok = *t.all[data[0] % t.all.size()];
+    const int32_t cls = tok.prefix().at(0), sep = tok.suffix().at(0);
     const int max_length = (data[0] >> 3) % 24;  // 0 = no truncation, 1 = refused, else a limit
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
     const bool valid = utf8_find_invalid(text) == utf8_npos;
@@ -71,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     }
     FUZZ_CHECK(valid, "encode accepted invalid UTF-8");
-    FUZZ_CHECK(full.size() >= 2 && full.front() == tok.cls_id() && full.back() == tok.sep_id(), "specials");
+    FUZZ_CHECK(full.size() >= 2 && full.front() == cls && full.back() == sep, "specials");
     for (int32_t id : full) FUZZ_CHECK(id >= 0 && static_cast<size_t>(id) < t.vocab_size, "id outside the vocab");
 
     const std::vector<int32_t> pieces = tok.encode_pieces(text);
@@ -88,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::vector<int32_t> expected = full;
         if (expected.size() > static_cast<size_t>(max_length)) {
             expected.resize(static_cast<size_t>(max_length));
-            expected.back() = tok.sep_id();
+            expected.back() = sep;
         }
         FUZZ_CHECK(tok.encode(text, max_length) == expected, "truncated encode differs from the full one cut");
     }

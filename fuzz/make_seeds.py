@@ -3,6 +3,7 @@
 
 Run with the project's venv (it needs torch and safetensors for real checkpoint bytes and the reference
 model package for real Hugging Face tokenizer files):  .venv/bin/python fuzz/make_seeds.py
+(`fuzz/make_seeds.py bpe` writes only fuzz_bpe's seeds.)
 The model_file seeds are not made here: scripts/ci_fuzz.sh regenerates them on every run with
 edgembed-tiny-model (fuzz/make_tiny_model.cpp), so they always follow the current format.
 """
@@ -21,6 +22,9 @@ from safetensors.torch import save as safetensors_save
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TORCH_SEPARATOR = b"#EDGEMBED-ENTRY#"  # fuzz_torch_bin.cpp
 HF_SEPARATOR = b"#EDGEMBED-FILE#"      # fuzz_hf_checkpoint.cpp
+BPE_SEPARATOR = b"#EDGEMBED-FILE#"     # fuzz_bpe.cpp (vocab.json, merges.txt)
+QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+               r"\s*[\r\n]+|\s+(?!\S)|\s+")
 HF_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"]
 
@@ -65,9 +69,61 @@ def torch_zip(sd) -> bytes:
     return buffer.getvalue()
 
 
+def byte_to_unicode() -> dict[int, str]:
+    """GPT-2's byte-to-unicode table (runtime/tokenizer/byte_level_bpe.h)."""
+    printable = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    others = [b for b in range(256) if b not in printable]
+    return {**{b: chr(b) for b in printable}, **{b: chr(0x100 + i) for i, b in enumerate(others)}}
+
+
+def bpe_seeds() -> None:
+    """fuzz_bpe: first byte bit 7 clear = text (bits 0-4 variant, 5-6 limit); 0x81 = tokenizer.json; 0x80 =
+    vocab.json BPE_SEPARATOR merges.txt."""
+    shutil.rmtree(CORPUS / "bpe", ignore_errors=True)
+    corners = ["it's they're IT'S x'\u017f ''s", "a  b \n\n c\r\n\r\nd\t\te   ", "(foo) !!bar? 1\u00bd\u0663 a1b22",
+               "\u3000\u3000x a\u00a0b \u2028\u2029", "e\u0301\u1ac1\u0316 \U00011935\U00011930 \u0130I"]
+    texts = TEXTS + [c.encode() for c in corners] + INVALID
+    for i, text in enumerate(texts):
+        write("bpe", f"text{i:02d}", bytes([(i % 32) | ((i % 4) << 5)]) + text)
+    write("bpe", "long", bytes([0x06]) + b" ".join(TEXTS[:8]) * 80)  # over 16 KB: cut into pieces
+
+    table = byte_to_unicode()
+    mapped = lambda text: "".join(table[b] for b in text.encode())  # noqa: E731
+    vocab = {table[b]: b for b in range(256)}
+    merges = []
+    for word in ("the", " the", "in", "ing", "'s", "\u00e9t\u00e9", "  "):
+        chars = list(mapped(word))
+        left = chars[0]
+        for c in chars[1:]:
+            if left + c not in vocab:
+                vocab[left + c] = len(vocab)
+                merges.append(f"{left} {c}")
+            left += c
+    model = {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+             "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+             "vocab": vocab, "merges": merges}
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    qwen2 = {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": QWEN2_REGEX}, "behavior": "Isolated", "invert": False},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]}
+    docs = {
+        "gpt2": {"normalizer": None, "pre_tokenizer": byte_level, "model": model},
+        "qwen2": {"normalizer": {"type": "NFC"}, "pre_tokenizer": qwen2,
+                  "model": dict(model, merges=[m.split(" ") for m in merges])},
+        "lowercase": {"normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]},
+                      "pre_tokenizer": dict(byte_level, add_prefix_space=True), "model": model},
+    }
+    for name, doc in docs.items():
+        write("bpe", f"tokenizer_json_{name}", b"\x81" + json.dumps(doc, ensure_ascii=False).encode())
+    merges_txt = "#version: 0.2\n" + "\n".join(merges) + "\n"
+    write("bpe", "vocab_merges", b"\x80" + json.dumps(vocab, ensure_ascii=False).encode() + BPE_SEPARATOR +
+          merges_txt.encode())
+
+
 def main() -> None:
     for target in ("utf8", "wordpiece", "safetensors", "pickle", "torch_bin", "hf_checkpoint"):
         shutil.rmtree(CORPUS / target, ignore_errors=True)
+    bpe_seeds()
 
     for i, text in enumerate(TEXTS + INVALID):
         write("utf8", f"text{i:02d}", text)
@@ -126,4 +182,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    bpe_seeds() if sys.argv[1:] == ["bpe"] else main()  # "bpe": only fuzz_bpe's seeds

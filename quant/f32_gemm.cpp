@@ -4,7 +4,7 @@
 #include <mutex>
 #include <vector>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 

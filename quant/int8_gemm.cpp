@@ -7,8 +7,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/error.h"
 #include "quant/int8_gemm_kernels.h"
-#include "runtime/error.h"
 #include "simd/isa.h"
 
 #if defined(EDGEMBED_WITH_ONEDNN)

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <string>
 
+#include "base/error.h"
 #include "quant/f32_gemm.h"
 #include "quant/int8_gemm.h"
-#include "runtime/error.h"
 #include "simd/kernels.h"
 
 #if defined(_OPENMP)
@@ -123,7 +123,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Linear> make_linear(const model_file::TensorView& weight, const model_file::TensorView* scales,
+std::unique_ptr<Linear> make_linear(const TensorView& weight, const TensorView* scales,
                                     const float* bias, WeightArena& arena) {
     if (weight.shape.size() != 2) throw Error(Status::corrupt_model_file, "a linear weight must be a matrix");
     const size_t out = static_cast<size_t>(weight.shape[0]), in = static_cast<size_t>(weight.shape[1]);

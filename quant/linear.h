@@ -9,8 +9,8 @@
 #include <memory>
 #include <vector>
 
+#include "base/tensor_view.h"
 #include "quant/weight_arena.h"
-#include "runtime/model_file/reader.h"
 
 namespace edgembed::quant {
 
@@ -49,7 +49,7 @@ private:
 // weight: [out, in] f32, f16 or qc8 (then `scales` is its [out] f32 scale tensor). bias: [out] f32.
 // Packed weights go into `arena`, which must outlive the layer. Throws Error(corrupt_model_file) on a
 // dtype or shape it cannot run.
-std::unique_ptr<Linear> make_linear(const model_file::TensorView& weight, const model_file::TensorView* scales,
+std::unique_ptr<Linear> make_linear(const TensorView& weight, const TensorView* scales,
                                     const float* bias, WeightArena& arena);
 
 }  // namespace edgembed::quant

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::quant {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/pooling.h"
 #include "simd/kernels.h"
 
@@ -29,10 +29,12 @@ void require_finite(const float* vectors, size_t texts, size_t dim) {
 int Context::effective_max_length(int requested) const {
     const ModelConfig& c = model_->config();
     if (requested == 0) return c.max_seq_length;
-    if (requested < 2 || requested > c.max_position_embeddings)
-        throw Error(Status::invalid_argument, "max length " + std::to_string(requested) + " is outside [2, " +
-                                                  std::to_string(c.max_position_embeddings) +
-                                                  "] (the model's position-embedding size)");
+    const int lowest = std::max<int>(2, static_cast<int>(model_->tokenizer().template_size()));
+    const int highest = model_->encoder().max_tokens();
+    if (requested < lowest || requested > highest)
+        throw Error(Status::invalid_argument, "max length " + std::to_string(requested) + " is outside [" +
+                                                  std::to_string(lowest) + ", " + std::to_string(highest) +
+                                                  "] (the model's positions)");
     return requested;
 }
 
@@ -89,7 +91,7 @@ void Context::validate(const EmbedOptions& o) const {
 }
 
 bool Context::admits(const EmbedOptions& o, size_t text, size_t count) const {
-    const bert::Encoder& encoder = model_->encoder();
+    const models::Encoder& encoder = model_->encoder();
     auto within = [&](size_t tokens, size_t longest) {
         return (o.max_batch_tokens == 0 || tokens <= o.max_batch_tokens) &&
                (o.max_workspace_bytes == 0 || encoder.workspace_bytes(tokens, longest) <= o.max_workspace_bytes);
@@ -169,12 +171,13 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
     const int max_length = effective_max_length(o.max_length);
     const float tau = effective_temperature(o.temperature);
     validate(o);
-    if (o.long_input == LongInput::window && max_length < 3)
-        throw Error(Status::invalid_argument, "windows need a max length of at least 3 tokens");
-    const size_t dim = static_cast<size_t>(c.hidden_size), window = static_cast<size_t>(max_length - 2);
+    const Tokenizer& tokenizer = model_->tokenizer();
+    const size_t specials = tokenizer.template_size();
+    if (o.long_input == LongInput::window && static_cast<size_t>(max_length) < specials + 1)
+        throw Error(Status::invalid_argument, "windows need a max length of at least " + std::to_string(specials + 1) + " tokens");
+    const size_t dim = static_cast<size_t>(c.hidden_size), window = static_cast<size_t>(max_length) - specials;
     const size_t stride = o.window_stride > 0 ? std::min<size_t>(static_cast<size_t>(o.window_stride), window)
                                               : std::max<size_t>(window / 2, 1);
-    const int32_t cls = model_->tokenizer().cls_id(), sep = model_->tokenizer().sep_id();
     const int stats_rows = c.num_layers + 1;
     std::vector<float> weights(texts.size(), 0.0f), windows_per_text(texts.size(), 0.0f);
     if (o.layer_dc_share) o.layer_dc_share->assign(texts.size() * static_cast<size_t>(stats_rows), 0.0f);
@@ -189,7 +192,7 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
     for (size_t i = 0; i < texts.size(); ++i) {
         std::vector<int32_t> pieces;
         try {
-            pieces = model_->tokenizer().encode_pieces(texts[i]);
+            pieces = tokenizer.encode_pieces(texts[i]);
         } catch (const Error& e) {
             throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what());
         }
@@ -208,9 +211,7 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
         }
         for (size_t s : starts) {
             const size_t count = std::min(window, pieces.size() - s);
-            sequence.assign(1, cls);
-            sequence.insert(sequence.end(), pieces.begin() + static_cast<long>(s), pieces.begin() + static_cast<long>(s + count));
-            sequence.push_back(sep);
+            sequence = tokenizer.wrap(pieces.data() + s, count);
             // Mean pooling weighs a window by its tokens; CLS and max pooling weigh windows alike. A text of
             // one window keeps weight 1, so its vector is the pooled vector itself.
             const float weight = c.pooling == Pooling::mean && starts.size() > 1 ? static_cast<float>(sequence.size()) : 1.0f;

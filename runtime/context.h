@@ -15,8 +15,8 @@ namespace edgembed {
 // What happens to a text longer than max_length tokens.
 enum class LongInput : uint8_t {
     truncate = 0,  // keep the first max_length tokens (counted in EmbedStats::truncated)
-    window = 1,    // split into windows of max_length tokens ([CLS] ... [SEP] each) that overlap by
-                   // max_length - 2 - window_stride pieces; pool the windows' vectors (token-weighted
+    window = 1,    // split into windows of max_length tokens (the template around each) that overlap by
+                   // max_length - template - window_stride pieces; pool the windows' vectors (token-weighted
                    // mean for mean pooling, mean for CLS, max for max), then normalize
 };
 
@@ -64,7 +64,7 @@ public:
     // Embeds texts into out[texts.size() * dimension], in input order. Throws Error on invalid UTF-8
     // (naming the text and byte) or invalid options.
     EmbedStats embed(const std::vector<std::string_view>& texts, const EmbedOptions& options, float* out);
-    // Embeds already tokenized inputs ([CLS] ... [SEP] each, at most max_position_embeddings ids), e.g. for
+    // Embeds already tokenized inputs (the template included, at most Encoder::max_tokens() ids), e.g. for
     // benchmarks at exact token counts. Options as above; max_length and long_input do not apply.
     EmbedStats embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& options, float* out);
     std::vector<int32_t> tokenize(std::string_view text, int max_length) const;
@@ -91,7 +91,7 @@ private:
     EmbedOptions with_temperature_setting(const EmbedOptions& requested) const;
 
     std::shared_ptr<const Model> model_;
-    bert::Workspace workspace_;
+    models::Workspace workspace_;
     std::vector<int32_t> ids_;
     std::vector<int64_t> offsets_{0};
     std::vector<Sequence> queued_;

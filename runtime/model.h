@@ -6,7 +6,7 @@
 #include <string>
 
 #include "runtime/model_file/reader.h"
-#include "runtime/models/bert.h"
+#include "runtime/models/encoder.h"
 #include "runtime/tokenizer/tokenizer.h"
 
 namespace edgembed {
@@ -20,7 +20,7 @@ public:
     const ModelConfig& config() const { return file_->config(); }
     const model_file::ModelFile& file() const { return *file_; }
     const Tokenizer& tokenizer() const { return *tokenizer_; }
-    const bert::Encoder& encoder() const { return *encoder_; }
+    const models::Encoder& encoder() const { return *encoder_; }
     int dimension() const { return config().hidden_size; }
 
 private:
@@ -28,7 +28,7 @@ private:
 
     std::unique_ptr<model_file::ModelFile> file_;
     std::unique_ptr<Tokenizer> tokenizer_;
-    std::unique_ptr<bert::Encoder> encoder_;
+    std::unique_ptr<models::Encoder> encoder_;
 };
 
 }  // namespace edgembed

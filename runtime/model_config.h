@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,38 +11,23 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "runtime/temperature_setting.h"
+#include "runtime/tokenizer/tokenizer_config.h"
 
 namespace edgembed {
 
 enum class Pooling : uint8_t { mean = 0, cls = 1, max = 2 };
 const char* pooling_name(Pooling pooling) noexcept;
 
-struct WordPieceConfig {
-    std::vector<std::string> vocab;  // id -> token
-    bool lowercase = true;
-    bool strip_accents = true;       // HF: strip_accents, or lowercase when unset
-    bool handle_chinese_chars = true;
-    bool clean_text = true;
-    std::string unk_token = "[UNK]";
-    std::string cls_token = "[CLS]";
-    std::string sep_token = "[SEP]";
-    std::string pad_token = "[PAD]";
-    std::string continuing_subword_prefix = "##";
-    int max_input_chars_per_word = 100;
-    // Tokens matched verbatim in the raw text before normalization (HF added tokens with
-    // normalized=false, e.g. "[CLS]", "[MASK]"), each mapped to its vocab id.
-    std::vector<std::string> added_tokens;
-};
-
 struct ModelConfig {
-    std::string architecture = "bert";  // the only family so far
+    std::string architecture = "bert";  // the family (runtime/models/family.h): config.json's model_type
+    int layout_revision = 1;            // of the family's stored layout (1 where a file predates the key)
     std::string weight_dtype = "f32";   // f32 | f16 | int8 (what the converter was asked for)
     int hidden_size = 0;
     int num_layers = 0;
     int num_heads = 0;
     int intermediate_size = 0;
     int max_position_embeddings = 0;
-    int type_vocab_size = 0;
+    int type_vocab_size = 0;            // 0: the family has no token types
     int vocab_size = 0;
     float layer_norm_eps = 1e-12f;
     std::string hidden_act = "gelu";    // erf form
@@ -52,8 +38,9 @@ struct ModelConfig {
     // The setting `--temperature auto` applies (chosen label-free for this model); absent in models
     // converted without --auto-temperature.
     std::optional<TemperatureSetting> auto_temperature;
-    std::string tokenizer_type = "wordpiece";
-    WordPieceConfig wordpiece;
+    // Settings only one family reads (e.g. MPNet's relative-attention buckets), parsed by that family.
+    std::map<std::string, double> family_options;
+    TokenizerConfig tokenizer;
     std::string source;                 // free text: where the checkpoint came from
 
     int head_dim() const { return num_heads > 0 ? hidden_size / num_heads : 0; }
@@ -61,8 +48,9 @@ struct ModelConfig {
 
 // Throws edgembed::Error(invalid_config) naming the offending key.
 void to_json(nlohmann::json& out, const ModelConfig& config);
-// vocab: the wordpiece vocabulary parsed apart from `in` (model_file/metadata_json.h), moved from; null:
-// read it from in's wordpiece.vocab.
+// vocab: the tokenizer's vocabulary parsed apart from `in` (model_file/metadata_json.h), moved from; null:
+// read it from the JSON. Reads both layouts: config.tokenizer (now) and config.wordpiece (files written
+// before model families, whose template and added tokens are derived from the special tokens).
 ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::string>* vocab = nullptr);
 // Checks internal consistency (positive dims, heads divide hidden, max lengths, vocab size).
 void validate(const ModelConfig& config);

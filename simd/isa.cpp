@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 #if defined(__aarch64__)
 #include <asm/hwcap.h>

@@ -16,11 +16,16 @@ struct Kernels {
 #undef EDGEMBED_KERNEL
 };
 
+// One type per kernel, for code that overloads on the kernel (the tests' oracle checks and the
+// benchmarks' cases, which kernel_list.inc then requires for every kernel): KernelTag<&Kernels::f32_gelu>.
+template <auto Kernel>
+struct KernelTag {};
+
 // Kernels for active_isa(), resolved on first use.
 const Kernels& kernels();
 // Kernels for one ISA; nullptr when the ISA is not available (tests iterate over all).
 const Kernels* kernels_for(Isa isa);
-// The scalar references every ISA is tested against.
+// The scalar references (simd/ref/), which are also the scalar ISA's kernels.
 const Kernels& reference_kernels();
 
 }  // namespace edgembed::simd

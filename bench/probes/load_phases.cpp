@@ -9,15 +9,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include "runtime/model_file/reader.h"
-#include "runtime/tokenizer/wordpiece.h"
-#include "runtime/models/bert.h"
+#include "runtime/tokenizer/tokenizer.h"
+#include "runtime/models/encoder.h"
 using namespace edgembed;
 using C = std::chrono::steady_clock;
 static double ms(C::time_point a){return std::chrono::duration<double,std::milli>(C::now()-a).count();}
 int main(int, char** argv){
   bool verify = atoi(argv[2]);
   auto t0=C::now(); auto f2 = model_file::ModelFile::open(argv[1], verify); double open_v=ms(t0);
-  t0=C::now(); WordPieceTokenizer tok(f2->config().wordpiece); double tk=ms(t0);
-  t0=C::now(); bert::Encoder enc(*f2); double en=ms(t0);
+  t0=C::now(); Tokenizer tok(f2->config().tokenizer); double tk=ms(t0);
+  t0=C::now(); models::Encoder enc(*f2); double en=ms(t0);
   std::printf("cold verify=%d: open %.2f tokenizer %.2f encoder %.2f total %.2f\n", verify, open_v, tk, en, open_v+tk+en);
 }

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "runtime/model.h"
 #include "simd/isa.h"
 #include "tools/convert/convert.h"

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "edgembed.h"
+#include "base/error.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "runtime/model.h"
 
 struct edgembed_model {

@@ -1,6 +1,6 @@
 #include "runtime/model_file/metadata_json.h"
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::model_file {
 
@@ -43,8 +43,11 @@ public:
     }
     bool start_array(std::size_t n) {
         if (diverting_) return not_a_string();
-        // The root object, then "config", then "wordpiece": its key "vocab".
-        if (path_.size() == 3 && path_[1] == "config" && path_[2] == "wordpiece" && pending_key_ == "vocab") {
+        // config.tokenizer.{wordpiece,bpe}.vocab, or config.wordpiece.vocab in files from before families.
+        const bool vocab = pending_key_ == "vocab" && path_.size() >= 3 && path_[1] == "config" &&
+                           ((path_.size() == 3 && path_[2] == "wordpiece") ||
+                            (path_.size() == 4 && path_[2] == "tokenizer" && (path_[3] == "wordpiece" || path_[3] == "bpe")));
+        if (vocab) {
             diverting_ = true;
             out_.vocab.emplace();  // a repeated key replaces the earlier one, as in the tree
         }

@@ -1,4 +1,5 @@
-// Parses a model file's metadata JSON. The vocabulary (config.wordpiece.vocab, 30522 strings for BERT)
+// Parses a model file's metadata JSON. The vocabulary (config.tokenizer.wordpiece.vocab or .bpe.vocab;
+// config.wordpiece.vocab in files from before families: 30522 strings for BERT)
 // is most of it: its strings go straight into a vector instead of into the JSON tree, which saves a
 // third of the parse at load.
 #pragma once
@@ -12,8 +13,8 @@
 namespace edgembed::model_file {
 
 struct Metadata {
-    nlohmann::json tree;  // everything, with config.wordpiece.vocab left as an empty array
-    std::optional<std::vector<std::string>> vocab;  // the strings of config.wordpiece.vocab, if present
+    nlohmann::json tree;  // everything, with the vocabulary left as an empty array
+    std::optional<std::vector<std::string>> vocab;  // the vocabulary's strings, if present
 };
 
 // Throws Error(corrupt_model_file) on invalid JSON, or a vocab that is not an array of strings.

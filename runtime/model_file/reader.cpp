@@ -13,17 +13,11 @@
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/metadata_json.h"
 
 namespace edgembed::model_file {
-
-int64_t TensorView::elements() const {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    return n;
-}
 
 namespace {
 

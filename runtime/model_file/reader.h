@@ -9,18 +9,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/dtype.h"
+#include "base/dtype.h"
+#include "base/tensor_view.h"
 #include "runtime/model_config.h"
 
 namespace edgembed::model_file {
 
-struct TensorView {
-    DType dtype;
-    std::vector<int64_t> shape;
-    const void* data;  // aligned to kTensorAlignment; valid while the ModelFile lives
-    uint64_t nbytes;
-    int64_t elements() const;
-};
+// The file's tensors (base/tensor_view.h): data aligned to kTensorAlignment, valid while the ModelFile lives.
+using edgembed::TensorView;
 
 class ModelFile {
 public:

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/model_file/format.h"
 
 namespace edgembed::model_file {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dtype.h"
+#include "base/dtype.h"
 #include "runtime/model_config.h"
 
 namespace edgembed::model_file {

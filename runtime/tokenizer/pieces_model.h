@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,13 @@ public:
     // Appends the ids of `text` (valid UTF-8: the caller has checked) to out. May stop once out holds at
     // least `limit` ids (the caller cuts the excess), so that truncating a long document is cheap.
     virtual void append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const = 0;
+    // The model's normalization alone, and append() on text it already normalized: the pipeline matches
+    // added tokens with normalized=true on normalized text in between, as `tokenizers` does. The defaults
+    // suit a model that cannot normalize apart (its added tokens are then matched on the raw text).
+    virtual std::string normalize(std::string_view text) const { return std::string(text); }
+    virtual void append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const {
+        append(normalized, limit, out);
+    }
     // -1 when the token is not in the vocabulary.
     virtual int32_t token_to_id(std::string_view token) const = 0;
     // Ids the model can produce are in [0, vocab_size()).

@@ -10,14 +10,15 @@
 
 namespace edgembed {
 
-// A token matched in the raw text before normalization (Hugging Face added tokens with normalized=false),
-// leftmost first, longest first at one position.
+// A token matched verbatim, leftmost first, longest first at one position: in the raw text (Hugging Face
+// added tokens with normalized=false), or with normalized=true in the text the pieces model normalized.
 struct AddedToken {
     std::string content;
     int32_t id = -1;
     bool lstrip = false;       // swallows the whitespace before it
     bool rstrip = false;       // swallows the whitespace after it
     bool single_word = false;  // matches only when no word character touches it
+    bool normalized = false;   // matched after normalization (its content normalized the same way)
 };
 
 struct WordPieceConfig {
@@ -43,10 +44,11 @@ struct SentencePieceConfig {
 struct BpeConfig {
     std::vector<std::string> vocab;   // id -> token, in the byte-to-unicode alphabet
     std::vector<std::string> merges;  // "left right", highest priority first
-    std::string normalizer;           // "" (none) | "nfc" | "lowercase"
+    std::string normalizer;           // "" (none) | "nfc" | "lowercase" | steps in order: "nfc,lowercase"
     std::string pre_tokenizer = "gpt2";  // the split pattern: "gpt2" | "qwen2"
     bool add_prefix_space = false;
     std::string unk_token;            // "" = none
+    bool ignore_merges = false;       // a word that is a vocab token is that token (Llama 3 style)
 };
 
 struct TokenizerConfig {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed {
 

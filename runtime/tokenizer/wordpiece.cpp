@@ -5,7 +5,7 @@
 
 #include <xxhash.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {
@@ -77,7 +77,7 @@ constexpr std::size_t chunk_bytes = 4096;
 
 }  // namespace
 
-WordPieceTokenizer::WordPieceTokenizer(const WordPieceConfig& config)
+WordPieceModel::WordPieceModel(const WordPieceConfig& config)
     : normalizer_(BertNormalizerOptions{config.clean_text, config.handle_chinese_chars, config.strip_accents,
                                         config.lowercase}) {
     if (config.vocab.empty()) throw Error(Status::invalid_config, "wordpiece: the vocab is empty");
@@ -100,34 +100,13 @@ WordPieceTokenizer::WordPieceTokenizer(const WordPieceConfig& config)
         }
     }
 
-    auto special = [&](const std::string& token, const char* role) {
-        const int32_t id = vocab_.find(token);
-        if (id < 0) {
-            throw Error(Status::invalid_config,
-                        std::string("wordpiece: ") + role + " \"" + token + "\" is not in the vocab");
-        }
-        return id;
-    };
-    unk_id_ = special(config.unk_token, "unk_token");
-    cls_id_ = special(config.cls_token, "cls_token");
-    sep_id_ = special(config.sep_token, "sep_token");
-    pad_id_ = special(config.pad_token, "pad_token");
-
-    for (const std::string& token : config.added_tokens) {
-        if (token.empty()) throw Error(Status::invalid_config, "wordpiece: empty added token");
-        if (std::find_if(added_.begin(), added_.end(), [&](const AddedToken& a) { return a.text == token; }) !=
-            added_.end()) {
-            continue;
-        }
-        added_.push_back(AddedToken{token, special(token, "added token")});
-        added_first_byte_[static_cast<unsigned char>(token[0])] = true;
-    }
-    // Longest first: at a given position the longest added token wins (leftmost-longest matching).
-    std::stable_sort(added_.begin(), added_.end(),
-                     [](const AddedToken& a, const AddedToken& b) { return a.text.size() > b.text.size(); });
+    vocab_size_ = config.vocab.size();
+    unk_id_ = vocab_.find(config.unk_token);
+    if (unk_id_ < 0)
+        throw Error(Status::invalid_config, "wordpiece: unk_token \"" + config.unk_token + "\" is not in the vocab");
 }
 
-void WordPieceTokenizer::tokenize_word(std::string_view word, std::size_t char_count,
+void WordPieceModel::tokenize_word(std::string_view word, std::size_t char_count,
                                        std::vector<int32_t>& out) const {
     if (char_count > max_input_chars_per_word_) {
         out.push_back(unk_id_);
@@ -159,10 +138,15 @@ void WordPieceTokenizer::tokenize_word(std::string_view word, std::size_t char_c
     }
 }
 
-void WordPieceTokenizer::append_pieces(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const {
-    utf8_validate(text);
-    if (out.size() >= limit) return;
+void WordPieceModel::append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const {
+    append_chunks(text, true, limit, out);
+}
 
+void WordPieceModel::append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const {
+    append_chunks(normalized, false, limit, out);
+}
+
+void WordPieceModel::append_chunks(std::string_view text, bool normalize, std::size_t limit, std::vector<int32_t>& out) const {
     std::u32string decoded, normalized, scratch;
     std::string word;
     auto on_word = [&](std::u32string_view w) {
@@ -171,68 +155,19 @@ void WordPieceTokenizer::append_pieces(std::string_view text, std::size_t limit,
         for (char32_t c : w) utf8_append(word, c);
         tokenize_word(word, w.size(), out);
     };
-    auto do_segment = [&](std::string_view segment) {
-        while (!segment.empty() && out.size() < limit) {
-            std::size_t cut = segment.size();
-            if (cut > chunk_bytes) {
-                const std::size_t space = segment.find(' ', chunk_bytes);
-                if (space != std::string_view::npos) cut = space + 1;
-            }
-            decoded.clear();
-            utf8_decode(segment.substr(0, cut), decoded);  // valid: checked above
-            normalized.clear();
-            normalizer_.normalize(decoded, normalized, scratch);
-            bert_pre_tokenize(std::u32string_view(normalized), on_word);
-            segment.remove_prefix(cut);
+    while (!text.empty() && out.size() < limit) {
+        std::size_t cut = text.size();
+        if (cut > chunk_bytes) {
+            const std::size_t space = text.find(' ', chunk_bytes);
+            if (space != std::string_view::npos) cut = space + 1;
         }
-    };
-
-    if (added_.empty()) {
-        do_segment(text);
-    } else {
-        std::size_t begin = 0;
-        for (std::size_t pos = 0; pos < text.size() && out.size() < limit;) {
-            if (!added_first_byte_[static_cast<unsigned char>(text[pos])]) {
-                ++pos;
-                continue;
-            }
-            const AddedToken* match = nullptr;
-            for (const AddedToken& a : added_) {
-                if (text.compare(pos, a.text.size(), a.text) == 0) {
-                    match = &a;
-                    break;
-                }
-            }
-            if (match == nullptr) {
-                ++pos;
-                continue;
-            }
-            do_segment(text.substr(begin, pos - begin));
-            if (out.size() < limit) out.push_back(match->id);
-            pos += match->text.size();
-            begin = pos;
-        }
-        if (begin < text.size()) do_segment(text.substr(begin));
+        decoded.clear();
+        utf8_decode(text.substr(0, cut), decoded);
+        normalized.clear();
+        if (normalize) normalizer_.normalize(decoded, normalized, scratch);
+        bert_pre_tokenize(std::u32string_view(normalize ? normalized : decoded), on_word);
+        text.remove_prefix(cut);
     }
-    if (out.size() > limit) out.resize(limit);
-}
-
-std::vector<int32_t> WordPieceTokenizer::encode(std::string_view text, int max_length) const {
-    if (max_length == 1) {
-        throw Error(Status::invalid_argument, "max_length 1 cannot hold [CLS] and [SEP]");
-    }
-    std::vector<int32_t> ids;
-    ids.push_back(cls_id_);
-    const std::size_t limit = max_length > 0 ? static_cast<std::size_t>(max_length) - 1 : SIZE_MAX;
-    append_pieces(text, limit, ids);
-    ids.push_back(sep_id_);
-    return ids;
-}
-
-std::vector<int32_t> WordPieceTokenizer::encode_pieces(std::string_view text) const {
-    std::vector<int32_t> ids;
-    append_pieces(text, SIZE_MAX, ids);
-    return ids;
 }
 
 }  // namespace edgembed

@@ -1,17 +1,11 @@
-// BERT WordPiece tokenizer, id-for-id compatible with the Hugging Face fast tokenizer (`tokenizers`
-// BertNormalizer + BertPreTokenizer + WordPiece + the [CLS] A [SEP] template):
-//
-//   1. added tokens (WordPieceConfig::added_tokens, e.g. "[SEP]") are matched verbatim in the raw text,
-//      leftmost-longest, before normalization (HF added tokens with normalized=false, no lstrip / rstrip,
-//      not single_word); each match becomes its vocab id;
-//   2. the text between matches is normalized and pre-tokenized (bert_normalizer.h);
-//   3. each word is split greedily, longest match first, continuation pieces carrying the
+// WordPiece, the pieces model of BERT-style tokenizers, id-for-id compatible with the Hugging Face fast
+// tokenizer (`tokenizers` BertNormalizer + BertPreTokenizer + WordPiece) on a stretch of raw text between
+// added tokens:
+//   1. the text is normalized and pre-tokenized (bert_normalizer.h);
+//   2. each word is split greedily, longest match first, continuation pieces carrying the
 //      continuing_subword_prefix ("##"); a word longer than max_input_chars_per_word code points, or
-//      one that cannot be split completely, becomes [UNK].
-//
-// Usage:
-//   edgembed::WordPieceTokenizer tok(config.wordpiece);
-//   std::vector<int32_t> ids = tok.encode("Hello world", 256);  // [CLS] hello world [SEP]
+//      one that cannot be split completely, becomes the unk token.
+// Added tokens and the [CLS] x [SEP] template are the pipeline's (tokenizer.h).
 //
 // Thread safety: immutable after construction; all methods may be called concurrently.
 #pragma once
@@ -22,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/model_config.h"
 #include "runtime/tokenizer/bert_normalizer.h"
-#include "runtime/tokenizer/tokenizer.h"
+#include "runtime/tokenizer/pieces_model.h"
+#include "runtime/tokenizer/tokenizer_config.h"
 
 namespace edgembed {
 
@@ -60,43 +54,30 @@ private:
 
 }  // namespace wordpiece_detail
 
-class WordPieceTokenizer final : public Tokenizer {
+class WordPieceModel final : public PiecesModel {
 public:
-    // Throws Error(invalid_config) naming the token when a special or added token is not in the vocab.
-    explicit WordPieceTokenizer(const WordPieceConfig& config);
+    // Throws Error(invalid_config) naming the token when the unk token is not in the vocab.
+    explicit WordPieceModel(const WordPieceConfig& config);
 
-    // max_length <= 0: no truncation; max_length == 1 throws Error(invalid_argument) (Hugging Face logs an
-    // error and does not truncate).
-    std::vector<int32_t> encode(std::string_view text, int max_length) const override;
-    std::vector<int32_t> encode_pieces(std::string_view text) const override;
-    int32_t cls_id() const override { return cls_id_; }
-    int32_t sep_id() const override { return sep_id_; }
-    int32_t pad_id() const override { return pad_id_; }
+    void append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const override;
+    std::string normalize(std::string_view text) const override { return normalizer_.normalize(text); }
+    void append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const override;
+    int32_t token_to_id(std::string_view token) const override { return vocab_.find(token); }
+    std::size_t vocab_size() const override { return vocab_size_; }
     int32_t unk_id() const { return unk_id_; }
 
-    // -1 when the token is not in the vocab.
-    int32_t token_to_id(std::string_view token) const noexcept { return vocab_.find(token); }
     // The pieces of one pre-tokenized word (UTF-8, already normalized), appended to out.
     void tokenize_word(std::string_view word, std::size_t char_count, std::vector<int32_t>& out) const;
 
 private:
-    // Appends the pieces of text to out, stopping once out holds at least limit ids.
-    void append_pieces(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const;
-
-    struct AddedToken {
-        std::string text;
-        int32_t id;
-    };
+    // append() and append_normalized(): the text in chunks, normalized first when `normalize` is set.
+    void append_chunks(std::string_view text, bool normalize, std::size_t limit, std::vector<int32_t>& out) const;
 
     BertNormalizer normalizer_;
     wordpiece_detail::TokenMap vocab_;         // token -> id
     wordpiece_detail::TokenMap continuation_;  // token without the continuing prefix -> id
-    std::vector<AddedToken> added_;            // longest first
-    std::array<bool, 256> added_first_byte_{};
     int32_t unk_id_ = -1;
-    int32_t cls_id_ = -1;
-    int32_t sep_id_ = -1;
-    int32_t pad_id_ = -1;
+    std::size_t vocab_size_ = 0;
     std::size_t max_input_chars_per_word_ = 100;
 };
 

@@ -159,7 +159,7 @@ def test_all_minilm_l6_v2(tmp_path):
     config, tensors = read_model_file(out)
     assert config["pooling"] == "mean" and config["normalize"] is True and config["max_seq_length"] == 256
     assert config["num_layers"] == 6 and config["hidden_size"] == 384 and config["vocab_size"] == 30522
-    assert config["wordpiece"]["lowercase"] is True
+    assert config["tokenizer"]["wordpiece"]["lowercase"] is True
     reference = load_file(str(MINILM / "model.safetensors"))
     assert len(tensors) == 101
     for name, raw in tensors.items():

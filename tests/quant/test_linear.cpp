@@ -15,7 +15,7 @@
 namespace {
 
 using edgembed::DType;
-using edgembed::model_file::TensorView;
+using edgembed::TensorView;
 using edgembed::quant::Epilogue;
 using edgembed::test::kUnitRoundoff;
 

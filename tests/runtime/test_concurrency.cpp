@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/error.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "runtime/model.h"
 #include "tests/runtime/tiny_model_file.h"
 

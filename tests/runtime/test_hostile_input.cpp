@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "runtime/model.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"
@@ -315,10 +315,10 @@ TEST(HostileModelFile, MalformedVocabulary) {
     for (const nlohmann::json& bad : {nlohmann::json::array({"a", 1}), nlohmann::json::array({"a", nullptr}),
                                       nlohmann::json::array({"a", nlohmann::json::array({"b"})}),
                                       nlohmann::json::array({"a", nlohmann::json::object({{"b", "c"}})})}) {
-        const Bytes forged = with_metadata(good, [&](nlohmann::json& m) { m["config"]["wordpiece"]["vocab"] = bad; });
+        const Bytes forged = with_metadata(good, [&](nlohmann::json& m) { m["config"]["tokenizer"]["wordpiece"]["vocab"] = bad; });
         expect_error([&] { load(forged); }, Status::corrupt_model_file, "wordpiece.vocab must be an array of strings");
     }
-    const Bytes not_an_array = with_metadata(good, [](nlohmann::json& m) { m["config"]["wordpiece"]["vocab"] = "a b"; });
+    const Bytes not_an_array = with_metadata(good, [](nlohmann::json& m) { m["config"]["tokenizer"]["wordpiece"]["vocab"] = "a b"; });
     expect_error([&] { load(not_an_array); }, Status::invalid_config, "vocab");
 
     // A repeated key: the last vocabulary counts, as everywhere else in the metadata.
@@ -330,7 +330,7 @@ TEST(HostileModelFile, MalformedVocabulary) {
     while (!text.empty() && text.back() == ' ') text.pop_back();
     const Bytes repeated = with_metadata_text(roomy, text);
     const auto model = Model::load_from_memory(repeated.data(), repeated.size());
-    EXPECT_EQ(model->config().wordpiece.vocab, spec.vocab);
+    EXPECT_EQ(model->config().tokenizer.wordpiece.vocab, spec.vocab);
 }
 
 TEST(HostileModelFile, MissingOrMalformedInt8Scales) {
@@ -417,8 +417,8 @@ protected:
     std::vector<float> embed_one(const std::string& text) { return embed({text}); }
     std::vector<int32_t> tokens(const std::string& text) { return context_->tokenize(text, 0); }
     size_t dim() const { return static_cast<size_t>(context_->model().dimension()); }
-    int32_t cls() const { return context_->model().tokenizer().cls_id(); }
-    int32_t sep() const { return context_->model().tokenizer().sep_id(); }
+    int32_t cls() const { return context_->model().tokenizer().prefix()[0]; }
+    int32_t sep() const { return context_->model().tokenizer().suffix()[0]; }
 
     Bytes bytes_;
     std::unique_ptr<Context> context_;

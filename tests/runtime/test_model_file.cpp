@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"
 #include "runtime/model_file/writer.h"
@@ -24,7 +24,9 @@ ModelConfig tiny_config() {
     c.intermediate_size = 16;
     c.max_position_embeddings = 16;
     c.type_vocab_size = 2;
-    c.wordpiece.vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"};
+    c.tokenizer.wordpiece.vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"};
+    c.tokenizer.prefix = {2};
+    c.tokenizer.suffix = {3};
     c.vocab_size = 5;
     c.max_seq_length = 16;
     c.source = std::string(64, 'x');  // room for forged metadata to grow (with_metadata clears it)
@@ -102,7 +104,7 @@ TEST_F(ModelFileTest, RoundTripIsAlignedAndExact) {
     auto file = ModelFile::open(path_);
     EXPECT_EQ(file->format_version(), kFormatVersion);
     EXPECT_EQ(file->config().hidden_size, 8);
-    EXPECT_EQ(file->config().wordpiece.vocab[4], "a");
+    EXPECT_EQ(file->config().tokenizer.wordpiece.vocab[4], "a");
     const TensorView& a = file->tensor("a");
     EXPECT_EQ(a.shape, (std::vector<int64_t>{3, 4}));
     EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data) % kTensorAlignment, 0u);
@@ -193,6 +195,50 @@ TEST_F(ModelFileTest, UnsupportedArchitecture) {
     nlohmann::json m = metadata();
     m["config"]["architecture"] = "t5";
     expect_refused(write_file(with_metadata(m)), Status::unsupported_architecture, "unsupported architecture 't5'");
+}
+
+// A u8 tensor is a blob (e.g. a serialized tokenizer model): shape [n], nbytes n, bytes kept exactly,
+// and the tensor after it still aligned.
+TEST_F(ModelFileTest, U8BlobRoundTrips) {
+    std::vector<uint8_t> blob(67);  // not a multiple of the alignment
+    for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<uint8_t>(i * 37 + 255);  // 0x00 and 0xff among them
+    const float after[2] = {1.5f, -2.5f};
+    Writer writer(tiny_config());
+    writer.add_tensor("tokenizer.model", DType::u8, {static_cast<int64_t>(blob.size())}, blob.data(), blob.size());
+    writer.add_tensor("after", DType::f32, {2}, after, sizeof after);
+    const std::string path = (dir_ / "blob.edgembed").string();
+    writer.write(path);
+
+    auto file = ModelFile::open(path);
+    const TensorView& t = file->tensor("tokenizer.model");
+    EXPECT_EQ(t.dtype, DType::u8);
+    EXPECT_EQ(t.shape, (std::vector<int64_t>{67}));
+    EXPECT_EQ(t.nbytes, 67u);
+    EXPECT_EQ(t.elements(), 67);
+    EXPECT_EQ(std::memcmp(t.data, blob.data(), blob.size()), 0);
+    const TensorView& a = file->tensor("after");
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data) % kTensorAlignment, 0u);
+    EXPECT_EQ(static_cast<const float*>(a.data)[1], -2.5f);
+
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> data((std::istreambuf_iterator<char>(in)), {});
+    FileHeader h;
+    std::memcpy(&h, data.data(), sizeof h);
+    const auto m = nlohmann::json::parse(data.begin() + kHeaderSize, data.begin() + kHeaderSize + static_cast<long>(h.metadata_size));
+    EXPECT_EQ(m["tensors"][0]["dtype"], "u8");
+}
+
+TEST_F(ModelFileTest, U8BlobSizeMustMatchItsShape) {
+    uint8_t blob[5] = {};
+    Writer writer(tiny_config());
+    EXPECT_THROW(writer.add_tensor("blob", DType::u8, {4}, blob, sizeof blob), Error);
+    nlohmann::json m = metadata();
+    m["tensors"][1]["dtype"] = "u8";  // b: shape [5], 20 bytes
+    expect_refused(write_file(with_metadata(m)), Status::corrupt_model_file, "tensor 'b' size does not match");
+    m["tensors"][1]["shape"] = {20};  // the same bytes as a 20-byte blob are fine
+    auto file = ModelFile::open(write_file(with_metadata(m)));
+    EXPECT_EQ(file->tensor("b").dtype, DType::u8);
+    EXPECT_EQ(file->tensor("b").nbytes, 20u);
 }
 
 TEST_F(ModelFileTest, WriterRefusesWrongByteCount) {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "runtime/temperature_setting.h"
 #include "tests/runtime/tiny_model_file.h"
 

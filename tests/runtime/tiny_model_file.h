@@ -1,7 +1,7 @@
 // Tiny but complete BERT model files built in memory (a few KB to a few hundred KB), for the hostile
 // input and concurrency tests and the model-loader fuzz seed (fuzz/make_tiny_model.cpp). Every tensor of
-// runtime/models/bert_tensors.h is present with the shape the config implies; weights are deterministic
-// multiples of 1/64 in [-1, 1] (exact in f16), qc8 linear weights carry their "<name>.scales" tensor.
+// the BERT family table (runtime/models/bert.cpp) is present with the shape the config implies; weights
+// are deterministic multiples of 1/64 in [-1, 1] (exact in f16), qc8 linear weights carry their "<name>.scales" tensor.
 // `edit` hooks let a test damage one tensor or the config before the file is serialized.
 #pragma once
 
@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dtype.h"
+#include "base/dtype.h"
 #include "runtime/model_config.h"
 #include "runtime/model_file/writer.h"
-#include "runtime/models/bert_tensors.h"
+#include "runtime/models/family.h"
 
 namespace edgembed::testing {
 
@@ -55,6 +55,21 @@ struct TinyTensor {
 using TinyTensorEdit = std::function<void(TinyTensor&)>;
 using TinyConfigEdit = std::function<void(ModelConfig&)>;
 
+// A BERT tokenizer over `vocab`: WordPiece, the specials matched verbatim, [CLS] x [SEP], [PAD] padding.
+inline TokenizerConfig bert_tokenizer_config(const std::vector<std::string>& vocab) {
+    auto id = [&](const std::string& token) {
+        return static_cast<int32_t>(std::find(vocab.begin(), vocab.end(), token) - vocab.begin());
+    };
+    TokenizerConfig t;
+    t.type = "wordpiece";
+    t.wordpiece.vocab = vocab;
+    for (const char* special : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) t.added_tokens.push_back(AddedToken{special, id(special)});
+    t.prefix = {id("[CLS]")};
+    t.suffix = {id("[SEP]")};
+    t.pad_id = id("[PAD]");
+    return t;
+}
+
 inline ModelConfig tiny_config(const TinyModelSpec& s) {
     ModelConfig c;
     c.weight_dtype = s.weights;
@@ -66,8 +81,7 @@ inline ModelConfig tiny_config(const TinyModelSpec& s) {
     c.type_vocab_size = 2;
     c.vocab_size = static_cast<int>(s.vocab.size());
     c.max_seq_length = s.max_seq_length;
-    c.wordpiece.vocab = s.vocab;
-    c.wordpiece.added_tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    c.tokenizer = bert_tokenizer_config(s.vocab);
     c.source = "tests/runtime/tiny_model_file.h";
     return c;
 }
@@ -97,7 +111,7 @@ inline uint16_t f16_bits(float f) {
 inline std::vector<uint8_t> tiny_model_file(const TinyModelSpec& spec, const TinyTensorEdit& edit_tensor = {},
                                             const TinyConfigEdit& edit_config = {}) {
     ModelConfig config = tiny_config(spec);
-    const std::vector<bert::TensorSpec> specs = bert::tensor_specs(config);
+    const std::vector<models::TensorSpec> specs = models::tensor_specs(config);
     if (edit_config) edit_config(config);
     model_file::Writer writer(config);
     uint32_t state = spec.seed * 2654435761u + 12345u;
@@ -109,7 +123,7 @@ inline std::vector<uint8_t> tiny_model_file(const TinyModelSpec& spec, const Tin
         if (edit_tensor) edit_tensor(t);
         if (!t.drop) writer.add_tensor(t.name, t.dtype, t.shape, t.bytes.data(), t.bytes.size());
     };
-    for (const bert::TensorSpec& s : specs) {
+    for (const models::TensorSpec& s : specs) {
         size_t n = 1;
         for (int64_t d : s.shape) n *= static_cast<size_t>(d);
         std::vector<float> v(n);

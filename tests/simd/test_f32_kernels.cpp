@@ -1,30 +1,50 @@
-// Every f32 kernel on every ISA this host has, against the scalar reference, over edge sizes.
+// Every kernel of simd/kernel_list.inc, on every kernel table of this build (the scalar reference and
+// each ISA's, whichever the host has), against its double-precision oracle (kernel_oracles.h) over the
+// edge sizes of the widest vector (1..2W+1, multiples of W +/- 1, primes, the model dimensions), with
+// NaN / Inf and fully masked rows where the kernel defines them, in place where it allows that, and
+// guards past every output that must stay untouched. Tolerances: tolerances.h.
+// The test cases are generated from the kernel list: a kernel without a check() here (and its
+// oracle_<name>) does not compile. A failure prints the seed; rerun with EDGEMBED_TEST_SEED=<seed>.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "simd/kernels.h"
+#include "tests/simd/kernel_oracles.h"
 #include "tests/simd/tolerances.h"
 
 namespace edgembed::simd {
 namespace {
 
-using test::kUnitRoundoff;
-
-constexpr size_t kMaxLanes = 16;  // widest f32 vector (avx512)
+using Rng = std::mt19937;
+constexpr float kNanF = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInfF = std::numeric_limits<float>::infinity();
+constexpr size_t kMaxLanes = 16;  // the widest f32 vector (avx512)
+constexpr size_t kGuard = 2 * kMaxLanes;  // floats after each output, which no kernel may write
+constexpr float kSentinel = -7777.25f;
 
 std::vector<size_t> edge_sizes() {
     std::vector<size_t> sizes;
     for (size_t n = 1; n <= 2 * kMaxLanes + 1; ++n) sizes.push_back(n);
-    for (size_t m : {3, 4, 8}) for (int d : {-1, 0, 1}) sizes.push_back(m * kMaxLanes + d);
-    for (size_t n : {97, 127, 251, 384, 768, 1024, 1536, 3072}) sizes.push_back(n);
+    for (size_t w : {4, 8, 16})
+        for (size_t m : {3, 4, 5, 8, 24})
+            for (int d : {-1, 0, 1}) sizes.push_back(m * w + d);
+    for (size_t n : {37, 53, 97, 127, 251, 509, 383, 385, 512, 513, 767, 769})  // primes, around the dims
+        sizes.push_back(n);
+    for (size_t n : {384, 768, 1024, 1536, 3072}) sizes.push_back(n);
+    std::sort(sizes.begin(), sizes.end());
+    sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
     return sizes;
 }
 
@@ -33,222 +53,538 @@ unsigned seed() {
     return env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 20261127u;
 }
 
-std::vector<float> random_vector(std::mt19937& rng, size_t n, float scale) {
-    std::normal_distribution<float> normal(0.0f, scale);
+std::vector<float> random_vector(Rng& rng, size_t n, float stddev, float mean = 0.0f) {
+    std::normal_distribution<float> normal(mean, stddev);
     std::vector<float> v(n);
     for (float& x : v) x = normal(rng);
     return v;
 }
 
+// An output buffer of n values followed by kGuard sentinels.
+std::vector<float> guarded(size_t n, float fill = 0.0f) {
+    std::vector<float> v(n + kGuard, kSentinel);
+    std::fill(v.begin(), v.begin() + static_cast<long>(n), fill);
+    return v;
+}
+
+::testing::AssertionResult guard_intact(const std::vector<float>& v, size_t n) {
+    for (size_t i = n; i < v.size(); ++i)
+        if (std::memcmp(&v[i], &kSentinel, sizeof(float)) != 0)
+            return ::testing::AssertionFailure() << "wrote past the output's end: element " << i << " of " << n;
+    return ::testing::AssertionSuccess();
+}
+
 // Guards against a kernel that writes nothing: most outputs of these inputs are non-zero.
-void expect_mostly_nonzero(const std::vector<float>& y) {
+::testing::AssertionResult mostly_nonzero(const float* y, size_t n) {
     size_t zeros = 0;
-    for (float v : y) zeros += v == 0.0f;
-    EXPECT_LE(zeros, y.size() / 2) << "output is mostly zeros";
+    for (size_t i = 0; i < n; ++i) zeros += y[i] == 0.0f;
+    if (zeros <= n / 2) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << zeros << " of " << n << " outputs are zero";
 }
 
-class F32Kernels : public ::testing::TestWithParam<Isa> {
-protected:
-    void SetUp() override {
-        kernels_ = kernels_for(GetParam());
-        if (kernels_ == nullptr) GTEST_SKIP() << isa_name(GetParam()) << " is not available on this host";
-        ref_ = &reference_kernels();
+// got against the exact value: NaN where the oracle says NaN, the same infinity, else within tolerance.
+::testing::AssertionResult matches(float got, double exact, double tolerance) {
+    if (std::isnan(exact)) {
+        if (std::isnan(got)) return ::testing::AssertionSuccess();
+        return ::testing::AssertionFailure() << "got " << got << ", the oracle says NaN";
     }
-    const Kernels* kernels_ = nullptr;
-    const Kernels* ref_ = nullptr;
-};
+    if (std::isinf(exact)) {
+        if (static_cast<double>(got) == exact) return ::testing::AssertionSuccess();
+        return ::testing::AssertionFailure() << "got " << got << ", the oracle says " << exact;
+    }
+    const double error = std::fabs(static_cast<double>(got) - exact);
+    if (error <= tolerance) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "got " << got << ", exact " << exact << ", error " << error
+                                         << " > tolerance " << tolerance;
+}
 
-TEST_P(F32Kernels, Softmax) {
-    std::mt19937 rng(seed());
-    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+// Exactly the float nearest the exact value (or NaN for NaN): results of one IEEE operation.
+::testing::AssertionResult exactly(float got, double exact) {
+    if (std::isnan(exact) ? std::isnan(got) : got == static_cast<float>(exact)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "got " << got << ", exact " << exact;
+}
+
+// Where a row's bad value goes: first, middle and last (the last lies in the vector tail).
+std::vector<size_t> bad_positions(size_t n) {
+    std::vector<size_t> p = {0, n / 2, n - 1};
+    p.erase(std::unique(p.begin(), p.end()), p.end());
+    return p;
+}
+
+// ---- One check per kernel, each comparing with its oracle.
+
+void check(KernelTag<&Kernels::f32_softmax>, const Kernels& k, Rng& rng) {
+    const float scale = 0.17677669f;  // 1/sqrt(32)
     for (size_t n : edge_sizes()) {
-        for (bool with_mask : {false, true}) {
-            const std::vector<float> x = random_vector(rng, n, 4.0f);
+        // 0: no mask; 1: 0 / -inf mask; 2: wide logits (exp underflows); 3: finite biases and -inf.
+        for (int variant = 0; variant < 4; ++variant) {
+            const std::vector<float> x = random_vector(rng, n, variant == 2 ? 60.0f : 4.0f);
             std::vector<float> mask(n, 0.0f);
-            for (size_t i = 0; i < n; ++i) if (i % 3 == 2) mask[i] = -std::numeric_limits<float>::infinity();
-            const float scale = 0.17677669f;  // 1/sqrt(32)
-            std::vector<float> y(n), expected(n);
-            kernels_->f32_softmax(x.data(), with_mask ? mask.data() : nullptr, scale, y.data(), n);
-            ref_->f32_softmax(x.data(), with_mask ? mask.data() : nullptr, scale, expected.data(), n);
-            double max_logit = 0.0;
-            for (float v : x) max_logit = std::max(max_logit, std::fabs(static_cast<double>(v) * scale));
-            for (size_t i = 0; i < n; ++i)
-                ASSERT_NEAR(y[i], expected[i], test::softmax_tolerance(expected[i], max_logit, n) + 1e-37)
-                    << "n=" << n << " i=" << i << " mask=" << with_mask;
-            if (!with_mask) expect_mostly_nonzero(y);
-        }
-    }
-}
-
-TEST_P(F32Kernels, SoftmaxFullyMaskedRowIsZero) {
-    for (size_t n : edge_sizes()) {
-        std::vector<float> x(n, 1.0f), mask(n, -std::numeric_limits<float>::infinity()), y(n, 7.0f);
-        kernels_->f32_softmax(x.data(), mask.data(), 1.0f, y.data(), n);
-        for (float v : y) ASSERT_EQ(v, 0.0f) << "n=" << n;
-    }
-}
-
-TEST_P(F32Kernels, SoftmaxNanOrInfGivesNanRow) {
-    for (size_t n : edge_sizes()) {
-        for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
-            std::vector<float> x(n, 0.5f), y(n, 0.0f), expected(n, 0.0f);
-            x[n / 2] = bad;
-            kernels_->f32_softmax(x.data(), nullptr, 1.0f, y.data(), n);
-            ref_->f32_softmax(x.data(), nullptr, 1.0f, expected.data(), n);
+            std::uniform_real_distribution<float> bias(-8.0f, 0.0f);
             for (size_t i = 0; i < n; ++i) {
-                ASSERT_TRUE(std::isnan(y[i])) << "n=" << n << " i=" << i;
-                ASSERT_TRUE(std::isnan(expected[i]));
+                if (variant == 3) mask[i] = bias(rng);
+                if ((variant == 1 || variant == 3) && i % 3 == 2) mask[i] = -kInfF;
+            }
+            const float* m = variant == 1 || variant == 3 ? mask.data() : nullptr;
+            const std::vector<double> exact = test::oracle_f32_softmax(x.data(), m, scale, n);
+            double max_abs_logit = 0.0, max_logit = -INFINITY;
+            std::vector<double> logit(n);
+            for (size_t i = 0; i < n; ++i) {
+                logit[i] = static_cast<double>(x[i]) * scale + (m ? m[i] : 0.0f);
+                if (std::isinf(logit[i])) continue;
+                max_abs_logit = std::max(max_abs_logit, std::fabs(static_cast<double>(x[i]) * scale) + std::fabs(mask[i]));
+                max_logit = std::max(max_logit, logit[i]);
+            }
+            const bool in_place = (n + static_cast<size_t>(variant)) % 2 == 0;
+            std::vector<float> y = guarded(n);
+            if (in_place) std::copy(x.begin(), x.end(), y.begin());
+            k.f32_softmax(in_place ? y.data() : x.data(), m, scale, y.data(), n);
+            ASSERT_TRUE(guard_intact(y, n));
+            for (size_t i = 0; i < n; ++i) {
+                const double distance = std::isinf(logit[i]) ? 0.0 : max_logit - logit[i];
+                ASSERT_TRUE(matches(y[i], exact[i], test::softmax_tolerance(exact[i], max_abs_logit, distance, n)))
+                    << "n " << n << " i " << i << " variant " << variant << (in_place ? " in place" : "");
+            }
+            if (variant == 0) {
+                ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
             }
         }
+        // A fully masked row gives zeros.
+        const std::vector<float> x = random_vector(rng, n, 1.0f);
+        const std::vector<float> all_masked(n, -kInfF);
+        std::vector<float> y = guarded(n, 7.0f);
+        k.f32_softmax(x.data(), all_masked.data(), 1.0f, y.data(), n);
+        ASSERT_TRUE(guard_intact(y, n));
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], 0.0f) << "fully masked, n " << n << " i " << i;
+        // NaN or +Inf anywhere gives a NaN row; -Inf in x is a masked entry.
+        for (size_t at : bad_positions(n))
+            for (float bad : {kNanF, kInfF, -kInfF}) {
+                std::vector<float> row(n, 0.5f);
+                row[at] = bad;
+                const std::vector<double> exact = test::oracle_f32_softmax(row.data(), nullptr, 1.0f, n);
+                std::vector<float> out = guarded(n);
+                k.f32_softmax(row.data(), nullptr, 1.0f, out.data(), n);
+                for (size_t i = 0; i < n; ++i)
+                    ASSERT_TRUE(matches(out[i], exact[i], test::softmax_tolerance(exact[i], 0.5, 0.0, n)))
+                        << "n " << n << " " << bad << " at " << at << ", i " << i;
+            }
     }
 }
 
-TEST_P(F32Kernels, LayerNorm) {
-    std::mt19937 rng(seed() + 1);
-    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+void check(KernelTag<&Kernels::f32_layernorm>, const Kernels& k, Rng& rng) {
     for (size_t n : edge_sizes()) {
-        const std::vector<float> x = random_vector(rng, n, 3.0f), gamma = random_vector(rng, n, 1.0f),
-                                 beta = random_vector(rng, n, 0.5f);
-        std::vector<float> y(n), expected(n);
-        kernels_->f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, y.data(), n);
-        ref_->f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, expected.data(), n);
-        for (size_t i = 0; i < n; ++i)
-            ASSERT_NEAR(y[i], expected[i], test::layernorm_tolerance(expected[i], beta[i], n) + 1e-6 * (n == 1))
-                << "n=" << n << " i=" << i;
-        if (n > 1) expect_mostly_nonzero(y);
+        for (float offset : {0.0f, 5.0f, -50.0f})  // rows centred away from 0 test the mean's subtraction
+            for (float eps : {1e-12f, 1e-5f}) {
+                const std::vector<float> x = random_vector(rng, n, 3.0f, offset), gamma = random_vector(rng, n, 1.0f, 1.0f),
+                                         beta = random_vector(rng, n, 0.5f);
+                const std::vector<double> exact = test::oracle_f32_layernorm(x.data(), gamma.data(), beta.data(), eps, n);
+                double mean = 0.0, mean_abs = 0.0, var = 0.0;
+                for (float v : x) mean += v, mean_abs += std::fabs(v);
+                mean /= static_cast<double>(n);
+                mean_abs /= static_cast<double>(n);
+                for (float v : x) var += (v - mean) * (v - mean);
+                const double inv_std = 1.0 / std::sqrt(var / static_cast<double>(n) + eps);
+                const bool in_place = n % 2 == 1;
+                std::vector<float> y = guarded(n);
+                if (in_place) std::copy(x.begin(), x.end(), y.begin());
+                k.f32_layernorm(in_place ? y.data() : x.data(), gamma.data(), beta.data(), eps, y.data(), n);
+                ASSERT_TRUE(guard_intact(y, n));
+                for (size_t i = 0; i < n; ++i)
+                    ASSERT_TRUE(matches(y[i], exact[i],
+                                        test::layernorm_tolerance(exact[i], gamma[i], x[i] - mean, inv_std, mean_abs, n)))
+                        << "n " << n << " i " << i << " offset " << offset << " eps " << eps;
+                if (n > 1) {
+                    ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
+                }
+            }
+        // A constant row of ones (its sums are exact) has no deviation: y = beta exactly.
+        const std::vector<float> ones(n, 1.0f), gamma = random_vector(rng, n, 1.0f), beta = random_vector(rng, n, 1.0f);
+        std::vector<float> y = guarded(n);
+        k.f32_layernorm(ones.data(), gamma.data(), beta.data(), 1e-12f, y.data(), n);
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], beta[i]) << "constant row, n " << n << " i " << i;
+        // NaN or Inf in x spreads to the whole row (through the mean).
+        for (size_t at : bad_positions(n))
+            for (float bad : {kNanF, kInfF}) {
+                std::vector<float> row(n, 1.0f);
+                row[at] = bad;
+                const std::vector<double> exact = test::oracle_f32_layernorm(row.data(), gamma.data(), beta.data(), 1e-12f, n);
+                k.f32_layernorm(row.data(), gamma.data(), beta.data(), 1e-12f, y.data(), n);
+                for (size_t i = 0; i < n; ++i) {
+                    ASSERT_TRUE(std::isnan(exact[i]));
+                    ASSERT_TRUE(std::isnan(y[i])) << "n " << n << " " << bad << " at " << at << ", i " << i;
+                }
+            }
     }
 }
 
-TEST_P(F32Kernels, LayerNormPropagatesNan) {
-    for (size_t n : edge_sizes()) {
-        std::vector<float> x(n, 1.0f), gamma(n, 1.0f), beta(n, 0.0f), y(n);
-        x[0] = std::numeric_limits<float>::quiet_NaN();
-        kernels_->f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, y.data(), n);
-        for (float v : y) ASSERT_TRUE(std::isnan(v)) << "n=" << n;
-    }
-}
-
-TEST_P(F32Kernels, Gelu) {
-    std::mt19937 rng(seed() + 2);
-    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+void check(KernelTag<&Kernels::f32_gelu>, const Kernels& k, Rng& rng) {
+    const float specials[] = {0.0f, -0.0f, 12.0f, -12.0f, 30.0f, -30.0f, 1e30f, -1e30f, 1e-30f, kNanF};
     for (size_t n : edge_sizes()) {
         std::vector<float> x = random_vector(rng, n, 3.0f);
-        if (n > 4) {
-            x[0] = 0.0f;
-            x[1] = -12.0f;
-            x[2] = 12.0f;
-            x[3] = std::numeric_limits<float>::quiet_NaN();
-        }
-        std::vector<float> y(n), expected(n);
-        kernels_->f32_gelu(x.data(), y.data(), n);
-        ref_->f32_gelu(x.data(), expected.data(), n);
-        for (size_t i = 0; i < n; ++i) {
-            if (std::isnan(x[i])) {
-                ASSERT_TRUE(std::isnan(y[i]));
-                continue;
-            }
-            ASSERT_NEAR(y[i], expected[i], test::gelu_tolerance(expected[i], x[i])) << "n=" << n << " x=" << x[i];
+        for (size_t i = 0; i < n && i < std::size(specials); ++i) x[(i * 7) % n] = specials[i];
+        const std::vector<double> exact = test::oracle_f32_gelu(x.data(), n);
+        const bool in_place = n % 2 == 0;
+        std::vector<float> y = guarded(n);
+        if (in_place) std::copy(x.begin(), x.end(), y.begin());
+        k.f32_gelu(in_place ? y.data() : x.data(), y.data(), n);
+        ASSERT_TRUE(guard_intact(y, n));
+        for (size_t i = 0; i < n; ++i)
+            ASSERT_TRUE(matches(y[i], exact[i], test::gelu_tolerance(exact[i], x[i])))
+                << "n " << n << " x " << x[i] << (in_place ? " in place" : "");
+        if (n > 2 * std::size(specials)) {
+            ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
         }
     }
 }
 
-TEST_P(F32Kernels, ElementwiseAreExact) {
-    std::mt19937 rng(seed() + 3);
+// Values with NaN and infinities among them, at the first, middle and last positions.
+std::vector<float> with_specials(Rng& rng, size_t n) {
+    std::vector<float> v = random_vector(rng, n, 1.0f);
+    const float specials[] = {kNanF, kInfF, -kInfF};
+    const std::vector<size_t> at = bad_positions(n);
+    if (n >= 8)
+        for (size_t i = 0; i < at.size(); ++i) v[at[i]] = specials[(i + n) % 3];
+    return v;
+}
+
+void check(KernelTag<&Kernels::f32_add>, const Kernels& k, Rng& rng) {
     for (size_t n : edge_sizes()) {
-        const std::vector<float> a = random_vector(rng, n, 1.0f), b = random_vector(rng, n, 1.0f);
-        std::vector<float> y(n), expected(n);
-        kernels_->f32_add(a.data(), b.data(), y.data(), n);
-        ref_->f32_add(a.data(), b.data(), expected.data(), n);
-        ASSERT_EQ(y, expected) << "add n=" << n;
-        y = b;
-        expected = b;
-        kernels_->f32_max(a.data(), y.data(), n);
-        ref_->f32_max(a.data(), expected.data(), n);
-        ASSERT_EQ(y, expected) << "max n=" << n;
-        kernels_->f32_scale(a.data(), 0.37f, y.data(), n);
-        ref_->f32_scale(a.data(), 0.37f, expected.data(), n);
-        ASSERT_EQ(y, expected) << "scale n=" << n;
-        const float s = kernels_->f32_sum_squares(a.data(), n), e = ref_->f32_sum_squares(a.data(), n);
-        ASSERT_NEAR(s, e, test::sum_squares_tolerance(e, n)) << "sum_squares n=" << n;
+        const std::vector<float> a = with_specials(rng, n), b = random_vector(rng, n, 1.0f);
+        const std::vector<double> exact = test::oracle_f32_add(a.data(), b.data(), n);
+        for (int where = 0; where < 3; ++where) {  // y separate, y == a, y == b
+            std::vector<float> y = guarded(n);
+            if (where == 1) std::copy(a.begin(), a.end(), y.begin());
+            if (where == 2) std::copy(b.begin(), b.end(), y.begin());
+            k.f32_add(where == 1 ? y.data() : a.data(), where == 2 ? y.data() : b.data(), y.data(), n);
+            ASSERT_TRUE(guard_intact(y, n));
+            for (size_t i = 0; i < n; ++i) ASSERT_TRUE(exactly(y[i], exact[i])) << "n " << n << " i " << i << " where " << where;
+        }
     }
 }
 
-TEST_P(F32Kernels, QuantizeQu8IsBitIdenticalToReference) {
-    std::mt19937 rng(seed() + 4);
-    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
+void check(KernelTag<&Kernels::f32_max>, const Kernels& k, Rng& rng) {
+    for (size_t n : edge_sizes()) {
+        for (int variant = 0; variant < 3; ++variant) {  // finite; NaN / Inf in x; NaN / Inf in y
+            const std::vector<float> x = variant == 1 ? with_specials(rng, n) : random_vector(rng, n, 1.0f);
+            const std::vector<float> before = variant == 2 ? with_specials(rng, n) : random_vector(rng, n, 1.0f);
+            const std::vector<double> exact = test::oracle_f32_max(x.data(), before.data(), n);
+            std::vector<float> y = guarded(n);
+            std::copy(before.begin(), before.end(), y.begin());
+            k.f32_max(x.data(), y.data(), n);
+            ASSERT_TRUE(guard_intact(y, n));
+            for (size_t i = 0; i < n; ++i)
+                ASSERT_TRUE(exactly(y[i], exact[i]))
+                    << "n " << n << " i " << i << ": max(y " << before[i] << ", x " << x[i] << ")";
+        }
+    }
+}
+
+void check(KernelTag<&Kernels::f32_sum_squares>, const Kernels& k, Rng& rng) {
+    for (size_t n : edge_sizes()) {
+        const std::vector<float> x = random_vector(rng, n, 1.0f, 0.5f);
+        const double exact = test::oracle_f32_sum_squares(x.data(), n);
+        ASSERT_TRUE(matches(k.f32_sum_squares(x.data(), n), exact, test::sum_squares_tolerance(exact, n))) << "n " << n;
+        for (size_t at : bad_positions(n))
+            for (float bad : {kNanF, kInfF, -kInfF}) {
+                std::vector<float> row = x;
+                row[at] = bad;
+                const double e = test::oracle_f32_sum_squares(row.data(), n);
+                ASSERT_TRUE(matches(k.f32_sum_squares(row.data(), n), e, 0.0)) << "n " << n << " " << bad << " at " << at;
+            }
+    }
+}
+
+void check(KernelTag<&Kernels::f32_scale>, const Kernels& k, Rng& rng) {
+    for (size_t n : edge_sizes())
+        for (float s : {0.37f, -2.0f, 0.0f}) {
+            const std::vector<float> x = with_specials(rng, n);
+            const std::vector<double> exact = test::oracle_f32_scale(x.data(), s, n);
+            const bool in_place = n % 2 == 0;
+            std::vector<float> y = guarded(n);
+            if (in_place) std::copy(x.begin(), x.end(), y.begin());
+            k.f32_scale(in_place ? y.data() : x.data(), s, y.data(), n);
+            ASSERT_TRUE(guard_intact(y, n));
+            for (size_t i = 0; i < n; ++i) ASSERT_TRUE(exactly(y[i], exact[i])) << "n " << n << " i " << i << " s " << s;
+        }
+}
+
+// The documented recipe bit for bit, and (in double) q reconstructs every finite x within its tolerance.
+void check(KernelTag<&Kernels::f32_quantize_qu8>, const Kernels& k, Rng& rng) {
+    auto run = [&](const std::vector<float>& x, const std::string& what) {
+        const size_t n = x.size();
+        const test::Qu8Row exact = test::oracle_f32_quantize_qu8(x.data(), n);
+        std::vector<uint8_t> q(n + kGuard, 0xA5);
+        int32_t zero_point = -12345;
+        const float scale = k.f32_quantize_qu8(x.data(), n, q.data(), &zero_point);
+        if (std::isnan(exact.scale)) {
+            ASSERT_TRUE(std::isnan(scale)) << what << ": scale " << scale << ", the oracle says NaN";
+        } else {
+            ASSERT_EQ(scale, exact.scale) << what;
+        }
+        ASSERT_EQ(zero_point, exact.zero_point) << what;
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(q[i], exact.q[i]) << what << " i " << i << " x " << x[i];
+        for (size_t i = n; i < q.size(); ++i) ASSERT_EQ(q[i], 0xA5) << what << ": wrote past the end at " << i;
+        if (!std::isnormal(exact.scale)) return;
+        for (size_t i = 0; i < n; ++i)
+            ASSERT_NEAR((static_cast<double>(q[i]) - zero_point) * scale, x[i], test::qu8_reconstruction_tolerance(scale, x[i]))
+                << what << " i " << i;
+    };
     for (size_t n : edge_sizes()) {
         for (float shift : {0.0f, 3.0f, -3.0f}) {  // mixed signs, all positive, all negative
-            std::vector<float> x = random_vector(rng, n, 1.0f);
-            for (float& v : x) v += shift;
-            std::vector<uint8_t> q(n), expected(n);
-            int32_t zp = -1, expected_zp = -2;
-            const float s = kernels_->f32_quantize_qu8(x.data(), n, q.data(), &zp);
-            const float e = ref_->f32_quantize_qu8(x.data(), n, expected.data(), &expected_zp);
-            ASSERT_EQ(s, e) << "n=" << n;
-            ASSERT_EQ(zp, expected_zp) << "n=" << n;
-            ASSERT_EQ(q, expected) << "n=" << n;
-            // The quantized row reconstructs x to within half a step (plus the rounding of the step).
-            for (size_t i = 0; i < n; ++i)
-                ASSERT_NEAR((static_cast<int>(q[i]) - zp) * s, x[i], 0.5 * s * (1.0 + 1e-5) + 1e-6) << "n=" << n;
+            std::vector<float> x = random_vector(rng, n, 1.0f, shift);
+            run(x, "n " + std::to_string(n) + " shift " + std::to_string(shift));
         }
+        run(std::vector<float>(n, 0.0f), "zeros, n " + std::to_string(n));
+        run(std::vector<float>(n, 1e-40f), "a subnormal range, n " + std::to_string(n));
+        for (size_t at : bad_positions(n))
+            for (float bad : {kNanF, kInfF, -kInfF}) {
+                std::vector<float> x = random_vector(rng, n, 1.0f);
+                x[at] = bad;
+                run(x, "n " + std::to_string(n) + " " + std::to_string(bad) + " at " + std::to_string(at));
+            }
     }
-    std::vector<float> zeros(37, 0.0f);
-    std::vector<uint8_t> q(37, 5);
-    int32_t zp = 9;
-    EXPECT_EQ(kernels_->f32_quantize_qu8(zeros.data(), zeros.size(), q.data(), &zp), 0.0f);
-    EXPECT_EQ(zp, 0);
-    for (uint8_t v : q) EXPECT_EQ(v, 0);
 }
 
-// Both GEMM kernels against the double reference: every m up to 2 tiles + 1, n and k over the edge sizes
-// around the vector width (and the model's 384 / 1536), strided operands, with and without accumulate;
-// nothing is written outside C's m x n entries.
-TEST_P(F32Kernels, GemmMatchesReference) {
-    std::mt19937 rng(seed());
+void check(KernelTag<&Kernels::s32_dequantize>, const Kernels& k, Rng& rng) {
+    std::uniform_int_distribution<int32_t> big(-(1 << 26), 1 << 26), sums(-(1 << 18), 1 << 18), huge(-(1 << 30), 1 << 30);
+    for (size_t n : edge_sizes()) {
+        // 0: zero point 0, no bias or residual; 1: zero point, bias and residual; 2: residual == y;
+        // 3: accumulators beyond 2^24 (their float conversion rounds).
+        for (int variant = 0; variant < 4; ++variant) {
+            std::vector<int32_t> acc(n), col_sums(n);
+            for (size_t i = 0; i < n; ++i) {
+                acc[i] = variant == 3 ? huge(rng) : big(rng);
+                col_sums[i] = sums(rng);
+            }
+            const std::vector<float> scales = random_vector(rng, n, 1e-4f), bias = random_vector(rng, n, 1.0f),
+                                     residual = random_vector(rng, n, 1.0f);
+            const bool full = variant == 1 || variant == 2;
+            const int32_t zp = full ? 131 : 0;
+            const float row_scale = 0.0123f;
+            const float* b = full ? bias.data() : nullptr;
+            const float* r = full ? residual.data() : nullptr;
+            const std::vector<double> exact =
+                test::oracle_s32_dequantize(acc.data(), zp, col_sums.data(), row_scale, scales.data(), b, r, n);
+            std::vector<float> y = guarded(n);
+            if (variant == 2) std::copy(residual.begin(), residual.end(), y.begin());
+            k.s32_dequantize(acc.data(), zp, col_sums.data(), row_scale, scales.data(), b, variant == 2 ? y.data() : r,
+                             y.data(), n);
+            ASSERT_TRUE(guard_intact(y, n));
+            for (size_t i = 0; i < n; ++i) {
+                const double scaled = (static_cast<double>(acc[i]) - static_cast<double>(zp) * col_sums[i]) * row_scale * scales[i];
+                ASSERT_TRUE(matches(y[i], exact[i], test::dequantize_tolerance(scaled, b ? b[i] : 0.0, r ? r[i] : 0.0)))
+                    << "n " << n << " i " << i << " variant " << variant;
+            }
+            ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
+        }
+    }
+}
+
+void check(KernelTag<&Kernels::f16_to_f32>, const Kernels& k, Rng&) {
+    // Every half bit pattern (normals, subnormals, zeros, infinities, NaNs) in one row...
+    std::vector<uint16_t> x(65536);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint16_t>(i);
+    const std::vector<double> exact = test::oracle_f16_to_f32(x.data(), x.size());
+    std::vector<float> y = guarded(x.size());
+    k.f16_to_f32(x.data(), y.data(), x.size());
+    ASSERT_TRUE(guard_intact(y, x.size()));
+    for (size_t i = 0; i < x.size(); ++i) {
+        ASSERT_TRUE(exactly(y[i], exact[i])) << "bits " << i;
+        ASSERT_EQ(std::signbit(y[i]), (i & 0x8000) != 0) << "bits " << i;
+    }
+    // ...and rows of every edge size from several starts (unaligned ones, subnormals, the largest values).
+    for (size_t start : {size_t{15360}, size_t{1}, size_t{31743 - 3072}, size_t{64511 - 3072}})
+        for (size_t n : edge_sizes()) {
+            std::vector<float> out = guarded(n);
+            k.f16_to_f32(x.data() + start, out.data(), n);
+            ASSERT_TRUE(guard_intact(out, n));
+            for (size_t i = 0; i < n; ++i) ASSERT_TRUE(exactly(out[i], exact[start + i])) << "start " << start << " n " << n;
+        }
+}
+
+// Both unpacked GEMMs: m up to two 4-row tiles + 1, n around the column tiles, k over edge sizes, strided
+// operands, with and without accumulate; outside C's m x n entries (the rest of each row's stride, the
+// row after) nothing is written. A NaN in one row of A makes that row of C NaN and no other.
+template <bool NT>
+void check_gemm(const Kernels& k, Rng& rng) {
+    const auto kernel = NT ? k.f32_gemm_nt : k.f32_gemm_nn;
+    const auto oracle = NT ? test::oracle_f32_gemm_nt : test::oracle_f32_gemm_nn;
     const std::vector<size_t> ms = {1, 2, 3, 4, 5, 7, 8, 9};
-    const std::vector<size_t> ns = {1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 64, 65, 384};
-    const std::vector<size_t> ks = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 384, 1536};
-    for (int nt = 0; nt < 2; ++nt)
-        for (size_t m : ms)
-            for (size_t n : ns)
-                for (size_t k : ks) {
-                    if (m * n * k > 400000) continue;  // the large shapes once per m are enough
-                    const size_t lda = k + 3, ldb = (nt ? k : n) + 5, ldc = n + 2;
-                    const std::vector<float> a = random_vector(rng, m * lda, 1.0f);
-                    const std::vector<float> b = random_vector(rng, (nt ? n : k) * ldb, 1.0f);
-                    const std::vector<float> previous = random_vector(rng, m * ldc, 1.0f);
-                    const int accumulate = static_cast<int>((m + n + k) % 2);
-                    const float alpha = accumulate ? 0.5f : 1.0f;
-                    std::vector<float> got = previous;
-                    (nt ? kernels_->f32_gemm_nt : kernels_->f32_gemm_nn)(a.data(), lda, b.data(), ldb, alpha, accumulate,
-                                                                         got.data(), ldc, m, n, k);
-                    for (size_t i = 0; i < m; ++i)
+    const std::vector<size_t> ns = {1, 3, 4, 5, 6, 7, 15, 16, 17, 31, 32, 33, 64, 65, 384};
+    const std::vector<size_t> ks = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 97, 384, 1536};
+    for (size_t m : ms)
+        for (size_t n : ns)
+            for (size_t kk : ks) {
+                if (m * n * kk > 400000) continue;  // the large shapes once per m are enough
+                const size_t lda = kk + 3, ldb = (NT ? kk : n) + 5, ldc = n + 2;
+                std::vector<float> a = random_vector(rng, m * lda, 1.0f);
+                const std::vector<float> b = random_vector(rng, (NT ? n : kk) * ldb, 1.0f);
+                const std::vector<float> previous = random_vector(rng, (m + 1) * ldc, 1.0f);
+                const bool accumulate = (m + n + kk) % 2 == 1;
+                const float alpha = accumulate ? 0.5f : 1.0f;
+                const size_t nan_row = (m + kk) % 4 == 0 ? (n + kk) % m : m;  // m: none
+                if (nan_row < m) a[nan_row * lda + kk / 2] = kNanF;
+                std::vector<float> abs_a(a.size()), abs_b(b.size());
+                std::transform(a.begin(), a.end(), abs_a.begin(), [](float v) { return std::fabs(v); });
+                std::transform(b.begin(), b.end(), abs_b.begin(), [](float v) { return std::fabs(v); });
+                const std::vector<double> exact = oracle(a.data(), lda, b.data(), ldb, alpha, accumulate, previous.data(), ldc, m, n, kk);
+                const std::vector<double> magnitude = oracle(abs_a.data(), lda, abs_b.data(), ldb, 1.0, false, nullptr, ldc, m, n, kk);
+                std::vector<float> c = previous;
+                kernel(a.data(), lda, b.data(), ldb, alpha, accumulate, c.data(), ldc, m, n, kk);
+                for (size_t i = 0; i <= m; ++i)
+                    for (size_t j = 0; j < ldc; ++j) {
+                        const float got = c[i * ldc + j];
+                        if (i == m || j >= n) {
+                            ASSERT_EQ(std::memcmp(&got, &previous[i * ldc + j], sizeof got), 0)
+                                << "wrote outside C at " << i << "," << j << " (m " << m << " n " << n << ")";
+                            continue;
+                        }
+                        const double prev = accumulate ? previous[i * ldc + j] : 0.0;
+                        ASSERT_TRUE(matches(got, exact[i * n + j], test::gemm_tolerance(magnitude[i * n + j], alpha, prev, kk)))
+                            << (NT ? "nt" : "nn") << " m " << m << " n " << n << " k " << kk << " at " << i << "," << j
+                            << (i == nan_row ? " (NaN row)" : "");
+                    }
+            }
+}
+
+void check(KernelTag<&Kernels::f32_gemm_nt>, const Kernels& k, Rng& rng) { check_gemm<true>(k, rng); }
+void check(KernelTag<&Kernels::f32_gemm_nn>, const Kernels& k, Rng& rng) { check_gemm<false>(k, rng); }
+
+void check(KernelTag<&Kernels::f32_packed_panel_width>, const Kernels& k, Rng&) {
+    const size_t width = k.f32_packed_panel_width();
+    ASSERT_TRUE(test::oracle_f32_packed_panel_width(width)) << "panel width " << width;
+    ASSERT_EQ(k.f32_packed_panel_width(), width) << "the width changed between calls";
+}
+
+// The packed layout exactly (padding included), nothing written past it, and a panel-aligned slice of
+// W packed on its own equals the same panels of the whole (quant/f32_gemm.cpp packs f16 weights so).
+void check(KernelTag<&Kernels::f32_pack_panels>, const Kernels& k, Rng& rng) {
+    const size_t width = k.f32_packed_panel_width();
+    for (size_t n : std::vector<size_t>{1, width - 1, width, width + 1, 2 * width + 5, 384, 1536})
+        for (size_t kk : {1, 2, 7, 17, 384}) {
+            if (n == 0 || n * kk > 400000) continue;
+            const std::vector<float> w = random_vector(rng, n * kk, 1.0f);
+            const std::vector<float> exact = test::oracle_f32_pack_panels(w.data(), n, kk, width);
+            std::vector<float> packed(exact.size() + kGuard, kSentinel);
+            k.f32_pack_panels(w.data(), n, kk, packed.data());
+            ASSERT_TRUE(guard_intact(packed, exact.size())) << "n " << n << " k " << kk;
+            ASSERT_EQ(std::memcmp(packed.data(), exact.data(), exact.size() * sizeof(float)), 0)
+                << "layout differs, n " << n << " k " << kk;
+            if (n > width) {
+                std::vector<float> tail(exact.size() - width * kk + kGuard, kSentinel);
+                k.f32_pack_panels(w.data() + width * kk, n - width, kk, tail.data());
+                ASSERT_EQ(std::memcmp(tail.data(), exact.data() + width * kk, (exact.size() - width * kk) * sizeof(float)), 0)
+                    << "a slice from the second panel differs, n " << n << " k " << kk;
+            }
+        }
+}
+
+// The packed GEMM on weights packed by the same table: every m up to two 8-row tiles + 1, n around the
+// panel width, k over edge sizes, from the first or the second panel, with and without bias and
+// accumulate; nothing written outside C's m x n entries; a NaN row of A stays in its row of C.
+void check(KernelTag<&Kernels::f32_gemm_packed>, const Kernels& k, Rng& rng) {
+    const size_t width = k.f32_packed_panel_width();
+    const std::vector<size_t> ns = {1, width - 1, width, width + 1, 2 * width + 5, 384};
+    const std::vector<size_t> ks = {1, 2, 7, 16, 17, 33, 384, 1536};
+    for (size_t m = 1; m <= 17; ++m)
+        for (size_t n : ns)
+            for (size_t kk : ks)
+                for (size_t start_panel = 0; start_panel < 2; ++start_panel) {
+                    if (n == 0 || m * n * kk > 400000 || (start_panel == 1 && n <= width)) continue;
+                    const size_t panels = (n + width - 1) / width;
+                    const std::vector<float> w = random_vector(rng, n * kk, 1.0f);
+                    std::vector<float> packed(panels * width * kk, kNanF);
+                    k.f32_pack_panels(w.data(), n, kk, packed.data());
+                    const size_t first = start_panel * width, cols = n - first;
+                    const size_t lda = kk + 3, ldc = cols + 2;
+                    std::vector<float> a = random_vector(rng, m * lda, 1.0f);
+                    const std::vector<float> bias = random_vector(rng, n, 1.0f);
+                    const std::vector<float> previous = random_vector(rng, (m + 1) * ldc, 1.0f);
+                    const bool accumulate = (m + n + kk) % 2 == 1;
+                    const float* b = (m + kk) % 3 != 0 ? bias.data() + first : nullptr;
+                    const size_t nan_row = (m + kk + start_panel) % 5 == 0 ? (n + kk) % m : m;  // m: none
+                    if (nan_row < m) a[nan_row * lda + kk / 2] = kNanF;
+                    const float* wf = w.data() + first * kk;
+                    const std::vector<double> exact =
+                        test::oracle_f32_gemm_packed(a.data(), lda, wf, b, accumulate, previous.data(), ldc, m, cols, kk);
+                    std::vector<float> abs_a(a.size()), abs_w(cols * kk), abs_bias(cols);
+                    std::transform(a.begin(), a.end(), abs_a.begin(), [](float v) { return std::fabs(v); });
+                    std::transform(wf, wf + cols * kk, abs_w.begin(), [](float v) { return std::fabs(v); });
+                    for (size_t j = 0; j < cols; ++j) abs_bias[j] = b ? std::fabs(b[j]) : 0.0f;
+                    const std::vector<double> magnitude = test::oracle_f32_gemm_packed(
+                        abs_a.data(), lda, abs_w.data(), abs_bias.data(), false, nullptr, ldc, m, cols, kk);
+                    std::vector<float> c = previous;
+                    k.f32_gemm_packed(a.data(), lda, packed.data() + first * kk, b, accumulate, c.data(), ldc, m, cols, kk);
+                    for (size_t i = 0; i <= m; ++i)
                         for (size_t j = 0; j < ldc; ++j) {
-                            const float value = got[i * ldc + j];
-                            if (j >= n) {
-                                ASSERT_EQ(value, previous[i * ldc + j]) << "wrote past column " << n;
+                            const float got = c[i * ldc + j];
+                            if (i == m || j >= cols) {
+                                ASSERT_EQ(std::memcmp(&got, &previous[i * ldc + j], sizeof got), 0)
+                                    << "wrote outside C at " << i << "," << j << " (m " << m << " cols " << cols << ")";
                                 continue;
                             }
-                            double sum = 0, sum_abs = 0;
-                            for (size_t p = 0; p < k; ++p) {
-                                const double prod = static_cast<double>(a[i * lda + p]) *
-                                                    (nt ? b[j * ldb + p] : b[p * ldb + j]);
-                                sum += prod;
-                                sum_abs += std::fabs(prod);
-                            }
                             const double prev = accumulate ? previous[i * ldc + j] : 0.0;
-                            ASSERT_NEAR(value, prev + alpha * sum, test::gemm_tolerance(sum_abs, alpha, prev, k))
-                                << (nt ? "nt" : "nn") << " m " << m << " n " << n << " k " << k << " at " << i << "," << j;
+                            ASSERT_TRUE(matches(got, exact[i * cols + j],
+                                                test::gemm_tolerance(magnitude[i * cols + j], 1.0, prev, kk + 1)))
+                                << "m " << m << " n " << n << " k " << kk << " from panel " << start_panel << " at " << i
+                                << "," << j << (i == nan_row ? " (NaN row)" : "");
                         }
                 }
 }
 
+// A kernel of the list without a check() above falls to this declaration, which the list's
+// static_assert below reports.
+struct MissingCheck {};
+template <auto Kernel>
+MissingCheck check(KernelTag<Kernel>, const Kernels&, Rng&);
+
+// ---- The tables under test: the scalar reference and every ISA's (skipped where the host lacks it).
+
+struct Table {
+    const char* name;
+    Isa isa;
+    bool reference;  // reference_kernels() rather than kernels_for(isa)
+};
+
+void PrintTo(const Table& t, std::ostream* os) { *os << t.name; }
+
+const Kernels* table_kernels(const Table& t) { return t.reference ? &reference_kernels() : kernels_for(t.isa); }
+
+class KernelsVsOracle : public ::testing::TestWithParam<Table> {
+protected:
+    void SetUp() override {
+        kernels_ = table_kernels(GetParam());
+        if (kernels_ == nullptr) GTEST_SKIP() << GetParam().name << " is not available on this host";
+        rng_.seed(seed());
+    }
+    const Kernels* kernels_ = nullptr;
+    Rng rng_;
+    ::testing::ScopedTrace trace_{__FILE__, __LINE__, "EDGEMBED_TEST_SEED=" + std::to_string(seed())};
+};
+
+#define EDGEMBED_KERNEL(name, ret, params)                                                                         \
+    static_assert(!std::is_same_v<decltype(check(KernelTag<&Kernels::name>{}, std::declval<const Kernels&>(),      \
+                                                 std::declval<Rng&>())),                                           \
+                                  MissingCheck>,                                                                   \
+                  "simd/kernel_list.inc lists " #name " but it has no test: write oracle_" #name                   \
+                  " in tests/simd/kernel_oracles.{h,cpp} and check(KernelTag<&Kernels::" #name                     \
+                  ">, ...) in tests/simd/test_f32_kernels.cpp");                                                   \
+    TEST_P(KernelsVsOracle, name) {                                                                                \
+        [[maybe_unused]] constexpr auto oracle = &test::oracle_##name;                                             \
+        check(KernelTag<&Kernels::name>{}, *kernels_, rng_);                                                       \
+    }
+#include "simd/kernel_list.inc"
+#undef EDGEMBED_KERNEL
+
+// ---- Properties beyond the oracles.
+
+class KernelProperties : public KernelsVsOracle {};
+
 // A row's product must not depend on where it sits in a batch: with identical rows in A and in B, every
 // output of f32_gemm_nt has the same bits, whichever tile shape (rows x columns) computed it.
-TEST_P(F32Kernels, GemmNtOutputsDoNotDependOnTheirTile) {
-    std::mt19937 rng(seed() + 9);
+TEST_P(KernelProperties, GemmNtOutputsDoNotDependOnTheirTile) {
     for (size_t k : {1, 17, 384}) {
-        const std::vector<float> row_a = random_vector(rng, k, 1.0f), row_b = random_vector(rng, k, 1.0f);
+        const std::vector<float> row_a = random_vector(rng_, k, 1.0f), row_b = random_vector(rng_, k, 1.0f);
         for (size_t m : {1, 2, 3, 4, 5, 9, 13})
             for (size_t n : {1, 3, 4, 5, 6, 7, 11, 13, 49}) {
                 std::vector<float> a, b, c(m * n, 0.0f);
@@ -261,66 +597,15 @@ TEST_P(F32Kernels, GemmNtOutputsDoNotDependOnTheirTile) {
     }
 }
 
-// The packed GEMM on weights packed by the same ISA, against the double reference: every m up to two
-// 8-row tiles + 1, n around the panel width, k over edge sizes, from the first or the second panel, with
-// and without bias and accumulate; nothing is written outside C's m x n entries.
-TEST_P(F32Kernels, GemmPackedMatchesReference) {
-    std::mt19937 rng(seed() + 11);
-    const size_t width = kernels_->f32_packed_panel_width();
-    ASSERT_GT(width, 0u);
-    const std::vector<size_t> ns = {1, width - 1, width, width + 1, 2 * width + 5, 384};
-    const std::vector<size_t> ks = {1, 2, 7, 16, 17, 33, 384, 1536};
-    for (size_t m = 1; m <= 17; ++m)
-        for (size_t n : ns)
-            for (size_t k : ks)
-                for (size_t start_panel = 0; start_panel < 2; ++start_panel) {
-                    if (m * n * k > 400000 || (start_panel == 1 && n <= width)) continue;
-                    const size_t panels = (n + width - 1) / width;
-                    const std::vector<float> w = random_vector(rng, n * k, 1.0f);
-                    std::vector<float> packed(panels * width * k, std::numeric_limits<float>::quiet_NaN());
-                    kernels_->f32_pack_panels(w.data(), n, k, packed.data());
-                    const size_t first = start_panel * width, cols = n - first;
-                    const size_t lda = k + 3, ldc = cols + 2;
-                    const std::vector<float> a = random_vector(rng, m * lda, 1.0f);
-                    const std::vector<float> bias = random_vector(rng, n, 1.0f);
-                    const std::vector<float> previous = random_vector(rng, m * ldc, 1.0f);
-                    const int accumulate = static_cast<int>((m + n + k) % 2);
-                    const bool with_bias = (m + k) % 3 != 0;
-                    std::vector<float> got = previous;
-                    kernels_->f32_gemm_packed(a.data(), lda, packed.data() + first * k,
-                                              with_bias ? bias.data() + first : nullptr, accumulate, got.data(), ldc,
-                                              m, cols, k);
-                    for (size_t i = 0; i < m; ++i)
-                        for (size_t j = 0; j < ldc; ++j) {
-                            const float value = got[i * ldc + j];
-                            if (j >= cols) {
-                                ASSERT_EQ(value, previous[i * ldc + j]) << "wrote past column " << cols;
-                                continue;
-                            }
-                            const double b = with_bias ? bias[first + j] : 0.0;
-                            double sum = b, sum_abs = std::fabs(b);
-                            for (size_t p = 0; p < k; ++p) {
-                                const double prod = static_cast<double>(a[i * lda + p]) * w[(first + j) * k + p];
-                                sum += prod;
-                                sum_abs += std::fabs(prod);
-                            }
-                            const double prev = accumulate ? previous[i * ldc + j] : 0.0;
-                            ASSERT_NEAR(value, prev + sum, test::gemm_tolerance(sum_abs, 1.0, prev, k + 1))
-                                << "m " << m << " n " << n << " k " << k << " from panel " << start_panel << " at "
-                                << i << "," << j;
-                        }
-                }
-}
-
-// A row's product must not depend on where it sits in a batch: with identical rows in A and in W, every
-// output of f32_gemm_packed has the same bits, whichever tile and panel column computed it.
-TEST_P(F32Kernels, GemmPackedOutputsDoNotDependOnTheirTile) {
-    std::mt19937 rng(seed() + 12);
+// The same for f32_gemm_packed: identical rows in A and in W give the same bits whichever tile and panel
+// column computed them.
+TEST_P(KernelProperties, GemmPackedOutputsDoNotDependOnTheirTile) {
     const size_t width = kernels_->f32_packed_panel_width();
     for (size_t k : {1, 17, 384}) {
-        const std::vector<float> row_a = random_vector(rng, k, 1.0f), row_w = random_vector(rng, k, 1.0f);
+        const std::vector<float> row_a = random_vector(rng_, k, 1.0f), row_w = random_vector(rng_, k, 1.0f);
         for (size_t m : {1, 2, 3, 5, 8, 9, 13, 17})
             for (size_t n : std::vector<size_t>{1, width - 1, width, 2 * width + 3}) {
+                if (n == 0) continue;
                 std::vector<float> a, w, c(m * n, 0.0f), bias(n, 0.25f);
                 for (size_t i = 0; i < m; ++i) a.insert(a.end(), row_a.begin(), row_a.end());
                 for (size_t j = 0; j < n; ++j) w.insert(w.end(), row_w.begin(), row_w.end());
@@ -333,59 +618,13 @@ TEST_P(F32Kernels, GemmPackedOutputsDoNotDependOnTheirTile) {
     }
 }
 
-TEST_P(F32Kernels, DequantizeS32) {
-    std::mt19937 rng(seed() + 5);
-    SCOPED_TRACE("EDGEMBED_TEST_SEED=" + std::to_string(seed()));
-    std::uniform_int_distribution<int32_t> big(-(1 << 26), 1 << 26), sums(-(1 << 18), 1 << 18);
-    for (size_t n : edge_sizes()) {
-        for (int variant = 0; variant < 2; ++variant) {
-            std::vector<int32_t> acc(n), col_sums(n);
-            for (size_t i = 0; i < n; ++i) {
-                acc[i] = big(rng);
-                col_sums[i] = sums(rng);
-            }
-            const std::vector<float> scales = random_vector(rng, n, 1e-4f), bias = random_vector(rng, n, 1.0f),
-                                     residual = random_vector(rng, n, 1.0f);
-            const bool full = variant == 1;
-            const int32_t zp = full ? 131 : 0;
-            std::vector<float> y(n), expected(n);
-            kernels_->s32_dequantize(acc.data(), zp, col_sums.data(), 0.0123f, scales.data(),
-                                     full ? bias.data() : nullptr, full ? residual.data() : nullptr, y.data(), n);
-            ref_->s32_dequantize(acc.data(), zp, col_sums.data(), 0.0123f, scales.data(),
-                                 full ? bias.data() : nullptr, full ? residual.data() : nullptr, expected.data(), n);
-            for (size_t i = 0; i < n; ++i) {
-                const double a = (static_cast<double>(acc[i]) - static_cast<double>(zp) * col_sums[i]) * 0.0123 * scales[i];
-                ASSERT_NEAR(y[i], expected[i],
-                            test::dequantize_tolerance(a, full ? bias[i] : 0.0, full ? residual[i] : 0.0))
-                    << "n=" << n << " i=" << i << " full=" << full;
-            }
-            expect_mostly_nonzero(y);
-        }
-    }
-}
+const Table kTables[] = {{"reference", Isa::scalar, true}, {"scalar", Isa::scalar, false},
+                         {"sse2", Isa::sse2, false},       {"avx2", Isa::avx2, false},
+                         {"avx512bw", Isa::avx512bw, false}, {"neon64", Isa::neon64, false}};
+std::string table_name(const ::testing::TestParamInfo<Table>& info) { return info.param.name; }
 
-TEST_P(F32Kernels, F16ToF32IsExact) {
-    // Every half bit pattern (normals, subnormals, zeros, infinities, NaNs), at every offset of a row.
-    std::vector<uint16_t> x(65536);
-    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint16_t>(i);
-    std::vector<float> y(x.size()), expected(x.size());
-    kernels_->f16_to_f32(x.data(), y.data(), x.size());
-    ref_->f16_to_f32(x.data(), expected.data(), x.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-        if (std::isnan(expected[i])) ASSERT_TRUE(std::isnan(y[i])) << i;
-        else ASSERT_EQ(y[i], expected[i]) << "bits " << i;
-    }
-    for (size_t n : edge_sizes()) {
-        std::vector<float> out(n), ref(n);
-        kernels_->f16_to_f32(x.data() + 15360, out.data(), n);  // 1.0 upwards
-        ref_->f16_to_f32(x.data() + 15360, ref.data(), n);
-        ASSERT_EQ(out, ref) << "n=" << n;
-    }
-}
-
-INSTANTIATE_TEST_SUITE_P(AllIsas, F32Kernels,
-                         ::testing::Values(Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512bw, Isa::neon64),
-                         [](const ::testing::TestParamInfo<Isa>& info) { return std::string(isa_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(AllTables, KernelsVsOracle, ::testing::ValuesIn(kTables), table_name);
+INSTANTIATE_TEST_SUITE_P(AllTables, KernelProperties, ::testing::ValuesIn(kTables), table_name);
 
 }  // namespace
 }  // namespace edgembed::simd

@@ -1,6 +1,8 @@
-// Every kernel tolerance in one place, derived from the arithmetic rather than picked:
-// u = FLT_EPSILON / 2 is the unit roundoff; a float sum of n terms is off by at most about n*u relative
-// (the lane-parallel sums the kernels use are tighter, so these bounds are safe on every ISA).
+// Every kernel tolerance in one place, derived from the arithmetic rather than picked. Each bounds a
+// float kernel's distance from the exact (double) value of its oracle (kernel_oracles.h):
+// u = FLT_EPSILON / 2 is the unit roundoff; a float sum of n terms is off by at most (n - 1) u times the
+// sum of the terms' magnitudes (the lane-parallel sums the kernels use are tighter, so these bounds hold
+// on every ISA); each further float operation adds one u of its result.
 #pragma once
 
 #include <cfloat>
@@ -12,32 +14,57 @@ namespace edgembed::test {
 inline constexpr double kUnitRoundoff = FLT_EPSILON / 2.0;
 // xsimd's exp and erf are within a few ulp; 8 ulp leaves room for argument rounding.
 inline constexpr double kTranscendentalUlps = 8.0;
+// Results below the smallest normal float may flush to zero (exp's underflow path).
+inline constexpr double kUnderflow = FLT_MIN;
 
-// softmax: each output is exp(..)/sum: the exp's ulps, the scaled logit's rounding (amplified by
-// |logit|), and the n-term sum.
-inline double softmax_tolerance(double reference, double max_abs_logit, size_t n) {
-    return reference * (kTranscendentalUlps + 2.0 * max_abs_logit + static_cast<double>(n) + 4.0) * kUnitRoundoff * 2.0;
+// softmax y_i = e_i / sum_j e_j, e_i = exp(l_i - max l). The float logit l_i = x_i * scale + mask_i is off
+// by up to 2u |l_i| and the max by 2u of the largest |logit| A, so exp's argument is off by 4u A plus a
+// rounding of the difference d_i = max l - l_i; exp adds its ulps, the n-term sum n u (its terms are
+// positive) and its own terms' argument errors, the reciprocal and the product one u each.
+inline double softmax_tolerance(double exact, double max_abs_logit, double distance_from_max, size_t n) {
+    const double relative = 4.0 * max_abs_logit + distance_from_max + 2.0 * kTranscendentalUlps +
+                            2.0 * static_cast<double>(n) + 4.0;
+    return exact * relative * kUnitRoundoff + kUnderflow;
 }
 
-// layernorm: mean and variance are n-term sums; their relative error carries into every output,
-// plus a rounding each for the scale, gamma and beta.
-inline double layernorm_tolerance(double reference, double beta, size_t n) {
-    return (static_cast<double>(n) + 16.0) * kUnitRoundoff * (std::fabs(reference) + 2.0 * std::fabs(beta));
+// layernorm y_i = d_i * r * gamma_i + beta_i, d_i = x_i - mean, r = 1 / sqrt(var + eps). The float mean
+// (an n-term sum of |x| averaging mean_abs_x, then a division) is off by dm = (n + 1) u mean_abs_x, which
+// shifts every d_i; var's n-term sum of squares and the divide, add, sqrt and reciprocal make r off by
+// about (n / 2 + 4) u relative (the mean's shift cancels to first order in the centred sum); then the
+// product and the fused add round once each.
+inline double layernorm_tolerance(double exact, double gamma, double centred, double inv_std, double mean_abs_x,
+                                  size_t n) {
+    const double dm = (static_cast<double>(n) + 1.0) * kUnitRoundoff * mean_abs_x;
+    return std::fabs(gamma) * inv_std * (dm + (static_cast<double>(n) + 8.0) * kUnitRoundoff * std::fabs(centred)) +
+           2.0 * kUnitRoundoff * std::fabs(exact) + kUnderflow;
 }
 
-// GELU: 1 + erf(x/sqrt 2) cancels for negative x, so the erf's absolute error scales with |x|/2.
-inline double gelu_tolerance(double reference, double x) {
-    return 2.0 * kTranscendentalUlps * kUnitRoundoff * (std::fabs(x) + std::fabs(reference)) + 1e-37;
+// GELU x/2 (1 + erf(t)), t = x / sqrt 2: t's two roundings move erf by at most 2u |t| erf'(t) <= u (as
+// |t| exp(-t^2) <= 0.43), erf adds its ulps (of |erf| <= 1) and 1 + erf one u: all absolute errors of
+// 1 + erf, which cancels for negative x, so the bound scales with |x| / 2; the product adds u |y|.
+inline double gelu_tolerance(double exact, double x) {
+    return (kTranscendentalUlps + 3.0) * kUnitRoundoff * std::fabs(x) / 2.0 + 2.0 * kUnitRoundoff * std::fabs(exact) +
+           kUnderflow;
 }
 
-inline double sum_squares_tolerance(double reference, size_t n) {
-    return (static_cast<double>(n) + 4.0) * kUnitRoundoff * reference;
+// sum of n squares: positive terms, so (n + 1) u of the sum (the fma chain and the final lane sum).
+inline double sum_squares_tolerance(double exact, size_t n) {
+    return (static_cast<double>(n) + 1.0) * kUnitRoundoff * exact + kUnderflow;
 }
 
-// s32 -> f32 dequantization: int->float conversion (exact below 2^24, else one rounding), the product
-// of the two scales, the fused multiply-add and the residual add: a few roundings of the largest term.
+// s32 -> f32 dequantization A = (acc - zp * col_sum) * row_scale * col_scale: the int -> float conversion
+// (exact below 2^24, else one rounding) and the product of the two scales (u |A| each), the fused
+// multiply-add with the bias (u |A + bias|) and the residual add (u |y|).
 inline double dequantize_tolerance(double scaled_accumulator, double bias, double residual) {
-    return 6.0 * kUnitRoundoff * (std::fabs(scaled_accumulator) + std::fabs(bias) + std::fabs(residual));
+    return kUnitRoundoff * (4.0 * std::fabs(scaled_accumulator) + 2.0 * std::fabs(bias) + std::fabs(residual)) +
+           kUnderflow;
+}
+
+// qu8 reconstruction (q - zero_point) * scale of x: half a step from rounding x / scale (the zero point's
+// own rounding cancels), half a step more where the clamp to 255 cuts a value rounded up past it, and
+// the float roundings of 1 / scale and x * (1 / scale) (2u of |x| and of the 255-step range).
+inline double qu8_reconstruction_tolerance(double scale, double x) {
+    return 0.5 * scale + 4.0 * kUnitRoundoff * (std::fabs(x) + 256.0 * scale);
 }
 
 // bf16 attention products (quant/attention_bf16.h) against the exact sum of the same bf16-rounded
@@ -47,8 +74,9 @@ inline double bf16_dot_tolerance(double sum_abs_products, size_t n) {
     return (static_cast<double>(n) + 2.0) * kUnitRoundoff * sum_abs_products + 1e-30;
 }
 
-// f32 GEMM (f32_gemm_nt / f32_gemm_nn): a k-term float sum against a double reference (k * u of the sum
-// of |products|), the alpha scaling and the accumulate add (a rounding each, of the largest term).
+// f32 GEMM (f32_gemm_nt / f32_gemm_nn / f32_gemm_packed, k terms plus a bias counting as one): a k-term
+// float sum against the exact one (k u of the sum of |products|), the alpha scaling and the accumulate
+// add (a rounding each, of the largest term).
 inline double gemm_tolerance(double sum_abs_products, double alpha, double previous, size_t k) {
     return (static_cast<double>(k) + 4.0) * kUnitRoundoff * std::fabs(alpha) * sum_abs_products +
            4.0 * kUnitRoundoff * std::fabs(previous) + 1e-30;

@@ -5,13 +5,20 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tests/tools/test_convert_util.h"
 
 namespace edgembed::convert {
 namespace {
 
 using namespace edgembed::convert::testing;
+
+// The contents of a stored tokenizer's added tokens, in order.
+json added_token_contents(const json& tokenizer) {
+    json out = json::array();
+    for (const json& a : tokenizer["added_tokens"]) out.push_back(a["content"]);
+    return out;
+}
 
 struct Conversion {
     TempDir dir;
@@ -52,7 +59,7 @@ void expect_refusal(Conversion& run, Status status, const std::string& fragment)
 
 void expect_weights_equal(const TinyModel& model, const ModelFileContents& file) {
     const auto weights = model.weights();
-    const auto specs = bert::tensor_specs(model.model_config());
+    const auto specs = models::tensor_specs(model.model_config());
     ASSERT_EQ(file.order.size(), specs.size());
     for (size_t i = 0; i < specs.size(); ++i) {
         const std::string& name = specs[i].name;
@@ -95,10 +102,17 @@ TEST_P(ConvertPrefix, RoundTripsTensorsAndConfig) {
     EXPECT_EQ(c["max_seq_length"], 12);
     EXPECT_EQ(c["default_temperature"], 1.0);
     EXPECT_EQ(c["source"], run.dir.path().filename().string() + " (tests/tiny-bert)");
-    EXPECT_EQ(c["wordpiece"]["vocab"], model.vocab());
-    EXPECT_EQ(c["wordpiece"]["lowercase"], true);
-    EXPECT_EQ(c["wordpiece"]["strip_accents"], true);
-    EXPECT_EQ(c["wordpiece"]["added_tokens"], json({"[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"}));
+    const json& t = c["tokenizer"];
+    EXPECT_EQ(t["type"], "wordpiece");
+    EXPECT_EQ(t["wordpiece"]["vocab"], model.vocab());
+    EXPECT_EQ(t["wordpiece"]["lowercase"], true);
+    EXPECT_EQ(t["wordpiece"]["strip_accents"], true);
+    EXPECT_EQ(added_token_contents(t), json({"[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"}));
+    const std::vector<std::string> vocab = model.vocab();
+    const auto id = [&](const std::string& token) { return std::find(vocab.begin(), vocab.end(), token) - vocab.begin(); };
+    EXPECT_EQ(t["prefix"], json({id("[CLS]")}));
+    EXPECT_EQ(t["suffix"], json({id("[SEP]")}));
+    EXPECT_EQ(t["pad_id"], id("[PAD]"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Prefixes, ConvertPrefix, ::testing::Values("", "bert.", "0.auto_model.", "model."));
@@ -120,7 +134,7 @@ TEST(Convert, OldNamesIgnoredAndUnknownTensors) {
     expect_weights_equal(model, read_model_file(run.out()));
     EXPECT_TRUE(run.noted("ignoring 2 tensors pooler.*"));
     EXPECT_TRUE(run.noted("ignoring 1 tensor cls.*"));
-    EXPECT_TRUE(run.noted("ignoring 1 tensor embeddings.*_ids"));
+    EXPECT_TRUE(run.noted("ignoring 1 tensor embeddings.position_ids (index buffer)"));
     EXPECT_TRUE(run.noted("ignoring 1 unknown tensor: something.else"));
 }
 
@@ -164,14 +178,17 @@ TEST(Convert, TokenizerJsonSettings) {
     model.tokenizer_json = true;
     model.write(run.dir);
     run.convert();
-    const json w = read_model_file(run.out()).config["wordpiece"];
+    const json t = read_model_file(run.out()).config["tokenizer"];
+    const json w = t["wordpiece"];
     EXPECT_EQ(w["lowercase"], false);
     EXPECT_EQ(w["strip_accents"], false);  // null follows lowercase
     EXPECT_EQ(w["handle_chinese_chars"], false);
     EXPECT_EQ(w["clean_text"], true);
     EXPECT_EQ(w["max_input_chars_per_word"], 50);
-    EXPECT_EQ(w["added_tokens"], json({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}));  // "edge" is normalized=true
-    EXPECT_TRUE(run.noted("added token 'edge' has normalized=true"));
+    EXPECT_EQ(added_token_contents(t), json({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "edge"}));
+    EXPECT_EQ(t["added_tokens"][5]["normalized"], true);  // matched after normalization
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(t["added_tokens"][i]["normalized"], false);
+    EXPECT_TRUE(run.noted("added token 'edge' has normalized=true: matched after normalization"));
 }
 
 TEST(Convert, TokenizerJsonDisagreeingWithVocabIsRefused) {
@@ -221,7 +238,7 @@ TEST(Convert, SentenceBertMaxSeqLengthIsCapped) {
     model.write(run.dir);
     run.convert();
     EXPECT_EQ(read_model_file(run.out()).config["max_seq_length"], 16);
-    EXPECT_TRUE(run.noted("capped at max_position_embeddings"));
+    EXPECT_TRUE(run.noted("capped at the 16 tokens the positions allow"));
 }
 
 TEST(Convert, TemperatureAndMaxSeqLengthOptions) {
@@ -300,7 +317,7 @@ TEST(ConvertRefuses, MissingVocab) {
     TinyModel model;
     model.write(run.dir);
     fs::remove(run.dir / "vocab.txt");
-    expect_refusal(run, Status::file_not_found, "no vocab.txt in '");
+    expect_refusal(run, Status::file_not_found, "no tokenizer in '");
 }
 
 TEST(ConvertRefuses, MissingWeights) {
@@ -314,9 +331,10 @@ TEST(ConvertRefuses, MissingWeights) {
 TEST(ConvertRefuses, UnsupportedModelType) {
     Conversion run;
     TinyModel model;
-    model.config_overrides = {{"model_type", "roberta"}};
+    model.config_overrides = {{"model_type", "t5"}};
     model.write(run.dir);
-    expect_refusal(run, Status::unsupported_architecture, "unsupported model_type 'roberta' (supported: bert)");
+    expect_refusal(run, Status::unsupported_architecture,
+                   "unsupported model_type 't5' (supported: bert, distilbert, mpnet, roberta, xlm-roberta)");
 }
 
 TEST(ConvertRefuses, MissingConfigKey) {

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tests/tools/test_convert_util.h"
 
 namespace edgembed::convert {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tests/tools/test_convert_util.h"
 #include "tools/convert/pickle.h"
 

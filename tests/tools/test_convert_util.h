@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "runtime/model_file/format.h"
-#include "runtime/models/bert_tensors.h"
+#include "runtime/models/family.h"
 
 namespace edgembed::convert::testing {
 
@@ -169,7 +169,7 @@ struct TinyModel {
         std::mt19937 rng(1234);
         std::uniform_int_distribution<int> k(-64, 64);
         std::map<std::string, std::vector<float>> out;
-        for (const bert::TensorSpec& spec : bert::tensor_specs(model_config())) {
+        for (const models::TensorSpec& spec : models::tensor_specs(model_config())) {
             size_t n = 1;
             for (int64_t d : spec.shape) n *= static_cast<size_t>(d);
             std::vector<float> v(n);
@@ -182,7 +182,7 @@ struct TinyModel {
     std::vector<StTensor> tensors() const {
         const auto w = weights();
         std::vector<StTensor> out;
-        for (const bert::TensorSpec& spec : bert::tensor_specs(model_config())) {
+        for (const models::TensorSpec& spec : models::tensor_specs(model_config())) {
             std::string name = spec.name;
             if (old_layer_norm_names && name.find("LayerNorm.") != std::string::npos) {
                 if (name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0) name.replace(name.size() - 6, 6, "gamma");

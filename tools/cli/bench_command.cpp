@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "base/error.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
 #include "simd/isa.h"
 
 namespace edgembed::cli {
@@ -116,22 +116,20 @@ int run_bench(const BenchOptions& o) {
     }
     const int longest = *std::max_element(o.lengths.begin(), o.lengths.end());
     const int widest = *std::max_element(o.batches.begin(), o.batches.end());
-    if (longest > c.max_position_embeddings)
+    if (longest > model->encoder().max_tokens())
         throw Error(Status::invalid_argument, "length " + std::to_string(longest) + " exceeds the model's " +
-                                                  std::to_string(c.max_position_embeddings) + " positions");
+                                                  std::to_string(model->encoder().max_tokens()) + " positions");
     if (pieces.size() < static_cast<size_t>(longest) * widest)
         throw Error(Status::invalid_argument, "benchmark text has too few tokens for the largest batch");
 
-    // Input b of a configuration: `length - 2` consecutive pieces starting at a different place per text.
+    // Input b of a configuration: the template around `length - template` consecutive pieces starting at a
+    // different place per text.
+    const Tokenizer& tokenizer = model->tokenizer();
+    const int specials = static_cast<int>(tokenizer.template_size());
     auto make_inputs = [&](int length, int batch) {
         std::vector<std::vector<int32_t>> inputs;
-        for (int b = 0; b < batch; ++b) {
-            const size_t start = static_cast<size_t>(b) * static_cast<size_t>(length - 2);
-            std::vector<int32_t> ids{model->tokenizer().cls_id()};
-            ids.insert(ids.end(), pieces.begin() + static_cast<long>(start), pieces.begin() + static_cast<long>(start + length - 2));
-            ids.push_back(model->tokenizer().sep_id());
-            inputs.push_back(std::move(ids));
-        }
+        const size_t count = static_cast<size_t>(std::max(length - specials, 0));
+        for (int b = 0; b < batch; ++b) inputs.push_back(tokenizer.wrap(pieces.data() + static_cast<size_t>(b) * count, count));
         return inputs;
     };
 
@@ -172,8 +170,7 @@ int run_bench(const BenchOptions& o) {
         for (size_t i = 0; i < lengths.size(); ++i) {
             std::vector<int32_t> ids = make_inputs(pad_to, static_cast<int>(i) + 1).back();
             padded.push_back(ids);
-            ids.resize(static_cast<size_t>(lengths[i]));
-            ids.back() = model->tokenizer().sep_id();
+            ids = tokenizer.wrap(ids.data() + tokenizer.prefix().size(), static_cast<size_t>(lengths[i] - specials));
             packed.push_back(ids);
         }
         EmbedOptions options;

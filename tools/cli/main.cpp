@@ -9,7 +9,7 @@
 #include "quant/f32_gemm.h"
 #include "quant/int8_gemm.h"
 #include "runtime/context.h"
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tools/cli/progress_line.h"
 #include "simd/isa.h"
 #include "tools/cli/bench_command.h"
@@ -103,9 +103,16 @@ int run_inspect(const std::string& model_path) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json config;
     to_json(config, model->config());
-    const size_t vocab = model->config().wordpiece.vocab.size();
-    config["wordpiece"].erase("vocab");
-    config["wordpiece"]["vocab_entries"] = vocab;
+    // The vocabulary (and BPE merges) would swamp the report: their sizes stand in for them.
+    nlohmann::json& tokenizer = config["tokenizer"];
+    for (const char* kind : {"wordpiece", "bpe"})
+        if (tokenizer.contains(kind))
+            for (const char* list : {"vocab", "merges"})
+                if (tokenizer[kind].contains(list)) {
+                    const size_t entries = tokenizer[kind][list].size();
+                    tokenizer[kind].erase(list);
+                    tokenizer[kind][std::string(list) + "_entries"] = entries;
+                }
     uint64_t parameters = 0;
     for (const auto& [name, tensor] : model->file().tensors()) parameters += static_cast<uint64_t>(tensor.elements());
     nlohmann::json report = {{"format_version", model->file().format_version()},

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::cli {
 

@@ -6,8 +6,9 @@
 #include <cmath>
 #include <sstream>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/model_file/writer.h"
+#include "runtime/tokenizer/tokenizer_config_json.h"
 #include "tools/convert/hf_checkpoint.h"
 #include "tools/convert/quality_gate.h"
 #include "tools/convert/quantize.h"
@@ -58,7 +59,7 @@ ConvertSummary convert(const ConvertOptions& options) {
         next_step("reading the weights");
         HfWeights weights = read_hf_weights(checkpoint.model_dir);
         summary.weights = weights.files;
-        std::vector<MappedTensor> mapped = map_bert_tensors(weights.tensors, config, options.note);
+        std::vector<MappedTensor> mapped = map_tensors(weights.tensors, config, options.note);
         weights = HfWeights();  // the mapped copies are all that is needed from here on
         // Serializes `tensors` in `weight_format` into a model file in memory.
         auto build = [&](std::vector<MappedTensor> tensors, WeightFormat weight_format, const std::set<std::string>& keep_f16) {
@@ -74,6 +75,9 @@ ConvertSummary convert(const ConvertOptions& options) {
                 writer.add_tensor(t.name, t.dtype, t.shape, t.bytes.data(), t.bytes.size());
                 std::vector<uint8_t>().swap(t.bytes);  // the writer holds its own copy
             }
+            const std::string& proto = c.tokenizer.sentencepiece.model_proto;
+            if (c.tokenizer.type == "sentencepiece")  // the tokenizer's own model, beside the weights
+                writer.add_tensor(kSentencePieceModelTensor, DType::u8, {static_cast<int64_t>(proto.size())}, proto.data(), proto.size());
             summary.tensor_count = stored.size();
             return writer.serialize();
         };
@@ -85,7 +89,7 @@ ConvertSummary convert(const ConvertOptions& options) {
             const std::vector<uint8_t> f32_bytes = build(mapped, WeightFormat::f32, {});
             next_step("quantizing and running the quality gate");
             GateOutcome gate = run_quality_gate(
-                f32_bytes, config.num_layers, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
+                f32_bytes, config, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
                 options.min_cosine, options.note);
             summary.quality = gate.quality;
             summary.f16_layers = gate.f16_layers;

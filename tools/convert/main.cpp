@@ -8,7 +8,7 @@
 #include <exception>
 #include <iterator>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tools/cli/progress_line.h"
 #include "tools/convert/convert.h"
 #include "tools/convert/quality_sample.h"

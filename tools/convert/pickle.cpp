@@ -5,7 +5,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::convert {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "runtime/context.h"
-#include "runtime/models/bert_tensors.h"
+#include "runtime/models/family.h"
 #include "tools/convert/quality_sample.h"
 
 namespace edgembed::convert {
@@ -42,20 +42,20 @@ QualityResult compare_embeddings(const std::vector<float>& reference, const std:
 
 namespace {
 
-std::set<std::string> linear_weights_of_layers(const std::vector<int>& layers) {
+std::set<std::string> linear_weights_of_layers(const models::TensorNames& tensor_names, const std::vector<int>& layers) {
     std::set<std::string> names;
     for (int layer : layers)
-        for (const char* linear : {"attention.self.query", "attention.self.key", "attention.self.value",
-                                   "attention.output.dense", "intermediate.dense", "output.dense"})
-            names.insert(bert::layer_prefix(layer) + linear + ".weight");
+        for (const std::string& name : models::layer_linear_weights(tensor_names, layer)) names.insert(name);
     return names;
 }
 
 }  // namespace
 
-GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, int num_layers,
+GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, const ModelConfig& config,
                              const std::function<std::vector<uint8_t>(const std::set<std::string>&)>& build,
                              double min_cosine, const NoteFn& note) {
+    const int num_layers = config.num_layers;
+    const models::TensorNames& tensor_names = models::family_for(config.architecture).names;
     int dim = 0;
     const std::vector<float> reference = embed_quality_sample(f32_bytes, &dim);
     auto measure = [&](const std::vector<uint8_t>& bytes) {
@@ -73,12 +73,12 @@ GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, int num_laye
         std::vector<int> others;
         for (int i = 0; i < num_layers; ++i)
             if (i != layer) others.push_back(i);
-        sensitivity.push_back({measure(build(linear_weights_of_layers(others))).min_cosine, layer});
+        sensitivity.push_back({measure(build(linear_weights_of_layers(tensor_names, others))).min_cosine, layer});
     }
     std::sort(sensitivity.begin(), sensitivity.end());  // the most damaging first
     for (const auto& [cosine, layer] : sensitivity) {
         outcome.f16_layers.push_back(layer);
-        outcome.file_bytes = build(linear_weights_of_layers(outcome.f16_layers));
+        outcome.file_bytes = build(linear_weights_of_layers(tensor_names, outcome.f16_layers));
         outcome.quality = measure(outcome.file_bytes);
         if (note) {
             char line[160];

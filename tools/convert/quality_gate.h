@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/model_config.h"
 #include "tools/convert/checkpoint_tensors.h"
 #include "tools/convert/quantize.h"
 
@@ -31,7 +32,7 @@ struct GateOutcome {
 
 // `build(keep_f16)` produces the model file bytes with the named linear weights kept in f16.
 // min_cosine <= 0 only measures.
-GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, int num_layers,
+GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, const ModelConfig& config,
                              const std::function<std::vector<uint8_t>(const std::set<std::string>&)>& build,
                              double min_cosine, const NoteFn& note);
 

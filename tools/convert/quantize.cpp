@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "simd/f16.h"
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::convert {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dtype.h"
+#include "base/dtype.h"
 
 namespace edgembed::convert {
 
@@ -18,7 +18,7 @@ const char* weight_format_name(WeightFormat format) noexcept;
 // Throws Error(invalid_argument) for an unknown name, so a conversion fails before reading anything.
 WeightFormat weight_format_from_name(const std::string& name);
 
-// A checkpoint tensor under its canonical name (runtime/models/bert_tensors.h), as f32.
+// A checkpoint tensor under its canonical name (its family's tensor table, runtime/models/family.h), as f32.
 struct MappedTensor {
     std::string name;
     std::vector<int64_t> shape;

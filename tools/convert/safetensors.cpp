@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed::convert {
 

@@ -4,8 +4,8 @@
 #include <map>
 #include <unordered_map>
 
-#include "runtime/error.h"
-#include "runtime/models/bert_tensors.h"
+#include "base/error.h"
+#include "runtime/models/family.h"
 
 namespace edgembed::convert {
 
@@ -14,14 +14,6 @@ namespace {
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Tensors a sentence encoder never uses, by canonical name.
-const char* ignored_group(const std::string& name) {
-    if (starts_with(name, "pooler.")) return "pooler.* (the BERT pooler: not used for embeddings)";
-    if (starts_with(name, "cls.")) return "cls.* (masked-LM / next-sentence heads)";
-    if (name == "embeddings.position_ids" || name == "embeddings.token_type_ids") return "embeddings.*_ids (index buffers)";
-    return nullptr;
 }
 
 std::string list_names(const std::vector<std::string>& names, size_t limit) {
@@ -33,14 +25,13 @@ std::string list_names(const std::vector<std::string>& names, size_t limit) {
 
 }  // namespace
 
-std::string canonical_bert_name(const std::string& checkpoint_name) {
-    static const char* const prefixes[] = {"0.auto_model.", "bert.", "model."};
+std::string canonical_name(const std::string& checkpoint_name, const std::vector<std::string>& prefixes) {
     std::string name = checkpoint_name;
     for (bool stripped = true; stripped;) {
         stripped = false;
-        for (const char* p : prefixes)
+        for (const std::string& p : prefixes)
             if (starts_with(name, p)) {
-                name.erase(0, std::string(p).size());
+                name.erase(0, p.size());
                 stripped = true;
             }
     }
@@ -49,8 +40,14 @@ std::string canonical_bert_name(const std::string& checkpoint_name) {
     return name;
 }
 
-std::vector<MappedTensor> map_bert_tensors(const TensorSet& checkpoint, const ModelConfig& config, const NoteFn& note) {
-    const std::vector<bert::TensorSpec> specs = bert::tensor_specs(config);
+std::vector<MappedTensor> map_tensors(const TensorSet& checkpoint, const ModelConfig& config, const NoteFn& note) {
+    const models::Family& family = models::family_for(config.architecture);
+    const std::vector<models::TensorSpec> specs = models::tensor_specs(config);
+    auto ignored_group = [&](const std::string& name) -> std::string {
+        for (const auto& [prefix, what] : family.ignored)
+            if (starts_with(name, prefix)) return prefix + (prefix.back() == '.' ? "* (" : " (") + what + ")";
+        return "";
+    };
     std::unordered_map<std::string, size_t> spec_index;
     for (size_t i = 0; i < specs.size(); ++i) spec_index.emplace(specs[i].name, i);
 
@@ -58,10 +55,10 @@ std::vector<MappedTensor> map_bert_tensors(const TensorSet& checkpoint, const Mo
     std::map<std::string, std::vector<std::string>> ignored;  // group -> checkpoint names
     std::vector<std::string> unknown;
     for (const SourceTensor& t : checkpoint.tensors()) {
-        const std::string name = canonical_bert_name(t.name);
+        const std::string name = canonical_name(t.name, family.checkpoint_prefixes);
         auto it = spec_index.find(name);
         if (it == spec_index.end()) {
-            if (const char* group = ignored_group(name)) ignored[group].push_back(t.name);
+            if (const std::string group = ignored_group(name); !group.empty()) ignored[group].push_back(t.name);
             else unknown.push_back(t.name);
             continue;
         }

@@ -1,8 +1,8 @@
-// Maps a checkpoint's tensors onto the canonical BERT tensors (runtime/models/bert_tensors.h):
-// strips the prefixes "bert.", "0.auto_model." and "model.", renames the old LayerNorm.gamma/beta to
-// weight/bias, ignores what an encoder does not use (pooler.*, cls.* heads, the position_ids /
-// token_type_ids buffers) with a note, reports unknown extra tensors and ignores them, and refuses
-// missing tensors, wrong shapes, integer tensors and NaN / Inf values.
+// Maps a checkpoint's tensors onto the tensor table of the config's family (runtime/models/family.h):
+// strips the family's prefixes ("bert.", "roberta.", "0.auto_model.", ...), renames the old
+// LayerNorm.gamma/beta to weight/bias, ignores what an encoder does not use (poolers, masked-LM heads, index
+// buffers) with a note, reports unknown extra tensors and ignores them, and refuses missing tensors, wrong
+// shapes, integer tensors and NaN / Inf values.
 #pragma once
 
 #include <string>
@@ -14,11 +14,11 @@
 
 namespace edgembed::convert {
 
-// The canonical name for a checkpoint name (it may not be a BERT tensor at all).
-std::string canonical_bert_name(const std::string& checkpoint_name);
+// The canonical name for a checkpoint name (it may not be a tensor of the family at all).
+std::string canonical_name(const std::string& checkpoint_name, const std::vector<std::string>& prefixes);
 
-// Every tensor of bert::tensor_specs(config), in that order, as f32. Throws Error(invalid_weights)
+// Every tensor of models::tensor_specs(config), in that order, as f32. Throws Error(invalid_weights)
 // naming the tensor, or Error(invalid_checkpoint) when two checkpoint names map to one tensor.
-std::vector<MappedTensor> map_bert_tensors(const TensorSet& checkpoint, const ModelConfig& config, const NoteFn& note);
+std::vector<MappedTensor> map_tensors(const TensorSet& checkpoint, const ModelConfig& config, const NoteFn& note);
 
 }  // namespace edgembed::convert

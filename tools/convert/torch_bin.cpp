@@ -7,7 +7,7 @@
 #include <fstream>
 #include <map>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "tools/convert/pickle.h"
 
 namespace edgembed::convert {

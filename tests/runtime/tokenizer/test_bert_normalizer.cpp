@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {

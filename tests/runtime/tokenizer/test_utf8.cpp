@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 namespace edgembed {
 namespace {

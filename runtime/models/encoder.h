@@ -1,6 +1,6 @@
-// The BERT-family encoder over a packed batch: the tokens of every text of a batch lie back to back
-// (no padding), linear layers run on all of them at once and attention runs per text, so a text of
-// length L costs O(L^2) whatever the other lengths are.
+// The shared encoder every family runs (family.h says what differs), over a packed batch: the tokens of
+// every text of a batch lie back to back (no padding), linear layers run on all of them at once and
+// attention runs per text, so a text of length L costs O(L^2) whatever the other lengths are.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +10,15 @@
 #include "quant/linear.h"
 #include "runtime/model_config.h"
 #include "runtime/model_file/reader.h"
+#include "runtime/models/encoder_spec.h"
 
-namespace edgembed::bert {
+namespace edgembed::models {
 
 // Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed.
 struct Workspace {
     std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;  // q holds [tokens, 3h] when fused
     std::vector<uint8_t> attention_bf16;  // per worker: packed bf16 operands of the attention products
+    std::vector<float> relative_bias;     // [heads, 2 * longest - 1]: the logit bias per relative distance
     quant::LinearScratch linear;
 };
 
@@ -27,17 +29,19 @@ struct Layer {
     std::unique_ptr<quant::Linear> qkv, query, key, value, attention_out, ffn_in, ffn_out;
     std::vector<uint8_t> qkv_weight;
     std::vector<float> qkv_scales, qkv_bias;
-    const float *ln1_gamma, *ln1_beta, *ln2_gamma, *ln2_beta;
+    const float *ln1_gamma, *ln1_beta, *ln2_gamma, *ln2_beta;  // after attention, after the FFN
 };
 
 class Encoder {
 public:
-    // Validates every tensor of bert_tensors.h (dtype and shape) and prepares the linear layers for
-    // their back end. Throws Error(corrupt_model_file) naming the tensor.
+    // Validates every tensor of the family's table (dtype and shape) and prepares the linear layers for
+    // their back end. Throws Error(corrupt_model_file) naming the tensor, Error(unsupported_version) for
+    // a family layout newer than this runtime's, Error(unsupported_architecture) for a spec it does not
+    // implement.
     explicit Encoder(const model_file::ModelFile& file);
 
     // ids: the token ids of all texts back to back; offsets[i]..offsets[i+1] is text i (num_texts + 1
-    // entries, offsets[0] = 0). Each text's length must be <= max_position_embeddings.
+    // entries, offsets[0] = 0). Each text's length must be <= max_tokens().
     // logit_scales[i] multiplies QK^T in every softmax of text i (1/(tau*sqrt(d_head)) for TempScale's
     // tau, times any length-aware factor), and layer_factors[l] (null = 1) in layer l: both fold into the
     // softmax's one scale factor. On return ws.hidden holds [total tokens, hidden_size] final hidden
@@ -51,6 +55,9 @@ public:
     size_t workspace_bytes(size_t tokens, size_t longest) const;
 
     const ModelConfig& config() const { return config_; }
+    const EncoderSpec& spec() const { return spec_; }
+    // The longest sequence the position scheme allows (RoBERTa-style offsets take padding_idx + 1 rows).
+    int max_tokens() const { return spec_.max_tokens(config_); }
     // The precision of attention's two products: "bf16" (int8 models on CPUs with AVX512-BF16, within the
     // ISA cap, unless EDGEMBED_ATTENTION=f32) or "f32".
     const char* attention_precision() const { return attention_bf16_ ? "bf16" : "f32"; }
@@ -63,8 +70,12 @@ private:
     void attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
                    const float* logit_scales, float layer_factor, Workspace& ws) const;
     void dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const;
+    // ws.relative_bias for sequences of up to `longest` tokens, each bias divided by the logit scale the
+    // softmax multiplies it with again (so TempScale tempers the bias as it does QK^T).
+    void relative_bias(size_t longest, Workspace& ws) const;
 
     ModelConfig config_;
+    EncoderSpec spec_;
     bool attention_bf16_ = false;
     // Embedding tables stay as stored (f32 or f16, mapped); rows are widened as tokens need them.
     struct Table {
@@ -73,10 +84,11 @@ private:
         void row(size_t index, size_t width, float* out) const;
     };
     Table word_, position_, token_type_;
-    const float *emb_gamma_, *emb_beta_;
+    const float *emb_gamma_ = nullptr, *emb_beta_ = nullptr;
+    std::vector<float> relative_attention_bias_;  // [buckets, heads], widened to f32
     quant::WeightArena packed_weights_;  // before layers_: their linears point into it
     std::vector<Layer> layers_;
     bool any_fused_qkv_ = false, any_separate_qkv_ = false;
 };
 
-}  // namespace edgembed::bert
+}  // namespace edgembed::models

@@ -8,7 +8,13 @@
 
 namespace edgembed {
 
-enum class DType : uint8_t { f32 = 0, f16 = 1, bf16 = 2, qc8 = 3 /* int8, per-output-channel scales */ };
+enum class DType : uint8_t {
+    f32 = 0,
+    f16 = 1,
+    bf16 = 2,
+    qc8 = 3,  // int8, per-output-channel scales
+    u8 = 4,   // raw bytes: a blob such as a serialized tokenizer model, shape [nbytes]
+};
 
 // Returns false for an unknown name.
 bool dtype_from_name(std::string_view name, DType* out) noexcept;

@@ -1,4 +1,4 @@
-#include "runtime/dtype.h"
+#include "base/dtype.h"
 
 namespace edgembed {
 
@@ -7,6 +7,7 @@ bool dtype_from_name(std::string_view name, DType* out) noexcept {
     if (name == "f16") { *out = DType::f16; return true; }
     if (name == "bf16") { *out = DType::bf16; return true; }
     if (name == "qc8") { *out = DType::qc8; return true; }
+    if (name == "u8") { *out = DType::u8; return true; }
     return false;
 }
 
@@ -16,6 +17,7 @@ const char* dtype_name(DType dtype) noexcept {
         case DType::f16: return "f16";
         case DType::bf16: return "bf16";
         case DType::qc8: return "qc8";
+        case DType::u8: return "u8";
     }
     return "?";
 }
@@ -26,6 +28,7 @@ size_t dtype_size(DType dtype) noexcept {
         case DType::f16: return 2;
         case DType::bf16: return 2;
         case DType::qc8: return 1;
+        case DType::u8: return 1;
     }
     return 0;
 }

@@ -1,0 +1,407 @@
+#include "runtime/models/encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "quant/attention_bf16.h"
+#include "quant/f32_gemm.h"
+#include "base/error.h"
+#include "runtime/models/family.h"
+#include "simd/isa.h"
+#include "simd/kernels.h"
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace edgembed::models {
+
+namespace {
+
+template <class T>
+T* grow(std::vector<T>& buffer, size_t size) {
+    if (buffer.size() < size) buffer.resize(size);
+    return buffer.data();
+}
+
+[[noreturn]] void bad_tensor(const std::string& name, const std::string& what) {
+    throw Error(Status::corrupt_model_file, "tensor '" + name + "' " + what);
+}
+
+// Which stored dtypes a tensor may have: linear weights f32 / f16 / qc8, embedding tables f32 / f16,
+// vectors (biases, LayerNorm) f32.
+void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
+    if (!file.has(spec.name)) throw Error(Status::corrupt_model_file, "model file lacks tensor '" + spec.name + "'");
+    const model_file::TensorView& t = file.tensor(spec.name);
+    if (t.shape != spec.shape) bad_tensor(spec.name, "has the wrong shape for the model config");
+    const bool matrix = spec.shape.size() == 2;
+    const bool ok = t.dtype == DType::f32 || (matrix && t.dtype == DType::f16) ||
+                    (spec.is_linear_weight && t.dtype == DType::qc8);
+    if (!ok) bad_tensor(spec.name, std::string("has dtype ") + dtype_name(t.dtype) + ", which it cannot have");
+    if (t.dtype == DType::qc8) {
+        const std::string scales = qc8_scales_name(spec.name);
+        if (!file.has(scales)) throw Error(Status::corrupt_model_file, "model file lacks tensor '" + scales + "'");
+        const model_file::TensorView& s = file.tensor(scales);
+        if (s.dtype != DType::f32 || s.shape != std::vector<int64_t>{spec.shape[0]})
+            bad_tensor(scales, "must be f32 with one scale per output channel");
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// bf16 attention for int8 models: their error budget (cosine >= 0.995 mean against f32) has room for it,
+// while f32 and f16 models keep f32 attention to stay at their bounds. EDGEMBED_ATTENTION=f32 turns it off.
+bool use_bf16_attention(const ModelConfig& config) {
+    if (config.weight_dtype != "int8" || config.head_dim() % 2 != 0) return false;
+    if (simd::active_isa() != simd::Isa::avx512bw || !quant::bf16_attention_available()) return false;
+    const char* choice = std::getenv("EDGEMBED_ATTENTION");
+    if (choice == nullptr || *choice == '\0' || std::string(choice) == "auto") return true;
+    if (std::string(choice) == "f32") return false;
+    if (std::string(choice) == "bf16") return true;
+    throw Error(Status::invalid_argument, std::string("EDGEMBED_ATTENTION=") + choice + ": expected auto, f32 or bf16");
+}
+
+// Query, key and value as one [3h, h] layer, when their weights share a dtype: the input is read (and for
+// int8 quantized) once, in one parallel region. The layer keeps the stacked copies it runs on (the weights
+// only while its back end reads them: the packed ones have their own copy).
+bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], Layer& layer,
+              quant::WeightArena& arena) {
+    const DType dtype = file.tensor(names[0] + ".weight").dtype;
+    for (const std::string& name : names)
+        if (file.tensor(name + ".weight").dtype != dtype) return false;
+    size_t bytes_total = 0;
+    for (const std::string& name : names) bytes_total += file.tensor(name + ".weight").nbytes;
+    layer.qkv_weight.reserve(bytes_total);
+    int64_t rows = 0, columns = 0;
+    for (const std::string& name : names) {
+        const model_file::TensorView& w = file.tensor(name + ".weight");
+        const auto* bytes = static_cast<const uint8_t*>(w.data);
+        layer.qkv_weight.insert(layer.qkv_weight.end(), bytes, bytes + w.nbytes);
+        const auto* bias = static_cast<const float*>(file.tensor(name + ".bias").data);
+        layer.qkv_bias.insert(layer.qkv_bias.end(), bias, bias + w.shape[0]);
+        if (dtype == DType::qc8) {
+            const auto* scales = static_cast<const float*>(file.tensor(qc8_scales_name(name + ".weight")).data);
+            layer.qkv_scales.insert(layer.qkv_scales.end(), scales, scales + w.shape[0]);
+        }
+        rows += w.shape[0];
+        columns = w.shape[1];
+    }
+    const model_file::TensorView weight{dtype, {rows, columns}, layer.qkv_weight.data(), layer.qkv_weight.size()};
+    const model_file::TensorView scales{DType::f32, {rows}, layer.qkv_scales.data(), layer.qkv_scales.size() * sizeof(float)};
+    layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data(), arena);
+    if (!layer.qkv->reads_source_weights()) std::vector<uint8_t>().swap(layer.qkv_weight);
+    return true;
+}
+
+}  // namespace
+
+namespace {
+
+// The parts of a spec this runtime implements; the rest of EncoderSpec is room for later families.
+void require_implemented(const EncoderSpec& s, const std::string& family) {
+    auto refuse = [&](const char* what) {
+        throw Error(Status::unsupported_architecture, "model family '" + family + "': " + what + " is not implemented in this runtime");
+    };
+    if (s.norm != NormKind::layer_norm) refuse("RMSNorm");
+    if (s.placement != NormPlacement::post) refuse("pre-LN placement");
+    if (s.ffn != FfnKind::gelu) refuse("an FFN other than the erf GELU");
+    if (s.positions == PositionKind::rotary) refuse("rotary positions");
+    if (!s.biases) refuse("layers without biases");
+    if (s.final_norm) refuse("a final norm");
+}
+
+}  // namespace
+
+Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
+    const Family& family = family_for(config_.architecture);
+    if (config_.layout_revision > family.layout_revision)
+        throw Error(Status::unsupported_version, "model file: the " + config_.architecture + " layout revision " +
+                                                     std::to_string(config_.layout_revision) + " is newer than this runtime's (" +
+                                                     std::to_string(family.layout_revision) + "); update edgembed");
+    spec_ = family.spec(config_);
+    require_implemented(spec_, config_.architecture);
+    if (max_tokens() < 2) throw Error(Status::invalid_config, "model config: the position table leaves no room for a text");
+    quant::apply_isa_cap_to_backends();
+    attention_bf16_ = use_bf16_attention(config_);
+    for (const TensorSpec& t : tensor_specs(spec_, family.names, config_)) check_tensor(file, t);
+    const TensorNames& n = family.names;
+    auto vector = [&](const std::string& name) { return static_cast<const float*>(file.tensor(name).data); };
+    auto table = [&](const std::string& name) {
+        const model_file::TensorView& t = file.tensor(name + ".weight");
+        return Table{t.data, t.dtype};
+    };
+    word_ = table(n.word_embeddings);
+    position_ = table(n.position_embeddings);
+    if (spec_.token_types) token_type_ = table(n.token_type_embeddings);
+    if (spec_.embedding_norm) {
+        emb_gamma_ = vector(n.embedding_norm + ".weight");
+        emb_beta_ = vector(n.embedding_norm + ".bias");
+    }
+    if (spec_.positions == PositionKind::learned_relative_bias) {
+        const Table bias = table(n.relative_attention_bias);
+        const size_t heads = static_cast<size_t>(config_.num_heads);
+        relative_attention_bias_.resize(static_cast<size_t>(spec_.relative_buckets) * heads);
+        for (size_t b = 0; b < static_cast<size_t>(spec_.relative_buckets); ++b)
+            bias.row(b, heads, relative_attention_bias_.data() + b * heads);
+    }
+
+    auto linear = [&](const std::string& prefix) {
+        const model_file::TensorView& w = file.tensor(prefix + ".weight");
+        const model_file::TensorView* scales = w.dtype == DType::qc8 ? &file.tensor(qc8_scales_name(prefix + ".weight")) : nullptr;
+        return quant::make_linear(w, scales, vector(prefix + ".bias"), packed_weights_);
+    };
+    for (int i = 0; i < config_.num_layers; ++i) {
+        const std::string p = layer_prefix(n, i);
+        Layer layer;
+        const std::string names[3] = {p + n.query, p + n.key, p + n.value};
+        if (!fuse_qkv(file, names, layer, packed_weights_)) {
+            layer.query = linear(names[0]);
+            layer.key = linear(names[1]);
+            layer.value = linear(names[2]);
+        }
+        layer.attention_out = linear(p + n.attention_out);
+        layer.ffn_in = linear(p + n.ffn_in);
+        layer.ffn_out = linear(p + n.ffn_out);
+        layer.ln1_gamma = vector(p + n.attention_norm + ".weight");
+        layer.ln1_beta = vector(p + n.attention_norm + ".bias");
+        layer.ln2_gamma = vector(p + n.ffn_norm + ".weight");
+        layer.ln2_beta = vector(p + n.ffn_norm + ".bias");
+        (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
+        layers_.push_back(std::move(layer));
+    }
+}
+
+std::vector<const char*> Encoder::linear_kinds() const {
+    std::vector<const char*> kinds;
+    for (const Layer& l : layers_) {
+        if (l.qkv) kinds.insert(kinds.end(), 3, l.qkv->kind());
+        for (const auto* linear : {&l.query, &l.key, &l.value, &l.attention_out, &l.ffn_in, &l.ffn_out})
+            if (*linear) kinds.push_back((*linear)->kind());
+    }
+    return kinds;
+}
+
+void Encoder::Table::row(size_t index, size_t width, float* out) const {
+    if (dtype == DType::f16) simd::kernels().f16_to_f32(static_cast<const uint16_t*>(data) + index * width, out, width);
+    else std::memcpy(out, static_cast<const float*>(data) + index * width, width * sizeof(float));
+}
+
+void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const {
+    const simd::Kernels& k = simd::kernels();
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    std::vector<float> sum(h), position(h), token_type(h);
+    if (spec_.token_types) token_type_.row(0, h, token_type.data());  // token type 0: single-text inputs
+    const int padding_idx = spec_.position_padding_idx;
+    for (int t = 0; t < num_texts; ++t) {
+        const int64_t length = offsets[t + 1] - offsets[t];
+        if (length > max_tokens())
+            throw Error(Status::limit_exceeded, "text of " + std::to_string(length) + " tokens exceeds the model's " +
+                                                    std::to_string(max_tokens()) + " positions");
+        int64_t counted = 0;  // tokens so far that are not padding_idx (RoBERTa-style positions)
+        for (int64_t p = 0; p < length; ++p) {
+            const int32_t id = ids[offsets[t] + p];
+            if (id < 0 || id >= config_.vocab_size)
+                throw Error(Status::invalid_argument, "token id " + std::to_string(id) + " is outside the vocabulary");
+            int64_t row = p;
+            if (padding_idx >= 0) row = id == padding_idx ? padding_idx : padding_idx + ++counted;
+            float* y = out + static_cast<size_t>(offsets[t] + p) * h;
+            word_.row(static_cast<size_t>(id), h, sum.data());
+            position_.row(static_cast<size_t>(row), h, position.data());
+            k.f32_add(sum.data(), position.data(), sum.data(), h);
+            if (spec_.token_types) k.f32_add(sum.data(), token_type.data(), sum.data(), h);
+            if (spec_.embedding_norm) k.f32_layernorm(sum.data(), emb_gamma_, emb_beta_, config_.layer_norm_eps, y, h);
+            else std::memcpy(y, sum.data(), h * sizeof(float));
+        }
+    }
+}
+
+namespace {
+
+// transformers' MPNet relative_position_bucket (bidirectional), in float32 as torch computes it.
+int relative_bucket(int64_t relative_position, int buckets, int max_distance) {
+    const int half = buckets / 2, max_exact = half / 2;
+    int64_t n = -relative_position;
+    const int base = n < 0 ? half : 0;
+    n = n < 0 ? -n : n;
+    if (n < max_exact) return base + static_cast<int>(n);
+    const float large = std::log(static_cast<float>(n) / static_cast<float>(max_exact)) /
+                        static_cast<float>(std::log(static_cast<double>(max_distance) / max_exact)) *
+                        static_cast<float>(half - max_exact);
+    return base + std::min(max_exact + static_cast<int>(large), half - 1);
+}
+
+}  // namespace
+
+void Encoder::relative_bias(size_t longest, Workspace& ws) const {
+    const size_t heads = static_cast<size_t>(config_.num_heads), span = 2 * longest - 1;
+    float* out = grow(ws.relative_bias, heads * span);
+    // The softmax computes scale * (QK^T + b'); with b' = b * sqrt(d) that is (QK^T / sqrt(d) + b) times the
+    // temperature factors, the authors' softmax((QK^T / sqrt(d) + M) / tau).
+    const float unscale = std::sqrt(static_cast<float>(config_.head_dim()));
+    for (size_t r = 0; r < span; ++r) {
+        const int64_t distance = static_cast<int64_t>(r) - static_cast<int64_t>(longest - 1);  // key - query
+        const int bucket = relative_bucket(distance, spec_.relative_buckets, spec_.relative_max_distance);
+        for (size_t head = 0; head < heads; ++head)
+            out[head * span + r] = relative_attention_bias_[static_cast<size_t>(bucket) * heads + head] * unscale;
+    }
+}
+
+namespace {
+int attention_workers() {
+#if defined(_OPENMP)
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+}  // namespace
+
+size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
+    const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
+    const size_t widest = std::max(3 * h, ffn);  // the fused QKV layer's 3h outputs, or the FFN's
+    const size_t workers = static_cast<size_t>(attention_workers());
+    // hidden, attention, residual; q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed).
+    const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
+    const size_t floats = (3 + qkv) * tokens * h + tokens * ffn + workers * longest * longest;
+    // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
+    const size_t linear = tokens * widest * (sizeof(uint8_t) + sizeof(int32_t)) + tokens * (sizeof(float) + sizeof(int32_t));
+    const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
+    const size_t bias = relative_attention_bias_.empty() ? 0 : static_cast<size_t>(config_.num_heads) * (2 * longest) * sizeof(float);
+    return floats * sizeof(float) + linear + bf16 + bias;
+}
+
+void Encoder::attention(const float* q_all, const float* k_all, const float* v_all, size_t ld, const int64_t* offsets,
+                        int num_texts, const float* logit_scales, float layer_factor, Workspace& ws) const {
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    const int heads = config_.num_heads;
+    const size_t d = static_cast<size_t>(config_.head_dim());
+    int64_t longest = 0;
+    for (int t = 0; t < num_texts; ++t) longest = std::max(longest, offsets[t + 1] - offsets[t]);
+    const int workers = attention_workers();
+    float* scores_all = grow(ws.scores, static_cast<size_t>(workers) * longest * longest);
+    const size_t bf16_bytes = attention_bf16_ ? quant::bf16_attention_scratch_bytes(static_cast<size_t>(longest), d) : 0;
+    uint8_t* bf16_all = attention_bf16_ ? grow(ws.attention_bf16, static_cast<size_t>(workers) * bf16_bytes) : nullptr;
+    const simd::Kernels& k = simd::kernels();
+    // One task per (text, head): each owns disjoint columns of its text's output rows.
+    const int tasks = num_texts * heads;
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(dynamic)
+#endif
+    for (int task = 0; task < tasks; ++task) {
+#if defined(_OPENMP)
+        const size_t worker = static_cast<size_t>(omp_get_thread_num());
+#else
+        const size_t worker = 0;
+#endif
+        float* scores = scores_all + worker * static_cast<size_t>(longest * longest);
+        uint8_t* bf16_scratch = attention_bf16_ ? bf16_all + worker * bf16_bytes : nullptr;
+        const int t = task / heads, head = task % heads;
+        const size_t first = static_cast<size_t>(offsets[t]);
+        const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]);
+        const size_t column = static_cast<size_t>(head) * d;
+        const float* q = q_all + first * ld + column;
+        const float* key = k_all + first * ld + column;
+        const float* v = v_all + first * ld + column;
+        float* context = ws.attention.data() + first * h + column;
+        if (bf16_scratch) {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+            quant::bf16_attention_scores(q, key, ld, length, d, scores, length, bf16_scratch);
+#endif
+        } else {
+            quant::f32_gemm(q, ld, key, ld, /*b_transposed=*/true, 1.0f, scores, length, length, length, d);
+        }
+        if (!relative_attention_bias_.empty()) {
+            // Row i gets the biases of distances -i .. length-1-i: a contiguous slice of the head's span.
+            const size_t span = 2 * static_cast<size_t>(longest) - 1;
+            const float* bias = ws.relative_bias.data() + static_cast<size_t>(head) * span + static_cast<size_t>(longest - 1);
+            for (size_t row = 0; row < length; ++row)
+                k.f32_add(scores + row * length, bias - row, scores + row * length, length);
+        }
+        const float scale = logit_scales[t] * layer_factor;
+        for (size_t row = 0; row < length; ++row)
+            k.f32_softmax(scores + row * length, nullptr, scale, scores + row * length, length);
+        if (bf16_scratch) {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+            quant::bf16_attention_context(scores, length, v, ld, length, d, context, h, bf16_scratch);
+#endif
+        } else {
+            quant::f32_gemm(scores, length, v, ld, /*b_transposed=*/false, 1.0f, context, h, length, d, length);
+        }
+    }
+}
+
+void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    std::vector<double> mean(h);
+    for (int t = 0; t < num_texts; ++t) {
+        const size_t first = static_cast<size_t>(offsets[t]), length = static_cast<size_t>(offsets[t + 1]) - first;
+        std::fill(mean.begin(), mean.end(), 0.0);
+        double energy = 0.0;
+        for (size_t i = first; i < first + length; ++i)
+            for (size_t j = 0; j < h; ++j) {
+                mean[j] += x[i * h + j];
+                energy += static_cast<double>(x[i * h + j]) * x[i * h + j];
+            }
+        double dc = 0.0;
+        for (double m : mean) dc += (m / static_cast<double>(length)) * (m / static_cast<double>(length));
+        out[t] = static_cast<float>(dc / std::max(energy / static_cast<double>(length), 1e-30));
+    }
+}
+
+void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts, const float* logit_scales,
+                      const float* layer_factors, Workspace& ws, float* dc) const {
+    const size_t tokens = static_cast<size_t>(offsets[num_texts]);
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    const size_t ffn = static_cast<size_t>(config_.intermediate_size);
+    float* x = grow(ws.hidden, tokens * h);
+    float* q = grow(ws.q, tokens * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
+    float* key = any_separate_qkv_ ? grow(ws.k, tokens * h) : nullptr;
+    float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
+    float* context = grow(ws.attention, tokens * h);
+    float* residual = grow(ws.residual, tokens * h);
+    float* inner = grow(ws.ffn, tokens * ffn);
+    const simd::Kernels& k = simd::kernels();
+    using quant::Epilogue;
+
+    embed_tokens(ids, offsets, num_texts, x);
+    if (!relative_attention_bias_.empty()) {
+        int64_t longest = 0;
+        for (int t = 0; t < num_texts; ++t) longest = std::max(longest, offsets[t + 1] - offsets[t]);
+        relative_bias(static_cast<size_t>(longest), ws);
+    }
+    if (dc) dc_share(x, offsets, num_texts, dc);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const Layer& layer = layers_[l];
+        const float layer_factor = layer_factors ? layer_factors[l] : 1.0f;
+        if (layer.qkv) {
+            layer.qkv->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
+            attention(q, q + h, q + 2 * h, 3 * h, offsets, num_texts, logit_scales, layer_factor, ws);
+        } else {
+            layer.query->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
+            layer.key->forward(x, tokens, key, nullptr, Epilogue::none, ws.linear);
+            layer.value->forward(x, tokens, v, nullptr, Epilogue::none, ws.linear);
+            attention(q, key, v, h, offsets, num_texts, logit_scales, layer_factor, ws);
+        }
+        layer.attention_out->forward(context, tokens, residual, x, Epilogue::none, ws.linear);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (tokens >= 16)
+#endif
+        for (long i = 0; i < static_cast<long>(tokens); ++i)
+            k.f32_layernorm(residual + i * h, layer.ln1_gamma, layer.ln1_beta, config_.layer_norm_eps, x + i * h, h);
+        layer.ffn_in->forward(x, tokens, inner, nullptr, Epilogue::gelu, ws.linear);
+        layer.ffn_out->forward(inner, tokens, residual, x, Epilogue::none, ws.linear);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (tokens >= 16)
+#endif
+        for (long i = 0; i < static_cast<long>(tokens); ++i)
+            k.f32_layernorm(residual + i * h, layer.ln2_gamma, layer.ln2_beta, config_.layer_norm_eps, x + i * h, h);
+        if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
+    }
+}
+
+}  // namespace edgembed::models

@@ -1,0 +1,65 @@
+// What a model family tells the shared encoder (encoder.h): the shape of its blocks, and the names of
+// its tensors. A family (runtime/models/<family>.cpp) fills both in from the model config; the loader,
+// the converter and the quality gate read the tensor table from here, so every name is spelled once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/model_config.h"
+
+namespace edgembed::models {
+
+enum class NormKind : uint8_t { layer_norm, rms_norm };
+// post: x = norm(x + block(x)) (BERT); pre: x = x + block(norm(x)).
+enum class NormPlacement : uint8_t { post, pre };
+enum class FfnKind : uint8_t { gelu, gelu_tanh, relu, geglu, swiglu };
+// learned: a position table row per token; learned_relative_bias: the table plus a bias on the attention
+// logits per relative-distance bucket shared by all layers (MPNet); rotary: no table, rotated q / k.
+enum class PositionKind : uint8_t { learned, learned_relative_bias, rotary };
+
+struct EncoderSpec {
+    NormKind norm = NormKind::layer_norm;
+    NormPlacement placement = NormPlacement::post;
+    FfnKind ffn = FfnKind::gelu;
+    PositionKind positions = PositionKind::learned;
+    // Learned positions: -1 = token p reads row p; else RoBERTa's rule: row padding_idx + (the number of
+    // tokens up to p that are not padding_idx), and padding_idx for a padding token itself.
+    int position_padding_idx = -1;
+    int relative_buckets = 0, relative_max_distance = 0;  // learned_relative_bias
+    bool token_types = true;    // adds row 0 of the token-type table (single-text inputs)
+    bool biases = true;         // linear layers and norms have biases
+    bool embedding_norm = true;
+    bool final_norm = false;
+    // Positions a text may use: max_position_embeddings less what the padding offset takes.
+    int max_tokens(const ModelConfig& c) const {
+        return position_padding_idx < 0 ? c.max_position_embeddings : c.max_position_embeddings - position_padding_idx - 1;
+    }
+};
+
+// Checkpoint-side names without ".weight" / ".bias"; "" where the family has no such tensor. Layer names
+// are relative to `layer` with "{}" standing for the layer index.
+struct TensorNames {
+    std::string word_embeddings, position_embeddings, token_type_embeddings, embedding_norm;
+    std::string relative_attention_bias;  // [buckets, heads]
+    std::string final_norm;
+    std::string layer;
+    std::string query, key, value, attention_out, attention_norm, ffn_in, ffn_out, ffn_norm;
+};
+
+struct TensorSpec {
+    std::string name;
+    std::vector<int64_t> shape;
+    bool is_linear_weight;  // [out, in] matrix of a linear layer (quantizable)
+    int layer;              // encoder layer, -1 for the embeddings and shared tensors
+};
+
+// Every tensor the encoder reads, with the shape the config implies, in a fixed order.
+std::vector<TensorSpec> tensor_specs(const EncoderSpec& spec, const TensorNames& names, const ModelConfig& config);
+// names.layer with its index filled in.
+std::string layer_prefix(const TensorNames& names, int layer);
+// The linear layers' weight names of one layer (for the quality gate's per-layer f16 fallback).
+std::vector<std::string> layer_linear_weights(const TensorNames& names, int layer);
+
+}  // namespace edgembed::models

@@ -1,0 +1,53 @@
+#include "runtime/models/family.h"
+
+#include "base/error.h"
+
+namespace edgembed::models {
+
+extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family;
+
+namespace {
+const Family* const kFamilies[] = {&bert_family, &distilbert_family, &mpnet_family, &roberta_family, &xlm_roberta_family};
+}  // namespace
+
+std::vector<std::string> supported_families() {
+    std::vector<std::string> names;
+    for (const Family* f : kFamilies) names.push_back(f->name);
+    return names;
+}
+
+const Family& family_for(const std::string& model_type) {
+    for (const Family* f : kFamilies)
+        if (model_type == f->name) return *f;
+    std::string list;
+    for (const std::string& name : supported_families()) list += (list.empty() ? "" : ", ") + name;
+    throw Error(Status::unsupported_architecture, "unsupported model_type '" + model_type + "' (supported: " + list + ")");
+}
+
+std::vector<TensorSpec> tensor_specs(const ModelConfig& config) {
+    const Family& family = family_for(config.architecture);
+    return tensor_specs(family.spec(config), family.names, config);
+}
+
+void read_bert_style_dimensions(const JsonKeys& k, ModelConfig& c) {
+    const std::string act = k.string("hidden_act", std::string("gelu"));
+    if (act != "gelu")
+        throw Error(Status::unsupported_architecture, k.file() + ": hidden_act '" + act + "' is not supported (only 'gelu', the erf form)");
+    c.hidden_act = "gelu";
+    c.hidden_size = k.integer("hidden_size");
+    c.num_layers = k.integer("num_hidden_layers");
+    c.num_heads = k.integer("num_attention_heads");
+    c.intermediate_size = k.integer("intermediate_size");
+    c.max_position_embeddings = k.integer("max_position_embeddings");
+    c.vocab_size = k.integer("vocab_size");
+    c.layer_norm_eps = static_cast<float>(k.number("layer_norm_eps").value_or(1e-12));
+}
+
+double family_option(const ModelConfig& c, const char* key) {
+    auto it = c.family_options.find(key);
+    if (it == c.family_options.end())
+        throw Error(Status::invalid_config, "model config: the " + c.architecture + " family needs the option '" + key + "'");
+    return it->second;
+}
+
+}  // namespace edgembed::models

@@ -1,0 +1,45 @@
+// A model family: what one Hugging Face model_type needs beyond the shared encoder (encoder.h). One
+// small file per family (bert.cpp, distilbert.cpp, roberta.cpp, mpnet.cpp) defines one of these; the
+// list of them is written once, in families.cpp.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/json_keys.h"
+#include "runtime/model_config.h"
+#include "runtime/models/encoder_spec.h"
+
+namespace edgembed::models {
+
+struct Family {
+    const char* name;     // config.json's model_type; stored as the model config's architecture
+    int layout_revision;  // of the stored tensor names and family options; a newer file is refused at load
+    // Prefixes stripped (repeatedly) from checkpoint tensor names: "0.auto_model.", "bert.", ...
+    std::vector<std::string> checkpoint_prefixes;
+    // Checkpoint tensors an encoder never uses, by name prefix after stripping, with what they are.
+    std::vector<std::pair<std::string, std::string>> ignored;
+    // Converter: config.json into the dimensions and family options of `out`; refuses what the runtime
+    // does not implement (Error(unsupported_architecture) naming the key).
+    void (*read_hf_config)(const JsonKeys& config, ModelConfig& out);
+    // The encoder this config describes; throws Error(invalid_config) on inconsistent family options.
+    EncoderSpec (*spec)(const ModelConfig& config);
+    TensorNames names;
+};
+
+// Throws Error(unsupported_architecture) listing the supported families.
+const Family& family_for(const std::string& model_type);
+std::vector<std::string> supported_families();
+
+// The tensor table of a model config's family.
+std::vector<TensorSpec> tensor_specs(const ModelConfig& config);
+
+// config.json keys BERT, RoBERTa, XLM-R and MPNet share: hidden_size, num_hidden_layers,
+// num_attention_heads, intermediate_size, max_position_embeddings, vocab_size, layer_norm_eps and
+// hidden_act (only the erf GELU).
+void read_bert_style_dimensions(const JsonKeys& config, ModelConfig& out);
+// A family option the converter stored (ModelConfig::family_options); Error(invalid_config) when absent.
+double family_option(const ModelConfig& config, const char* key);
+
+}  // namespace edgembed::models

@@ -1,0 +1,289 @@
+"""Byte-level BPE pieces: edgembed's ByteLevelBpe against Hugging Face `tokenizers`, id for id.
+
+The C++ side is `edgembed-bpe-pieces TOKENIZER` (tests/tools/bpe_pieces_main.cpp, built with the tests): it reads
+the tokenizer with the converter's readers (tools/convert/hf_bpe.h) and prints the piece ids of one JSON string per
+line. The reference is `tokenizers.Tokenizer` built from the same tokenizer.json with its added_tokens removed:
+the pieces model alone, which is what ByteLevelBpe is (the pipeline's added-token splitter and template sit
+around it). test_as_shipped_without_added_tokens also checks the unmodified files on the texts that contain no
+added token.
+
+Tokenizers: roberta-base (tokenizer.json, and vocab.json + merges.txt), modernbert-base (NFC), and two made from
+roberta-base's vocab and merges to reach the other settings: "qwen2-style" (NFC, the Qwen2 Split regex +
+ByteLevel, as Qwen2 / Qwen3 ship it) and "lowercase-prefix" (Sequence[NFC, Lowercase], add_prefix_space).
+
+Texts: all STS-B sentences, all man pages, the hostile texts of test_tokenizer_parity.py (its edge cases and
+seeded synthetic set) with the empty-like texts of test_hostile_input.py and split-pattern corner cases,
+multilingual text from this machine's Debian files (the msgstr of /usr/share/locale/<lang>/LC_MESSAGES/*.mo for
+16 languages, and the translated package descriptions of /var/lib/apt/lists/*Translation-* when present), and
+every Unicode scalar value in a few contexts.
+
+Environment: EDGEMBED_BPE_PIECES (default <repo>/build/tests/edgembed-bpe-pieces), EDGEMBED_SHARED_DATA.
+Run with -s to see the counts and the speed comparison on the man pages.
+"""
+
+from __future__ import annotations
+
+import copy
+import gettext
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("RAYON_NUM_THREADS", "1")  # one core for the reference: the machines are shared
+
+from conftest import REPO_ROOT, load_texts, shared_data_dir
+
+tokenizers = pytest.importorskip("tokenizers", reason="Hugging Face tokenizers missing")
+
+GPT2_REGEX = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+               r"\s*[\r\n]+|\s+(?!\S)|\s+")
+
+LOCALE_LANGUAGES = ("ja", "zh_CN", "zh_TW", "ko", "ru", "uk", "de", "el", "ar", "he", "fa", "hi", "bn", "ta", "th", "vi")
+LOCALE_TEXTS_PER_LANGUAGE = 3000
+DESCRIPTIONS_PER_LANGUAGE = 3000
+
+# test_hostile_input.EMPTY_LIKE (copied: importing that module loads the embedding reference)
+EMPTY_LIKE = ["", " ", "\t\n\r \u000b\u000c", "\u3000\u00a0\u2028", "\u0001\u001f\u007f\u0085\u009f", "\u200b\ufeff\ufffd",
+              " " * 5000]
+SPLIT_CORNERS = [
+    "a  b", "a \n\n b", "it's they're we've I'm you'll he'd", "IT'S 'S 'll 'LL 'Re 'vE", "x'\u017f x'\u017ft", "''s", " 's",
+    "a1b22 333 4444", "(foo) !!bar? ...x", "\tfoo", "foo \n", "   ", "\u3000\u3000x", "a\u00a0b", "a\r\n\r\nb", "!!\r\n\n x",
+    "a \x0b\n\x0c b", "a\u2028\u2029b", "x\u0085y \u0085 z", "\r\r\r\n\n x\ny", "  \n  \n  x", "\n\n\n", " \n", "x  ", "x \t",
+    "'", "'s", "' s", "x'", "a'\u00e9", "1'2", "\u00bd\u2167\u0663x", "CR\rLF\nCRLF\r\nEND", "e\u0301\u0301 \u0316",
+    "\U0001d400\U0001d401 \U00010d50\U00010d40", "\u0130I\u0131i", "tab\there  and\u2003there",
+] + ["word " * 4000 + "end", "x" * 20000 + " y", "\u00e9" * 9000 + " " + "e\u0301" * 9000, "a\n" * 12000]
+
+
+def pieces_binary() -> Path:
+    return Path(os.environ.get("EDGEMBED_BPE_PIECES", REPO_ROOT / "build" / "tests" / "edgembed-bpe-pieces"))
+
+
+def tokenizer_dir(name: str) -> Path:
+    return shared_data_dir() / "tokenizers" / name
+
+
+def pieces_only(doc: dict) -> dict:
+    doc = copy.deepcopy(doc)
+    doc["added_tokens"] = []
+    doc["post_processor"] = None
+    return doc
+
+
+def variants(tmp_dir: Path) -> dict[str, tuple[str, dict]]:
+    """name -> (what edgembed-bpe-pieces reads, the tokenizer.json of the reference)."""
+    roberta_dir, modernbert_dir = tokenizer_dir("roberta-base"), tokenizer_dir("modernbert-base")
+    if not (roberta_dir / "tokenizer.json").is_file() or not (modernbert_dir / "tokenizer.json").is_file():
+        pytest.skip(f"tokenizer files not found under {roberta_dir.parent}")
+    roberta = json.loads((roberta_dir / "tokenizer.json").read_text("utf-8"))
+    modernbert = json.loads((modernbert_dir / "tokenizer.json").read_text("utf-8"))
+    qwen2 = copy.deepcopy(roberta)
+    qwen2["normalizer"] = {"type": "NFC"}
+    qwen2["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": QWEN2_REGEX}, "behavior": "Isolated", "invert": False},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]}
+    lowercase = copy.deepcopy(roberta)
+    lowercase["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]}
+    lowercase["pre_tokenizer"] = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}
+    out = {
+        "roberta-base": (str(roberta_dir / "tokenizer.json"), roberta),
+        "roberta-base vocab.json+merges.txt": (str(roberta_dir), roberta),
+        "modernbert-base": (str(modernbert_dir / "tokenizer.json"), modernbert),
+    }
+    for name, doc in (("qwen2-style", qwen2), ("lowercase-prefix", lowercase)):
+        path = tmp_dir / f"{name}.json"
+        path.write_text(json.dumps(doc), "utf-8")
+        out[name] = (str(path), doc)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tokenizer_variants(tmp_path_factory):
+    if not pieces_binary().is_file():
+        pytest.skip(f"{pieces_binary()} not built (ninja -C build edgembed-bpe-pieces)")
+    return variants(tmp_path_factory.mktemp("bpe"))
+
+
+def edgembed_pieces(source: str, texts: list[str], *extra: str) -> tuple[list[list[int]], str]:
+    args = [str(pieces_binary()), source, *extra]
+    if Path(source).is_dir():
+        args.append("--vocab-merges")
+    payload = "".join(json.dumps(t) + "\n" for t in texts).encode("ascii")
+    proc = subprocess.run(args, input=payload, capture_output=True, timeout=3600)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
+    lines = proc.stdout.decode().splitlines()
+    assert len(lines) == len(texts), f"{len(lines)} lines for {len(texts)} texts"
+    return [json.loads(line) for line in lines], proc.stderr.decode()
+
+
+def hf_ids(tok, texts: list[str], batch: int = 4096) -> list[list[int]]:
+    """Batches keep the reference's memory small (an Encoding holds much more than its ids)."""
+    encode = getattr(tok, "encode_batch_fast", tok.encode_batch)  # no offsets: tokenizers >= 0.20
+    return [e.ids for i in range(0, len(texts), batch) for e in encode(texts[i:i + batch], add_special_tokens=False)]
+
+
+def hf_pieces(doc: dict, texts: list[str]) -> list[list[int]]:
+    return hf_ids(tokenizers.Tokenizer.from_str(json.dumps(pieces_only(doc))), texts)
+
+
+def assert_parity(label: str, texts: list[str], ours: list[list[int]], theirs: list[list[int]]) -> None:
+    bad = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
+    print(f"{label}: ids equal on {len(texts) - len(bad):,} of {len(texts):,} texts")
+    if bad:
+        lines = [f"{label}: {len(texts) - len(bad)}/{len(texts)} texts identical"]
+        for i in bad[:5]:
+            a, b = ours[i], theirs[i]
+            k = next((j for j, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            lines.append(f"  text {i} {texts[i][:120]!r}: lengths {len(a)} vs {len(b)}, first difference at {k}: "
+                         f"edgembed {a[max(0, k - 2):k + 4]} HF {b[max(0, k - 2):k + 4]}")
+        pytest.fail("\n".join(lines))
+
+
+# ---- texts --------------------------------------------------------------------------------------------------
+
+def hostile_texts() -> list[str]:
+    from test_tokenizer_parity import EDGE_CASES, _synthetic_texts
+    return list(EDGE_CASES) + EMPTY_LIKE + SPLIT_CORNERS + _synthetic_texts()
+
+
+def locale_texts() -> list[str]:
+    texts: list[str] = []
+    for lang in LOCALE_LANGUAGES:
+        seen: set[str] = set()
+        for mo in sorted(Path("/usr/share/locale", lang, "LC_MESSAGES").glob("*.mo")):
+            try:
+                with mo.open("rb") as f:
+                    catalog = gettext.GNUTranslations(f)._catalog
+            except (OSError, UnicodeDecodeError, gettext.error) as e:  # noqa: PERF203
+                print(f"skipped {mo}: {e}")
+                continue
+            for key in sorted(catalog, key=str):
+                text = catalog[key]
+                if isinstance(text, str) and text.strip() and key not in ("", ("", 0)) and text not in seen:
+                    seen.add(text)
+            if len(seen) >= LOCALE_TEXTS_PER_LANGUAGE:
+                break
+        texts.extend(sorted(seen)[:LOCALE_TEXTS_PER_LANGUAGE])
+    return texts
+
+
+def description_texts() -> list[str]:
+    """Translated Debian package descriptions (Description-<lang> fields), when apt has fetched them."""
+    helper = Path("/usr/lib/apt/apt-helper")
+    files = sorted(Path("/var/lib/apt/lists").glob("*_i18n_Translation-*"))
+    if not helper.is_file():
+        return []
+    texts: list[str] = []
+    for path in files:
+        proc = subprocess.run([str(helper), "cat-file", str(path)], capture_output=True, timeout=300)
+        if proc.returncode != 0:
+            continue
+        count = 0
+        for record in proc.stdout.decode("utf-8", "replace").split("\n\n"):
+            m = re.search(r"^Description-[\w@]+: (.*(?:\n .*)*)", record, re.M)
+            if not m:
+                continue
+            lines = m.group(1).split("\n")
+            body = [line[1:] for line in lines[1:]]
+            texts.append("\n".join([lines[0]] + ["" if line == "." else line for line in body]))
+            count += 1
+            if count >= DESCRIPTIONS_PER_LANGUAGE:
+                break
+    return texts
+
+
+def multilingual_texts() -> list[str]:
+    texts = locale_texts() + description_texts()
+    if not texts:
+        pytest.skip("no Debian locale catalogs or translated descriptions on this machine")
+    return texts
+
+
+def every_code_point_texts(first: int, last: int) -> list[str]:
+    """Each scalar value in [first, last) after a letter, a digit, punctuation, a space, an apostrophe, marks
+    and CR LF."""
+    return [f"a{c}1{c}!{c} {c}x'{c}e\u0301{c}\u0316x\u0345{c}\r\n{c}{c}"
+            for c in map(chr, range(first, last)) if not 0xD800 <= ord(c) <= 0xDFFF]
+
+
+TEXT_SETS = {
+    "stsb_all": lambda: load_texts("stsb_all"),
+    "manpages_corpus": lambda: load_texts("manpages_corpus"),
+    "hostile": hostile_texts,
+    "multilingual": multilingual_texts,
+}
+
+
+# ---- tests --------------------------------------------------------------------------------------------------
+
+VARIANTS = ("roberta-base", "roberta-base vocab.json+merges.txt", "modernbert-base", "qwen2-style", "lowercase-prefix")
+
+
+@pytest.mark.parametrize("text_set", list(TEXT_SETS))
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_pieces(variant, text_set, tokenizer_variants):
+    source, doc = tokenizer_variants[variant]
+    texts = TEXT_SETS[text_set]()
+    assert texts, f"{text_set} is empty"
+    ours, _ = edgembed_pieces(source, texts)
+    assert_parity(f"{variant} / {text_set}", texts, ours, hf_pieces(doc, texts))
+
+
+@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base", "qwen2-style", "lowercase-prefix"))
+def test_every_code_point(variant, tokenizer_variants):
+    source, doc = tokenizer_variants[variant]
+    tok = tokenizers.Tokenizer.from_str(json.dumps(pieces_only(doc)))
+    step, total, differ = 0x10000, 0, []
+    for first in range(0, 0x110000, step):
+        texts = every_code_point_texts(first, first + step)
+        ours, _ = edgembed_pieces(source, texts)
+        theirs = hf_ids(tok, texts)
+        total += len(texts)
+        differ += [ord(t[1]) for t, a, b in zip(texts, ours, theirs) if a != b]
+    print(f"{variant} / every code point: ids equal on {total - len(differ):,} of {total:,} texts")
+    assert not differ, (f"{len(differ)} code points differ from Hugging Face: "
+                        f"{', '.join(f'U+{c:04X}' for c in differ[:40])}")
+
+
+@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base"))
+def test_as_shipped_without_added_tokens(variant, tokenizer_variants):
+    """The unmodified tokenizer.json (its added-token splitter active) on the texts with no added token in them."""
+    source, doc = tokenizer_variants[variant]
+    contents = [a["content"] for a in doc["added_tokens"]]
+    texts = [t for name in ("stsb_all", "manpages_corpus", "hostile", "multilingual") for t in TEXT_SETS[name]()]
+    kept = [t for t in texts if not any(c in t for c in contents)]
+    print(f"{variant}: {len(texts) - len(kept):,} of {len(texts):,} texts hold an added token and are left out")
+    theirs = hf_ids(tokenizers.Tokenizer.from_str(json.dumps(doc)), kept)
+    ours, _ = edgembed_pieces(source, kept)
+    assert_parity(f"{variant} as shipped / texts without added tokens", kept, ours, theirs)
+
+
+@pytest.mark.parametrize("limit", (1, 7, 256))
+def test_limit_gives_a_prefix(limit, tokenizer_variants):
+    source, doc = tokenizer_variants["modernbert-base"]
+    texts = load_texts("manpages_corpus")[:200]
+    full, _ = edgembed_pieces(source, texts)
+    cut, _ = edgembed_pieces(source, texts, "--limit", str(limit))
+    for a, b in zip(full, cut):
+        assert len(b) >= min(limit, len(a)) and b == a[:len(b)]
+
+
+def test_speed_on_manpages(tokenizer_variants):
+    """Single-thread throughput on the man pages (printed; no bound: the machines are shared)."""
+    texts = load_texts("manpages_corpus")
+    megabytes = sum(len(t.encode()) for t in texts) / 1e6
+    for variant in ("roberta-base", "modernbert-base"):
+        source, doc = tokenizer_variants[variant]
+        _, stderr = edgembed_pieces(source, texts, "--time")
+        tok = tokenizers.Tokenizer.from_str(json.dumps(pieces_only(doc)))
+        start = time.perf_counter()
+        for t in texts:
+            tok.encode(t, add_special_tokens=False)
+        seconds = time.perf_counter() - start
+        print(f"{variant}: edgembed {stderr.strip()}; HF tokenizers {megabytes:.2f} MB in {seconds:.3f} s: "
+              f"{megabytes / seconds:.2f} MB/s (encode one text at a time)")

@@ -1,0 +1,178 @@
+#include "tests/simd/kernel_oracles.h"
+
+#include <cmath>
+#include <limits>
+
+namespace edgembed::test {
+
+namespace {
+
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+std::vector<double> oracle_f32_softmax(const float* x, const float* mask, float scale, size_t n) {
+    std::vector<double> logits(n);
+    double max = -kInf;
+    for (size_t i = 0; i < n; ++i) {
+        logits[i] = static_cast<double>(x[i]) * scale + (mask ? static_cast<double>(mask[i]) : 0.0);
+        if (std::isnan(logits[i]) || logits[i] == kInf) return std::vector<double>(n, kNan);
+        if (logits[i] > max) max = logits[i];
+    }
+    if (max == -kInf) return std::vector<double>(n, 0.0);
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += std::exp(logits[i] - max);
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) y[i] = std::exp(logits[i] - max) / sum;
+    return y;
+}
+
+std::vector<double> oracle_f32_layernorm(const float* x, const float* gamma, const float* beta, float eps, size_t n) {
+    double mean = 0.0;
+    for (size_t i = 0; i < n; ++i) mean += x[i];
+    mean /= static_cast<double>(n);
+    double var = 0.0;
+    for (size_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+    var /= static_cast<double>(n);
+    const double inv_std = 1.0 / std::sqrt(var + static_cast<double>(eps));
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * inv_std * gamma[i] + beta[i];
+    return y;
+}
+
+std::vector<double> oracle_f32_gelu(const float* x, size_t n) {
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        y[i] = v / 2.0 * (1.0 + std::erf(v / std::sqrt(2.0)));
+    }
+    return y;
+}
+
+std::vector<double> oracle_f32_add(const float* a, const float* b, size_t n) {
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) y[i] = static_cast<double>(a[i]) + b[i];
+    return y;
+}
+
+std::vector<double> oracle_f32_max(const float* x, const float* y, size_t n) {
+    std::vector<double> out(n);
+    for (size_t i = 0; i < n; ++i) out[i] = std::isnan(x[i]) || std::isnan(y[i]) ? kNan : std::max<double>(x[i], y[i]);
+    return out;
+}
+
+double oracle_f32_sum_squares(const float* x, size_t n) {
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+    return sum;
+}
+
+std::vector<double> oracle_f32_scale(const float* x, float s, size_t n) {
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) y[i] = static_cast<double>(x[i]) * s;
+    return y;
+}
+
+Qu8Row oracle_f32_quantize_qu8(const float* x, size_t n) {
+    Qu8Row row{0.0f, 0, std::vector<uint8_t>(n, 0)};
+    float lo = 0.0f, hi = 0.0f;
+    for (size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(x[i])) {  // no range: a NaN scale, which makes the dequantized row NaN
+            row.scale = std::numeric_limits<float>::quiet_NaN();
+            return row;
+        }
+        lo = std::fmin(lo, x[i]);
+        hi = std::fmax(hi, x[i]);
+    }
+    row.scale = (hi - lo) / 255.0f;
+    if (!std::isnormal(row.scale)) return row;  // all zeros, a range too small to invert, or an infinity
+    const float inv = 1.0f / row.scale;
+    const float shifted_lo = -lo * inv;
+    row.zero_point = static_cast<int32_t>(std::nearbyint(shifted_lo));
+    for (size_t i = 0; i < n; ++i) {
+        const float scaled = x[i] * inv;
+        const double q = std::nearbyint(static_cast<double>(scaled)) + row.zero_point;
+        row.q[i] = static_cast<uint8_t>(q < 0.0 ? 0.0 : q > 255.0 ? 255.0 : q);
+    }
+    return row;
+}
+
+std::vector<double> oracle_s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* col_sums,
+                                          float row_scale, const float* col_scales, const float* bias,
+                                          const float* residual, size_t n) {
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t centered = static_cast<int64_t>(acc[i]) - static_cast<int64_t>(zero_point) * col_sums[i];
+        y[i] = static_cast<double>(centered) * row_scale * col_scales[i] + (bias ? bias[i] : 0.0) +
+               (residual ? residual[i] : 0.0);
+    }
+    return y;
+}
+
+std::vector<double> oracle_f16_to_f32(const uint16_t* x, size_t n) {
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double sign = (x[i] & 0x8000) ? -1.0 : 1.0;
+        const int exponent = (x[i] >> 10) & 0x1f;
+        const int fraction = x[i] & 0x3ff;
+        if (exponent == 0x1f) y[i] = fraction ? kNan : sign * kInf;
+        else if (exponent == 0) y[i] = sign * std::ldexp(fraction, -24);  // zeros and subnormals
+        else y[i] = sign * std::ldexp(1024 + fraction, exponent - 25);
+    }
+    return y;
+}
+
+namespace {
+
+// b_at(p, j): B's element in row p, column j of the product.
+template <class BAt>
+std::vector<double> gemm(const float* a, size_t lda, BAt b_at, double alpha, bool accumulate, const float* c_before,
+                         size_t ldc, size_t m, size_t n, size_t k) {
+    std::vector<double> c(m * n);
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j) {
+            double sum = 0.0;
+            for (size_t p = 0; p < k; ++p) sum += static_cast<double>(a[i * lda + p]) * b_at(p, j);
+            c[i * n + j] = (accumulate ? static_cast<double>(c_before[i * ldc + j]) : 0.0) + alpha * sum;
+        }
+    return c;
+}
+
+}  // namespace
+
+std::vector<double> oracle_f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, double alpha,
+                                       bool accumulate, const float* c_before, size_t ldc, size_t m, size_t n, size_t k) {
+    return gemm(a, lda, [&](size_t p, size_t j) { return static_cast<double>(b[j * ldb + p]); }, alpha, accumulate,
+                c_before, ldc, m, n, k);
+}
+
+std::vector<double> oracle_f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, double alpha,
+                                       bool accumulate, const float* c_before, size_t ldc, size_t m, size_t n, size_t k) {
+    return gemm(a, lda, [&](size_t p, size_t j) { return static_cast<double>(b[p * ldb + j]); }, alpha, accumulate,
+                c_before, ldc, m, n, k);
+}
+
+bool oracle_f32_packed_panel_width(size_t width) { return width >= 1 && width <= kMaxPanelWidth; }
+
+std::vector<float> oracle_f32_pack_panels(const float* w, size_t n, size_t k, size_t width) {
+    const size_t panels = (n + width - 1) / width;
+    std::vector<float> packed(panels * width * k, 0.0f);
+    for (size_t column = 0; column < n; ++column) {
+        float* panel = packed.data() + (column / width) * width * k;
+        for (size_t p = 0; p < k; ++p) panel[p * width + column % width] = w[column * k + p];
+    }
+    return packed;
+}
+
+std::vector<double> oracle_f32_gemm_packed(const float* a, size_t lda, const float* w, const float* bias,
+                                           bool accumulate, const float* c_before, size_t ldc, size_t m, size_t n,
+                                           size_t k) {
+    std::vector<double> c = oracle_f32_gemm_nt(a, lda, w, k, 1.0, accumulate, c_before, ldc, m, n, k);
+    if (bias)
+        for (size_t i = 0; i < m; ++i)
+            for (size_t j = 0; j < n; ++j) c[i * n + j] += bias[j];
+    return c;
+}
+
+}  // namespace edgembed::test
