@@ -8,8 +8,9 @@ reference.cached_embed_folder() looks, so the tests that follow reuse it.
     python tests/python/reference_costs.py families   # each family shape at full depth and at 2 layers
 
 Results go to .cache/reference/costs.json (seconds, merged across runs) and .cache/reference/mpnet_quality.json,
-and are printed. Timings are wall seconds with torch on os.cpu_count() threads; the load average at the start
-of each measurement is recorded beside it (the machine may be shared).
+and are printed. Timings: wall seconds with torch on os.cpu_count() threads, with the load average at the
+start (the machine may be shared), and CPU seconds / threads ("idle_machine_seconds": what the wall time is
+on an otherwise idle machine; run with OMP_WAIT_POLICY=PASSIVE so waiting threads do not burn CPU).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ MANPAGES = 500
 # The family parity test's sets (tests/python/test_family_parity.py): timed as they are, and extrapolated
 # linearly in the number of texts to the full sets (man pages at 512 are nearly all cut at 512 tokens).
 FAMILY_STSB, FAMILY_MANPAGES = 300, 50
-FULL_SAMPLE = (100, 10)  # STS-B texts, man pages timed at full depth
+FULL_SAMPLE = (50, 4)  # STS-B texts, man pages timed at full depth
 
 
 def _merge(path: Path, key: str, value) -> None:
@@ -46,22 +47,27 @@ def _merge(path: Path, key: str, value) -> None:
 
 def timed_embed(model_dir: Path, texts: list[str], max_length: int) -> tuple[np.ndarray, dict]:
     """Embeds uncached (timed), stores the result in reference's cache."""
+    import torch
+
     load = os.getloadavg()[0]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     vectors = reference.embed_folder(model_dir, texts, max_length)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     path = reference.folder_cache_path(model_dir, texts, max_length)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
-    return vectors, {"seconds": round(seconds, 1), "texts": len(texts), "max_length": max_length,
-                     "load_average_at_start": round(load, 2)}
+    # On a shared machine wall seconds depend on the other jobs; CPU seconds (with OMP_WAIT_POLICY=PASSIVE,
+    # so idle threads do not spin) do not, and CPU / threads is the wall time of an idle machine.
+    return vectors, {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "threads": torch.get_num_threads(),
+                     "idle_machine_seconds": round(cpu / torch.get_num_threads(), 1), "texts": len(texts),
+                     "max_length": max_length, "load_average_at_start": round(load, 2)}
 
 
 def chunked_embed(model_dir: Path, texts: list[str], max_length: int, chunk: int = 500) -> tuple[np.ndarray, dict]:
     """timed_embed in chunks, each cached as it is done (an interrupted run resumes); the whole result is
     also stored under the whole list's cache key. Seconds are those of the chunks computed in this run,
     scaled to all texts."""
-    parts, seconds, computed = [], 0.0, 0
+    parts, seconds, idle, computed = [], 0.0, 0.0, 0
     load = os.getloadavg()[0]
     for start in range(0, len(texts), chunk):
         part = texts[start:start + chunk]
@@ -72,12 +78,15 @@ def chunked_embed(model_dir: Path, texts: list[str], max_length: int, chunk: int
         vectors, cost = timed_embed(model_dir, part, max_length)
         parts.append(vectors)
         seconds, computed = seconds + cost["seconds"], computed + len(part)
-        print(f"  {start + len(part)} of {len(texts)} texts: {cost['seconds']} s", flush=True)
+        idle += cost["idle_machine_seconds"]
+        print(f"  {start + len(part)} of {len(texts)} texts: {cost['seconds']} s (idle machine {cost['idle_machine_seconds']} s)",
+              flush=True)
     vectors = np.concatenate(parts)
     np.save(reference.folder_cache_path(model_dir, texts, max_length), vectors)
-    estimate = round(seconds * len(texts) / computed, 1) if computed else None
-    return vectors, {"seconds": estimate, "texts": len(texts), "max_length": max_length, "computed_in_this_run": computed,
-                     "load_average_at_start": round(load, 2)}
+    scale = len(texts) / computed if computed else None
+    return vectors, {"seconds": round(seconds * scale, 1) if scale else None,
+                     "idle_machine_seconds": round(idle * scale, 1) if scale else None, "texts": len(texts),
+                     "max_length": max_length, "computed_in_this_run": computed, "load_average_at_start": round(load, 2)}
 
 
 def stsb_test():
@@ -191,12 +200,14 @@ def run_families(layer_counts=(2, None)) -> None:
             build = time.perf_counter() - t0
             _, cost_s = timed_embed(model_dir, stsb, 512)
             _, cost_m = timed_embed(model_dir, pages, 512)
-            full = {f"stsb_test_{len(stsb_all)}@512 (extrapolated)": round(cost_s["seconds"] * len(stsb_all) / len(stsb), 1),
-                    f"manpages_{MANPAGES}@512 (extrapolated)": round(cost_m["seconds"] * MANPAGES / len(pages), 1)}
+            full = {f"stsb_test_{len(stsb_all)}@512 idle-machine seconds (extrapolated)":
+                    round(cost_s["idle_machine_seconds"] * len(stsb_all) / len(stsb), 1),
+                    f"manpages_{MANPAGES}@512 idle-machine seconds (extrapolated)":
+                    round(cost_m["idle_machine_seconds"] * MANPAGES / len(pages), 1)}
             _merge(COSTS, label, {"build_or_cache_seconds": round(build, 1), f"stsb_{len(stsb)}@512": cost_s,
                                   f"manpages_{len(pages)}@512": cost_m, **full})
-            print(f"{label}: build {build:.1f} s, STS-B {len(stsb)} {cost_s['seconds']} s, "
-                  f"{len(pages)} man pages @ 512 {cost_m['seconds']} s; full sets ~ {full}", flush=True)
+            print(f"{label}: build {build:.1f} s, STS-B {len(stsb)} {cost_s} , "
+                  f"{len(pages)} man pages @ 512 {cost_m}; full sets ~ {full}", flush=True)
 
 
 if __name__ == "__main__":

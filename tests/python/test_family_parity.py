@@ -137,9 +137,9 @@ def texts_or_skip(family: str, dataset: str) -> tuple[list[str], int]:
 # ---- converting -------------------------------------------------------------------------------------------
 
 # Families whose conversion is still being written: any converter error skips (with its message) rather than
-# fails, since today's converter stops at the tokenizer before it reads model_type. Take a family out when
+# fails, since the converter may stop at the tokenizer before it reads model_type. Take a family out when
 # the converter supports it, and its errors fail the test.
-CONVERTER_PENDING = {"xlm-roberta", "roberta", "distilbert", "mpnet"}
+CONVERTER_PENDING = {"xlm-roberta"}
 _converted: dict[tuple[str, str], Path | str] = {}
 
 
@@ -252,11 +252,12 @@ def test_vectors(family, shape, layers, dataset, models_dir):
     texts, max_length = texts_or_skip(family, dataset)
     folder = folder_of(family, shape, layers)
     what = f"{family}/{shape} L{layers or 'full'} {dataset} @ {max_length}"
+    models = {dtype: str(convert(folder, dtype, models_dir)) for dtype in ("f32", "f16", "int8")}  # skips first
     ref = reference.cached_embed_folder(folder, texts, max_length)
-    f32 = edgembed_cli.embed(texts, model=str(convert(folder, "f32", models_dir)), max_length=max_length)
+    f32 = edgembed_cli.embed(texts, model=models["f32"], max_length=max_length)
     assert_close(f"{what} f32", f32, ref)
-    check_f16(what, edgembed_cli.embed(texts, model=str(convert(folder, "f16", models_dir)), max_length=max_length), ref)
-    check_int8(what, edgembed_cli.embed(texts, model=str(convert(folder, "int8", models_dir)), max_length=max_length), f32)
+    check_f16(what, edgembed_cli.embed(texts, model=models["f16"], max_length=max_length), ref)
+    check_int8(what, edgembed_cli.embed(texts, model=models["int8"], max_length=max_length), f32)
 
 
 @pytest.mark.parametrize("family,shape,layers", CASES[:len(families.all_shapes())])
@@ -265,7 +266,8 @@ def test_default_max_length_is_the_folders(family, shape, layers, models_dir):
     folder = folder_of(family, shape, layers)
     max_seq_length = json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"]
     texts = manpage_texts(10)
-    ours = edgembed_cli.embed(texts, model=str(convert(folder, "f32", models_dir)))
+    model = str(convert(folder, "f32", models_dir))
+    ours = edgembed_cli.embed(texts, model=model)
     assert_close(f"{family}/{shape} default max length ({max_seq_length})", ours,
                  reference.cached_embed_folder(folder, texts, max_seq_length))
 
@@ -300,11 +302,12 @@ def test_mpnet_real_vectors(mpnet_dir, models_dir, dataset, max_length):
         pytest.skip("STS-B sentences are far below 384 tokens: 512 gives the same vectors")
     texts = mpnet_sets()[dataset]
     what = f"all-mpnet-base-v2 {dataset} @ {max_length}"
+    models = {dtype: str(convert(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "f16", "int8")}  # skips first
     ref = reference.cached_embed_folder(mpnet_dir, texts, max_length)
-    f32 = edgembed_cli.embed(texts, model=str(convert(mpnet_dir, "f32", models_dir)), max_length=max_length)
+    f32 = edgembed_cli.embed(texts, model=models["f32"], max_length=max_length)
     assert_close(f"{what} f32", f32, ref)
-    check_f16(what, edgembed_cli.embed(texts, model=str(convert(mpnet_dir, "f16", models_dir)), max_length=max_length), ref)
-    check_int8(what, edgembed_cli.embed(texts, model=str(convert(mpnet_dir, "int8", models_dir)), max_length=max_length), f32)
+    check_f16(what, edgembed_cli.embed(texts, model=models["f16"], max_length=max_length), ref)
+    check_int8(what, edgembed_cli.embed(texts, model=models["int8"], max_length=max_length), f32)
 
 
 def stsb_spearman(vectors: np.ndarray, texts: list[str], pairs) -> float:
@@ -318,9 +321,10 @@ def stsb_spearman(vectors: np.ndarray, texts: list[str], pairs) -> float:
 def test_mpnet_real_stsb_spearman(mpnet_dir, models_dir):
     pairs = load_stsb_pairs("test")
     texts = sorted({s for a, b, _ in pairs for s in (a, b)})
+    models = {dtype: str(convert(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "int8")}  # skips first
     ref = stsb_spearman(reference.cached_embed_folder(mpnet_dir, texts, 384), texts, pairs)
-    f32 = stsb_spearman(edgembed_cli.embed(texts, model=str(convert(mpnet_dir, "f32", models_dir))), texts, pairs)
-    int8 = stsb_spearman(edgembed_cli.embed(texts, model=str(convert(mpnet_dir, "int8", models_dir))), texts, pairs)
+    f32 = stsb_spearman(edgembed_cli.embed(texts, model=models["f32"]), texts, pairs)
+    int8 = stsb_spearman(edgembed_cli.embed(texts, model=models["int8"]), texts, pairs)
     print(f"all-mpnet-base-v2 STS-B test Spearman x100: sentence-transformers {ref:.4f}, edgembed f32 {f32:.4f}, "
           f"int8 {int8:.4f}")
     assert abs(f32 - ref) <= F32_SCORE_POINTS
@@ -347,9 +351,10 @@ def scifact_ndcg_at_10(embed) -> float:
 
 @pytest.mark.skipif(not MPNET_SCIFACT, reason="about an hour of reference on 2 cores: EDGEMBED_MPNET_SCIFACT=1")
 def test_mpnet_real_scifact_ndcg(mpnet_dir, models_dir):
+    models = {dtype: str(convert(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "int8")}  # skips first
     ref = scifact_ndcg_at_10(lambda texts: reference.cached_embed_folder(mpnet_dir, texts, 384))
-    f32 = scifact_ndcg_at_10(lambda texts: edgembed_cli.embed(texts, model=str(convert(mpnet_dir, "f32", models_dir))))
-    int8 = scifact_ndcg_at_10(lambda texts: edgembed_cli.embed(texts, model=str(convert(mpnet_dir, "int8", models_dir))))
+    f32 = scifact_ndcg_at_10(lambda texts: edgembed_cli.embed(texts, model=models["f32"]))
+    int8 = scifact_ndcg_at_10(lambda texts: edgembed_cli.embed(texts, model=models["int8"]))
     print(f"all-mpnet-base-v2 SciFact nDCG@10 x100: sentence-transformers {ref:.4f}, edgembed f32 {f32:.4f}, int8 {int8:.4f}")
     assert abs(f32 - ref) <= F32_SCORE_POINTS
     assert abs(int8 - f32) <= INT8_NDCG_POINTS
