@@ -92,7 +92,7 @@ ConvertSummary convert(const ConvertOptions& options) {
                 f32_bytes, config, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
                 options.min_cosine, options.note);
             summary.quality = gate.quality;
-            summary.f16_layers = gate.f16_layers;
+            summary.f16_fallback = gate.f16_fallback;
             if (options.min_cosine > 0.0 && gate.quality.min_cosine < options.min_cosine)
                 throw Error(Status::invalid_weights, "quality gate: min cosine " + std::to_string(gate.quality.min_cosine) +
                                                          " on the built-in sample stays below --min-cosine " +

@@ -37,7 +37,7 @@ struct ConvertSummary {
     uint64_t file_size = 0;     // bytes of OUT_FILE
     double seconds = 0;
     std::optional<QualityResult> quality;  // f16 / int8: against f32 on the built-in sample
-    std::vector<int> f16_layers;           // int8: encoder layers the quality gate kept in f16
+    std::vector<std::string> f16_fallback;  // int8: what the quality gate kept in f16 (weight names, 'layer N')
 };
 
 // Throws edgembed::Error; on any error OUT_FILE is left as it was (absent or untouched).

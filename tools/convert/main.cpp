@@ -32,11 +32,7 @@ void print_summary(const edgembed::convert::ConvertSummary& s, const std::string
     if (s.quality) {
         std::printf("  quality gate    vs f32 on %zu built-in texts: mean cosine %.6f, min %.6f\n",
                     std::size(edgembed::convert::kQualitySample), s.quality->mean_cosine, s.quality->min_cosine);
-        if (!s.f16_layers.empty()) {
-            std::printf("  f16 fallback    encoder layers");
-            for (int layer : s.f16_layers) std::printf(" %d", layer);
-            std::printf("\n");
-        }
+        for (const std::string& kept : s.f16_fallback) std::printf("  f16 fallback    %s\n", kept.c_str());
     }
 }
 
@@ -55,8 +51,8 @@ int main(int argc, char** argv) {
                    "the setting `edgembed embed --temperature auto` applies, e.g. 'tau=1 layers=1,1,1,0.8,0.8,0.8' or "
                    "'tau=1 N0=128 A=1' (chosen label-free per model: docs/TEMPSCALE.md)");
     app.add_option("--min-cosine", options.min_cosine,
-                   "f16/int8 quality gate: move the most sensitive layers to f16 until the min cosine against f32 on the "
-                   "built-in sample reaches this (0 = only report)");
+                   "f16/int8 quality gate: move weights to f16 (the most sensitive FFN output projections, then whole "
+                   "layers) until the min cosine against f32 on the built-in sample reaches this (0 = only report)");
     auto* length_option = app.add_option("--max-seq-length", max_seq_length, "default maximum sequence length (<= max_position_embeddings)");
     bool show_progress = edgembed::cli::ProgressLine::stderr_is_terminal(), no_progress = false;
     app.add_flag("--progress", show_progress, "show progress on stderr (default: when stderr is a terminal)");

@@ -42,10 +42,15 @@ QualityResult compare_embeddings(const std::vector<float>& reference, const std:
 
 namespace {
 
-std::set<std::string> linear_weights_of_layers(const models::TensorNames& tensor_names, const std::vector<int>& layers) {
+// A unit the gate can move to f16: one FFN output projection, or every linear weight of a layer.
+struct FallbackUnit {
+    std::string label;
+    std::set<std::string> weights;
+};
+
+std::set<std::string> joined(const std::vector<const FallbackUnit*>& units) {
     std::set<std::string> names;
-    for (int layer : layers)
-        for (const std::string& name : models::layer_linear_weights(tensor_names, layer)) names.insert(name);
+    for (const FallbackUnit* unit : units) names.insert(unit->weights.begin(), unit->weights.end());
     return names;
 }
 
@@ -54,41 +59,58 @@ std::set<std::string> linear_weights_of_layers(const models::TensorNames& tensor
 GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, const ModelConfig& config,
                              const std::function<std::vector<uint8_t>(const std::set<std::string>&)>& build,
                              double min_cosine, const NoteFn& note) {
-    const int num_layers = config.num_layers;
-    const models::TensorNames& tensor_names = models::family_for(config.architecture).names;
+    const models::TensorNames& names = models::family_for(config.architecture).names;
     int dim = 0;
     const std::vector<float> reference = embed_quality_sample(f32_bytes, &dim);
-    auto measure = [&](const std::vector<uint8_t>& bytes) {
+    auto measure = [&](const std::set<std::string>& keep_f16, std::vector<uint8_t>* bytes = nullptr) {
+        std::vector<uint8_t> built = build(keep_f16);
         int d = 0;
-        return compare_embeddings(reference, embed_quality_sample(bytes, &d), dim);
+        const QualityResult r = compare_embeddings(reference, embed_quality_sample(built, &d), dim);
+        if (bytes) *bytes = std::move(built);
+        return r;
     };
     GateOutcome outcome;
-    outcome.file_bytes = build({});
-    outcome.quality = measure(outcome.file_bytes);
+    outcome.quality = measure({}, &outcome.file_bytes);
     if (min_cosine <= 0.0 || outcome.quality.min_cosine >= min_cosine) return outcome;
 
-    // Sensitivity of each encoder layer alone: quantize only that layer, everything else in f16.
-    std::vector<std::pair<double, int>> sensitivity;
-    for (int layer = 0; layer < num_layers; ++layer) {
-        std::vector<int> others;
-        for (int i = 0; i < num_layers; ++i)
-            if (i != layer) others.push_back(i);
-        sensitivity.push_back({measure(build(linear_weights_of_layers(tensor_names, others))).min_cosine, layer});
+    // Two stages, each most damaging unit first. The FFN output projections come first: their inputs (GELU
+    // outputs) carry the outlier channels of the attention-sink tokens that per-token int8 activations
+    // cannot resolve (all-mpnet-base-v2: layers 4 and 5 alone cost 0.05 of cosine on short texts), and
+    // each is a sixth of a layer's weights. Whole layers follow if that is not enough.
+    std::vector<FallbackUnit> projections, layers;
+    for (int layer = 0; layer < config.num_layers; ++layer) {
+        const std::vector<std::string> weights = models::layer_linear_weights(names, layer);
+        projections.push_back({models::layer_prefix(names, layer) + names.ffn_out + ".weight",
+                               {models::layer_prefix(names, layer) + names.ffn_out + ".weight"}});
+        layers.push_back({"layer " + std::to_string(layer), {weights.begin(), weights.end()}});
     }
-    std::sort(sensitivity.begin(), sensitivity.end());  // the most damaging first
-    for (const auto& [cosine, layer] : sensitivity) {
-        outcome.f16_layers.push_back(layer);
-        outcome.file_bytes = build(linear_weights_of_layers(tensor_names, outcome.f16_layers));
-        outcome.quality = measure(outcome.file_bytes);
-        if (note) {
-            char line[160];
-            std::snprintf(line, sizeof line, "quality gate: layer %d to f16 (alone in int8: min cosine %.5f); now mean %.5f, min %.5f",
-                          layer, cosine, outcome.quality.mean_cosine, outcome.quality.min_cosine);
-            note(line);
+    std::vector<const FallbackUnit*> chosen;
+    for (const std::vector<FallbackUnit>* stage : {&projections, &layers}) {
+        // Sensitivity of each unit alone: only it in int8, the rest of the stage and the units chosen so far in f16.
+        std::vector<std::pair<QualityResult, const FallbackUnit*>> sensitivity;
+        for (const FallbackUnit& unit : *stage) {
+            std::vector<const FallbackUnit*> others = chosen;
+            for (const FallbackUnit& other : *stage)
+                if (&other != &unit) others.push_back(&other);
+            sensitivity.push_back({measure(joined(others)), &unit});
         }
-        if (outcome.quality.min_cosine >= min_cosine) break;
+        // The most damaging first, by mean cosine: on a sample of 32 texts the mean ranks more stably than the min.
+        std::sort(sensitivity.begin(), sensitivity.end(),
+                  [](const auto& a, const auto& b) { return a.first.mean_cosine < b.first.mean_cosine; });
+        for (const auto& [alone, unit] : sensitivity) {
+            chosen.push_back(unit);
+            outcome.quality = measure(joined(chosen), &outcome.file_bytes);
+            outcome.f16_fallback.push_back(unit->label);
+            if (note) {
+                char line[256];
+                std::snprintf(line, sizeof line, "quality gate: %s to f16 (alone in int8: mean cosine %.6f, min %.5f); now mean %.6f, min %.5f",
+                              unit->label.c_str(), alone.mean_cosine, alone.min_cosine, outcome.quality.mean_cosine,
+                              outcome.quality.min_cosine);
+                note(line);
+            }
+            if (outcome.quality.min_cosine >= min_cosine) return outcome;
+        }
     }
-    std::sort(outcome.f16_layers.begin(), outcome.f16_layers.end());
     return outcome;
 }
 

@@ -1,6 +1,7 @@
 // The converter's quality gate: before a quantized model is written, it is compared with the f32
-// model on the built-in sample (quality_sample.h); the gate reports mean / min cosine, and can move the
-// int8 linear layers of the most sensitive encoder layers to f16 until a min-cosine target is met.
+// model on the built-in sample (quality_sample.h); the gate reports mean / min cosine, and can move int8
+// weights to f16 until a min-cosine target is met: the most sensitive FFN output projections first, then
+// the most sensitive whole encoder layers.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,7 @@ QualityResult compare_embeddings(const std::vector<float>& reference, const std:
 struct GateOutcome {
     std::vector<uint8_t> file_bytes;  // the model to write
     QualityResult quality;            // of that model against f32
-    std::vector<int> f16_layers;      // encoder layers whose linear weights fell back to f16
+    std::vector<std::string> f16_fallback;  // what fell back to f16, in order: projection weight names, 'layer N'
 };
 
 // `build(keep_f16)` produces the model file bytes with the named linear weights kept in f16.
