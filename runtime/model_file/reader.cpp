@@ -82,13 +82,8 @@ std::unique_ptr<ModelFile> ModelFile::open(const std::string& path, bool verify_
     }
     file->base_ = static_cast<const uint8_t*>(mapping);
     file->mapped_ = true;
-    try {
-        file->parse(verify_checksum, fd);
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    ::close(fd);
+    file->fd_ = fd;  // closed by the destructor, also when parse throws
+    file->parse(verify_checksum, fd);
     return file;
 }
 
@@ -108,6 +103,37 @@ std::unique_ptr<ModelFile> ModelFile::from_memory(const void* data, size_t size,
 
 ModelFile::~ModelFile() {
     if (mapped_) ::munmap(const_cast<uint8_t*>(base_), size_);
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void ModelFile::read(const TensorView& t, size_t offset, size_t size, void* out) const {
+    if (offset > t.nbytes || size > t.nbytes - offset) throw Error(Status::internal_error, "read outside a tensor");
+    const auto* from = static_cast<const uint8_t*>(t.data) + offset;
+    if (fd_ < 0) {
+        std::memcpy(out, from, size);
+        return;
+    }
+    auto* to = static_cast<uint8_t*>(out);
+    off_t position = static_cast<off_t>(from - base_);
+    while (size > 0) {
+        const ssize_t got = ::pread(fd_, to, size, position);
+        if (got <= 0) {
+            if (got < 0 && errno == EINTR) continue;
+            throw Error(Status::io_error, std::string("cannot read the model file: ") + (got < 0 ? std::strerror(errno) : "it was truncated"));
+        }
+        to += got;
+        position += got;
+        size -= static_cast<size_t>(got);
+    }
+}
+
+void ModelFile::release_pages(const TensorView& t) const {
+    if (!mapped_ || t.data == nullptr) return;
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(t.data) + t.nbytes) / page * page;
+    // Whole pages only (a neighbour may share the edge pages); a read-only private mapping refaults them from the file.
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 const TensorView& ModelFile::tensor(const std::string& name) const {

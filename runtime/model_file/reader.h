@@ -35,6 +35,13 @@ public:
     // Throws Error(corrupt_model_file) when the tensor is missing.
     const TensorView& tensor(const std::string& name) const;
     const std::unordered_map<std::string, TensorView>& tensors() const { return tensors_; }
+    // A tensor the caller has copied and will not read again leaves the process's resident memory (its
+    // pages go back to the page cache; reading it later stays valid). No effect on a buffer-backed file.
+    void release_pages(const TensorView& tensor) const;
+    // Copies bytes [offset, offset + size) of a tensor into out: with pread for a mapped file, so that the
+    // mapping is not touched (a fault there maps a whole large folio of the page cache, up to 2 MB on
+    // recent kernels, into the process), memcpy for a buffer. Throws Error(io_error).
+    void read(const TensorView& tensor, size_t offset, size_t size, void* out) const;
 
 private:
     ModelFile() = default;
@@ -44,6 +51,7 @@ private:
     const uint8_t* base_ = nullptr;
     uint64_t size_ = 0;
     bool mapped_ = false;
+    int fd_ = -1;  // a mapped file's descriptor, kept open for read()
     std::unique_ptr<uint8_t[], void (*)(uint8_t*)> owned_{nullptr, nullptr};
     uint32_t format_version_ = 0;
     ModelConfig config_;

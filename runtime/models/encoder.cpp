@@ -70,7 +70,7 @@ bool use_bf16_attention(const ModelConfig& config) {
 // int8 quantized) once, in one parallel region. The layer keeps the stacked copies it runs on (the weights
 // only while its back end reads them: the packed ones have their own copy).
 bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], Layer& layer,
-              quant::WeightArena& arena) {
+              quant::WeightArena& arena, std::vector<const model_file::TensorView*>& packed_sources) {
     const DType dtype = file.tensor(names[0] + ".weight").dtype;
     for (const std::string& name : names)
         if (file.tensor(name + ".weight").dtype != dtype) return false;
@@ -93,6 +93,8 @@ bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], 
     }
     const model_file::TensorView weight{dtype, {rows, columns}, layer.qkv_weight.data(), layer.qkv_weight.size()};
     const model_file::TensorView scales{DType::f32, {rows}, layer.qkv_scales.data(), layer.qkv_scales.size() * sizeof(float)};
+    for (const std::string& name : names) file.release_pages(file.tensor(name + ".weight"));  // copied above
+    for (const std::string& name : names) packed_sources.push_back(&file.tensor(name + ".weight"));
     layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data(), arena);
     if (!layer.qkv->reads_source_weights()) std::vector<uint8_t>().swap(layer.qkv_weight);
     return true;
@@ -130,11 +132,13 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     attention_bf16_ = use_bf16_attention(config_);
     for (const TensorSpec& t : tensor_specs(spec_, family.names, config_)) check_tensor(file, t);
     const TensorNames& n = family.names;
-    auto vector = [&](const std::string& name) { return static_cast<const float*>(file.tensor(name).data); };
-    auto table = [&](const std::string& name) {
-        const model_file::TensorView& t = file.tensor(name + ".weight");
-        return Table{t.data, t.dtype};
+    auto copy = [&](const model_file::TensorView& t) {
+        std::vector<float>& owned = small_tensors_.emplace_back(t.nbytes / sizeof(float));
+        std::memcpy(owned.data(), t.data, t.nbytes);
+        return owned.data();
     };
+    auto vector = [&](const std::string& name) { return copy(file.tensor(name)); };
+    auto table = [&](const std::string& name) { return Table{&file, &file.tensor(name + ".weight")}; };
     word_ = table(n.word_embeddings);
     position_ = table(n.position_embeddings);
     if (spec_.token_types) token_type_ = table(n.token_type_embeddings);
@@ -146,20 +150,32 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         const Table bias = table(n.relative_attention_bias);
         const size_t heads = static_cast<size_t>(config_.num_heads);
         relative_attention_bias_.resize(static_cast<size_t>(spec_.relative_buckets) * heads);
+        std::vector<uint16_t> scratch;
         for (size_t b = 0; b < static_cast<size_t>(spec_.relative_buckets); ++b)
-            bias.row(b, heads, relative_attention_bias_.data() + b * heads);
+            bias.row(b, heads, relative_attention_bias_.data() + b * heads, scratch);
     }
 
+    std::vector<const model_file::TensorView*> packed_sources;
     auto linear = [&](const std::string& prefix) {
         const model_file::TensorView& w = file.tensor(prefix + ".weight");
-        const model_file::TensorView* scales = w.dtype == DType::qc8 ? &file.tensor(qc8_scales_name(prefix + ".weight")) : nullptr;
-        return quant::make_linear(w, scales, vector(prefix + ".bias"), packed_weights_);
+        model_file::TensorView scales;
+        if (w.dtype == DType::qc8) {
+            scales = file.tensor(qc8_scales_name(prefix + ".weight"));
+            scales.data = copy(scales);
+        }
+        std::unique_ptr<quant::Linear> made =
+            quant::make_linear(w, w.dtype == DType::qc8 ? &scales : nullptr, vector(prefix + ".bias"), packed_weights_);
+        if (!made->reads_source_weights()) {  // the packed copy is what runs
+            file.release_pages(w);
+            packed_sources.push_back(&w);
+        }
+        return made;
     };
     for (int i = 0; i < config_.num_layers; ++i) {
         const std::string p = layer_prefix(n, i);
         Layer layer;
         const std::string names[3] = {p + n.query, p + n.key, p + n.value};
-        if (!fuse_qkv(file, names, layer, packed_weights_)) {
+        if (!fuse_qkv(file, names, layer, packed_weights_, packed_sources)) {
             layer.query = linear(names[0]);
             layer.key = linear(names[1]);
             layer.value = linear(names[2]);
@@ -174,6 +190,8 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
         layers_.push_back(std::move(layer));
     }
+    // Again, all of them: reading a neighbour (a bias, the next weight) mapped whole large folios back in.
+    for (const model_file::TensorView* source : packed_sources) file.release_pages(*source);
 }
 
 std::vector<const char*> Encoder::linear_kinds() const {
@@ -186,16 +204,22 @@ std::vector<const char*> Encoder::linear_kinds() const {
     return kinds;
 }
 
-void Encoder::Table::row(size_t index, size_t width, float* out) const {
-    if (dtype == DType::f16) simd::kernels().f16_to_f32(static_cast<const uint16_t*>(data) + index * width, out, width);
-    else std::memcpy(out, static_cast<const float*>(data) + index * width, width * sizeof(float));
+void Encoder::Table::row(size_t index, size_t width, float* out, std::vector<uint16_t>& scratch) const {
+    if (view->dtype == DType::f16) {
+        scratch.resize(width);
+        file->read(*view, index * width * sizeof(uint16_t), width * sizeof(uint16_t), scratch.data());
+        simd::kernels().f16_to_f32(scratch.data(), out, width);
+    } else {
+        file->read(*view, index * width * sizeof(float), width * sizeof(float), out);
+    }
 }
 
 void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const {
     const simd::Kernels& k = simd::kernels();
     const size_t h = static_cast<size_t>(config_.hidden_size);
     std::vector<float> sum(h), position(h), token_type(h);
-    if (spec_.token_types) token_type_.row(0, h, token_type.data());  // token type 0: single-text inputs
+    std::vector<uint16_t> scratch;
+    if (spec_.token_types) token_type_.row(0, h, token_type.data(), scratch);  // token type 0: single-text inputs
     const int padding_idx = spec_.position_padding_idx;
     for (int t = 0; t < num_texts; ++t) {
         const int64_t length = offsets[t + 1] - offsets[t];
@@ -210,8 +234,8 @@ void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_t
             int64_t row = p;
             if (padding_idx >= 0) row = id == padding_idx ? padding_idx : padding_idx + ++counted;
             float* y = out + static_cast<size_t>(offsets[t] + p) * h;
-            word_.row(static_cast<size_t>(id), h, sum.data());
-            position_.row(static_cast<size_t>(row), h, position.data());
+            word_.row(static_cast<size_t>(id), h, sum.data(), scratch);
+            position_.row(static_cast<size_t>(row), h, position.data(), scratch);
             k.f32_add(sum.data(), position.data(), sum.data(), h);
             if (spec_.token_types) k.f32_add(sum.data(), token_type.data(), sum.data(), h);
             if (spec_.embedding_norm) k.f32_layernorm(sum.data(), emb_gamma_, emb_beta_, config_.layer_norm_eps, y, h);

@@ -77,13 +77,17 @@ private:
     ModelConfig config_;
     EncoderSpec spec_;
     bool attention_bf16_ = false;
-    // Embedding tables stay as stored (f32 or f16, mapped); rows are widened as tokens need them.
+    // Embedding tables stay in the file as stored (f32 or f16); rows are read and widened as tokens need
+    // them (ModelFile::read: a mapped table never becomes resident). scratch: f16 rows on their way.
     struct Table {
-        const void* data;
-        DType dtype;
-        void row(size_t index, size_t width, float* out) const;
+        const model_file::ModelFile* file = nullptr;
+        const model_file::TensorView* view = nullptr;
+        void row(size_t index, size_t width, float* out, std::vector<uint16_t>& scratch) const;
     };
     Table word_, position_, token_type_;
+    // Copies of the small tensors a forward pass reads (biases, norms, int8 scales), so that it reads
+    // nothing of the mapped file but embedding rows (the linear weights' pages are released after packing).
+    std::vector<std::vector<float>> small_tensors_;
     const float *emb_gamma_ = nullptr, *emb_beta_ = nullptr;
     std::vector<float> relative_attention_bias_;  // [buckets, heads], widened to f32
     quant::WeightArena packed_weights_;  // before layers_: their linears point into it

@@ -148,17 +148,18 @@ def family_of(folder: Path) -> str:
     return json.loads((folder / "config.json").read_text()).get("model_type", "?")
 
 
-def convert(folder: Path, dtype: str, out_dir: Path) -> Path:
-    """folder converted to dtype (once per session); skips when the converter does not know the family."""
-    key = (str(folder), dtype)
+def convert(folder: Path, dtype: str, out_dir: Path, gate: float | None = None) -> Path:
+    """folder converted to dtype (once per session; gate: the converter's --min-cosine); skips when the
+    converter does not know the family."""
+    key = (str(folder), dtype, gate)
     if key not in _converted:
         if not CONVERT.is_file():
             pytest.skip(f"converter {CONVERT} not built (set EDGEMBED_CONVERT)")
         if not Path(edgembed_cli.BIN).is_file():
             pytest.skip(f"edgembed CLI {edgembed_cli.BIN} not built (set EDGEMBED_BIN)")
         out = out_dir / f"{folder.name}.{dtype}.edgembed"
-        proc = subprocess.run([str(CONVERT), str(folder), str(out), "--dtype", dtype, "--no-progress"],
-                              capture_output=True, text=True)
+        proc = subprocess.run([str(CONVERT), str(folder), str(out), "--dtype", dtype, "--no-progress",
+                               *(["--min-cosine", str(gate)] if gate else [])], capture_output=True, text=True)
         message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
         if proc.returncode == 0:
             _converted[key] = out
@@ -282,6 +283,14 @@ def mpnet_dir() -> Path:
     return path
 
 
+# all-mpnet-base-v2 int8 as scripts/setup.sh converts it: with the quality gate (README, "Weight formats").
+MPNET_INT8_GATE = 0.995
+
+
+def convert_mpnet(mpnet_dir: Path, dtype: str, models_dir: Path) -> Path:
+    return convert(mpnet_dir, dtype, models_dir, MPNET_INT8_GATE if dtype == "int8" else None)
+
+
 def mpnet_sets() -> dict[str, list[str]]:
     return {"stsb_test": sorted(set(load_texts("stsb_test"))), "manpages": manpage_texts(MPNET_MANPAGES)}
 
@@ -291,7 +300,7 @@ def mpnet_sets() -> dict[str, list[str]]:
 def test_mpnet_real_token_ids(mpnet_dir, models_dir, dataset, max_length):
     texts = mpnet_sets()[dataset]
     assert_ids_equal(f"all-mpnet-base-v2 {dataset} @ {max_length}", texts,
-                     edgembed_ids(convert(mpnet_dir, "f32", models_dir), texts, max_length),
+                     edgembed_ids(convert_mpnet(mpnet_dir, "f32", models_dir), texts, max_length),
                      reference.hf_token_ids(mpnet_dir, texts, max_length))
 
 
@@ -302,12 +311,35 @@ def test_mpnet_real_vectors(mpnet_dir, models_dir, dataset, max_length):
         pytest.skip("STS-B sentences are far below 384 tokens: 512 gives the same vectors")
     texts = mpnet_sets()[dataset]
     what = f"all-mpnet-base-v2 {dataset} @ {max_length}"
-    models = {dtype: str(convert(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "f16", "int8")}  # skips first
+    models = {dtype: str(convert_mpnet(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "f16", "int8")}  # skips first
     ref = reference.cached_embed_folder(mpnet_dir, texts, max_length)
     f32 = edgembed_cli.embed(texts, model=models["f32"], max_length=max_length)
     assert_close(f"{what} f32", f32, ref)
     check_f16(what, edgembed_cli.embed(texts, model=models["f16"], max_length=max_length), ref)
     check_int8(what, edgembed_cli.embed(texts, model=models["int8"], max_length=max_length), f32)
+
+
+# Peak resident memory of embedding one 512-token text, batch 1, one thread (issue 14: <= file size + 24 MB).
+PEAK_RSS_OVER_FILE_BYTES = 24_000_000
+
+
+def test_mpnet_int8_peak_memory(mpnet_dir, models_dir):
+    model = convert_mpnet(mpnet_dir, "int8", models_dir)
+    text = max(manpage_texts(MANPAGES), key=len)
+    proc = subprocess.Popen([edgembed_cli.BIN, "embed", "-m", str(model), "--input", "jsonl", "--max-length", "512",
+                             "--threads", "1", "--batch-size", "1", "-o", os.devnull, "--output", "npy"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc.stdin.write(json.dumps(text) + "\n")
+    proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    stderr = proc.stderr.read()
+    assert proc.returncode == 0, stderr
+    assert "(512 tokens," in stderr, stderr  # the text filled the 512 positions
+    peak, size = usage.ru_maxrss * 1024, model.stat().st_size
+    print(f"all-mpnet-base-v2 int8: peak RSS {peak / 1e6:.1f} MB at 512 tokens, file {size / 1e6:.1f} MB "
+          f"(+{(peak - size) / 1e6:.1f} MB)")
+    assert peak <= size + PEAK_RSS_OVER_FILE_BYTES
 
 
 def stsb_spearman(vectors: np.ndarray, texts: list[str], pairs) -> float:
@@ -321,7 +353,7 @@ def stsb_spearman(vectors: np.ndarray, texts: list[str], pairs) -> float:
 def test_mpnet_real_stsb_spearman(mpnet_dir, models_dir):
     pairs = load_stsb_pairs("test")
     texts = sorted({s for a, b, _ in pairs for s in (a, b)})
-    models = {dtype: str(convert(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "int8")}  # skips first
+    models = {dtype: str(convert_mpnet(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "int8")}  # skips first
     ref = stsb_spearman(reference.cached_embed_folder(mpnet_dir, texts, 384), texts, pairs)
     f32 = stsb_spearman(edgembed_cli.embed(texts, model=models["f32"]), texts, pairs)
     int8 = stsb_spearman(edgembed_cli.embed(texts, model=models["int8"]), texts, pairs)
@@ -351,7 +383,7 @@ def scifact_ndcg_at_10(embed) -> float:
 
 @pytest.mark.skipif(not MPNET_SCIFACT, reason="about an hour of reference on 2 cores: EDGEMBED_MPNET_SCIFACT=1")
 def test_mpnet_real_scifact_ndcg(mpnet_dir, models_dir):
-    models = {dtype: str(convert(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "int8")}  # skips first
+    models = {dtype: str(convert_mpnet(mpnet_dir, dtype, models_dir)) for dtype in ("f32", "int8")}  # skips first
     ref = scifact_ndcg_at_10(lambda texts: reference.cached_embed_folder(mpnet_dir, texts, 384))
     f32 = scifact_ndcg_at_10(lambda texts: edgembed_cli.embed(texts, model=models["f32"]))
     int8 = scifact_ndcg_at_10(lambda texts: edgembed_cli.embed(texts, model=models["int8"]))
