@@ -246,7 +246,14 @@ def test_pieces(variant, text_set, tokenizer_variants):
     assert_parity(f"{variant} / {text_set}", texts, ours, hf_pieces(doc, texts))
 
 
-@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base", "qwen2-style", "lowercase-prefix"))
+# CI: the GPT-2 and the Qwen2 pre-tokenizer (about 48 s each); EDGEMBED_FULL_SHAPES=1 adds the other two.
+FULL_SHAPES = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
+EVERY_CODE_POINT_VARIANTS = [pytest.param(v, marks=pytest.mark.skipif(not FULL_SHAPES and v not in ("roberta-base", "qwen2-style"),
+                                                                       reason="with EDGEMBED_FULL_SHAPES=1"))
+                             for v in ("roberta-base", "modernbert-base", "qwen2-style", "lowercase-prefix")]
+
+
+@pytest.mark.parametrize("variant", EVERY_CODE_POINT_VARIANTS)
 def test_every_code_point(variant, tokenizer_variants):
     source, doc = tokenizer_variants[variant]
     tok = tokenizers.Tokenizer.from_str(json.dumps(pieces_only(doc)))
