@@ -2,9 +2,10 @@
 
 edgembed bench (tools/cli/bench_command.cpp) reads a text file (JSON lines with "text", or blank-line
 separated blocks), concatenates the word pieces of all its documents into one stream and builds input b of a
-(length L, batch B) configuration as [CLS] + pieces[b*(L-2) : (b+1)*(L-2)] + [SEP]. This module does the same
-with the model's Hugging Face tokenizer, so every peer gets the same token ids that edgembed embeds (the
-harness checks that edgembed's own tokenizer gives the same pieces on the same file).
+(length L, batch B) configuration as [CLS] + pieces[b*(L-2) : (b+1)*(L-2)] + [SEP] (the model's own start and
+end tokens: MPNet's are <s>, </s>). This module does the same with the model's Hugging Face tokenizer, so every
+peer gets the same token ids that edgembed embeds (the harness checks that edgembed's own tokenizer gives the
+same pieces on the same file).
 """
 from __future__ import annotations
 
@@ -26,10 +27,11 @@ def hf_tokenizer(model_dir: str | Path):
 
 
 def special_ids(model_dir: str | Path) -> tuple[int, int, int]:
-    """(cls, sep, pad) ids from the checkpoint's vocab."""
-    vocab = (Path(model_dir) / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    index = {w: i for i, w in enumerate(vocab)}
-    return index["[CLS]"], index["[SEP]"], index["[PAD]"]
+    """(cls, sep, pad) ids: the post-processor's wrap of an empty text, and special_tokens_map's pad token."""
+    tok = hf_tokenizer(model_dir)
+    cls, sep = tok.encode("", add_special_tokens=True).ids
+    pad = json.loads((Path(model_dir) / "special_tokens_map.json").read_text(encoding="utf-8"))["pad_token"]
+    return cls, sep, tok.token_to_id(pad if isinstance(pad, str) else pad["content"])
 
 
 def read_documents(path: str | Path) -> list[str]:
