@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+MIXED_PER_KIND = 200  # SciFact claims and abstracts in the mixed text
 
 
 def hf_tokenizer(model_dir: str | Path):
@@ -65,17 +66,25 @@ def essays_text(tok, out: Path, min_pieces: int, data: Path = SHARED_DATA) -> di
     return {"corpus": "paul_graham_essays", "documents": len(docs), "pieces": total, "file": str(out)}
 
 
-def mixed_text(out: Path, per_kind: int = 200, data: Path = SHARED_DATA) -> dict:
-    """SciFact claims (short queries) interleaved with SciFact abstracts (long), per_kind of each."""
-    def rows(name):
-        with open(data / "scifact" / name, encoding="utf-8") as f:
-            return [json.loads(line)["text"] for line in f if line.strip()]
+def scifact(name: str, data: Path = SHARED_DATA) -> list[str]:
+    with open(data / "scifact" / name, encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f if line.strip()]
 
-    queries, abstracts = rows("queries.jsonl")[:per_kind], rows("corpus.jsonl")[:per_kind]
+
+def mixed_text(out: Path, per_kind: int = MIXED_PER_KIND, data: Path = SHARED_DATA) -> dict:
+    """SciFact claims (short queries) interleaved with SciFact abstracts (long), per_kind of each."""
+    queries, abstracts = scifact("queries.jsonl", data)[:per_kind], scifact("corpus.jsonl", data)[:per_kind]
     docs = [d for pair in zip(queries, abstracts) for d in pair]
     write_documents(out, docs)
     return {"corpus": f"scifact: first {per_kind} claims interleaved with the first {per_kind} abstracts",
             "documents": len(docs), "file": str(out)}
+
+
+def calibration_ids(tok, cls: int, sep: int, count: int = 64, length: int = 128) -> list[np.ndarray]:
+    """Calibration inputs for post-training quantization, apart from the texts the harness measures and checks:
+    the SciFact abstracts after the mixed text's, each cut to at most length tokens."""
+    docs = scifact("corpus.jsonl")[MIXED_PER_KIND: MIXED_PER_KIND + count]
+    return [np.array([cls] + p[: length - 2] + [sep], dtype=np.int64) for p in pieces_per_document(tok, docs)]
 
 
 def stream(per_doc: list[list[int]]) -> np.ndarray:

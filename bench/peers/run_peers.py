@@ -40,7 +40,7 @@ import models  # noqa: E402
 
 PEERS = ["torch-f32", "ort-f32", "ort-int8", "ov-f32", "ov-int8", "ct2-int8", "llama-f32", "llama-q8_0"]
 # A system measured as several variants; the faster one that passes the cosine check is reported under its name.
-VARIANTS = {"ort-int8": ["ort-int8-plain", "ort-int8-fused"]}
+VARIANTS = {"ort-int8": ["ort-int8-plain", "ort-int8-fused"], "ov-int8": ["ov-int8-weights", "ov-int8-ptq"]}
 EDGEMBED = [f"edgembed-{d}" for d in models.DTYPES]
 PACKAGES = ["torch", "sentence-transformers", "transformers", "tokenizers", "numpy", "onnx", "onnxruntime",
             "openvino", "nncf", "ctranslate2", "llama_cpp_python", "gguf", "matplotlib"]
@@ -131,11 +131,11 @@ def available_peers(artifacts: dict) -> dict[str, str]:
              "that only with BENCH_LLAMA=1)")
     why["torch-f32"] = "" if has("sentence_transformers") else "sentence-transformers not installed"
     for kind, mod, systems in [("onnx", "onnxruntime", ["ort-f32"] + VARIANTS["ort-int8"]),
-                               ("openvino", "openvino", ["ov-f32", "ov-int8"])]:
+                               ("openvino", "openvino", ["ov-f32"] + VARIANTS["ov-int8"])]:
         made = artifacts.get(kind, {})
         for s in systems:
-            why[s] = (f"{mod} not installed" if not has(mod) else made.get("skipped", "")
-                      or ("" if s in made.get("files", {}) else "not made: " + made.get("fusion", {}).get("why", "?")))
+            not_made = "" if s in made.get("files", {}) else "not made: " + made.get("not_made", {}).get(s, "?")
+            why[s] = f"{mod} not installed" if not has(mod) else made.get("skipped", "") or not_made
     why["ct2-int8"] = ("ctranslate2 not installed" if not has("ctranslate2")
                        else artifacts.get("ct2", {}).get("skipped", ""))
     for s in ["llama-f32", "llama-q8_0"]:
@@ -145,16 +145,14 @@ def available_peers(artifacts: dict) -> dict[str, str]:
 
 
 def fidelity(work: Path, systems: list[str]) -> dict[str, float]:
-    """system -> min cosine of its check vectors to torch f32's (the same ids: CHECK_BATCH texts per length)."""
-    ref = work / "check-torch-f32.npy"
-    if not ref.exists():
-        return {}
-    r = np.load(ref)
+    """system -> min cosine of its check vectors to torch f32's: a peer's of the check ids, edgembed's (which
+    embeds text) of the check ids' decoded texts."""
     cos = {}
     for s in systems:
+        ref = work / ("check-torch-f32-texts.npy" if s.startswith("edgembed") else "check-torch-f32.npy")
         f = work / f"check-{s}.npy"
-        if f.exists() and s != "torch-f32":
-            e = np.load(f)
+        if s != "torch-f32" and f.exists() and ref.exists():
+            e, r = np.load(f), np.load(ref)
             cos[s] = float(np.min(np.sum(e * r, 1) / (np.linalg.norm(e, axis=1) * np.linalg.norm(r, axis=1))))
     return cos
 
@@ -288,6 +286,14 @@ def main() -> None:
                              "inputs would not be the same")
         log(f"tokenizer parity: {len(ours)} documents, {meta['tokenizer_parity']['pieces']} pieces identical")
 
+    # The cosine check's inputs: CHECK_BATCH of every length (the worker cuts the same ids); edgembed gets their
+    # decoded texts, and torch f32 also embeds those texts' own ids (cut like edgembed cuts at max(lengths)).
+    check_texts = work / "check-texts.jsonl"
+    rows = [row for n in lengths for row in inp.make_inputs(pieces, cls, sep, n, CHECK_BATCH)]
+    inp.write_documents(check_texts, [tok.decode(row.tolist(), skip_special_tokens=True) for row in rows])
+    text_ids = [[cls] + ids[: max(lengths) - 2] + [sep]
+                for ids in inp.pieces_per_document(tok, inp.read_documents(check_texts))]
+
     # Peer artifacts (in a subprocess: the export imports torch).
     want = [s.strip() for s in args.systems.split(",") if s.strip()] or PEERS + EDGEMBED
     want = [v for s in want for v in VARIANTS.get(s, [s])]
@@ -338,6 +344,8 @@ def main() -> None:
                 "mixed_lengths": mixed_lengths, "out": str(out)}
         if check:
             spec["check"] = {"lengths": lengths, "batch": CHECK_BATCH, "out": str(work / f"check-{system}.npy")}
+            if system == "torch-f32":
+                spec["check"].update(text_ids=text_ids, text_out=str(work / "check-torch-f32-texts.npy"))
         spec_file = Path(str(out) + ".spec.json")
         spec_file.write_text(json.dumps(spec))
         run_pinned([sys.executable, str(HERE / "worker.py"), str(spec_file)], t, not args.no_pin, logf)
@@ -421,11 +429,16 @@ def main() -> None:
             if got != want_tokens:
                 problems.append(f"{s} mixed t{t}: {got} tokens, {want_tokens} expected")
     meta["token_check"] = {"ok": not problems, "problems": problems}
+    for s in [s for s in systems if s.startswith("edgembed")]:
+        run_pinned([str(edgembed_bin), "embed", "-m", str(files[s]), "--input", "jsonl", "--output", "npy",
+                    "-o", str(work / f"check-{s}.npy"), "--threads", "1", "--max-length", str(max(lengths)),
+                    str(check_texts)], 1, not args.no_pin, logf)
     meta["check"] = {"lengths": lengths, "batch": CHECK_BATCH}
     meta["cosine_vs_torch"] = fidelity(work, systems)
     meta["min_cosine"] = MIN_COSINE
     meta["variants"] = pick_variants(results, systems, meta["cosine_vs_torch"])
-    meta["excluded"] = {s: c for s, c in meta["cosine_vs_torch"].items() if s in systems and c < MIN_COSINE}
+    meta["excluded"] = {s: c for s, c in meta["cosine_vs_torch"].items()
+                        if s in systems and s not in EDGEMBED and c < MIN_COSINE}
     meta["systems"] = [s for s in systems if s not in meta["excluded"]]
     log(f"min cosine to torch f32: {meta['cosine_vs_torch']}; excluded (< {MIN_COSINE}): {meta['excluded']}")
     meta["loadavg_after"] = loadavg()

@@ -221,7 +221,8 @@ LOADERS = {
     "ort-int8-plain": lambda s: load_ort(s, "ort-int8-plain"),
     "ort-int8-fused": lambda s: load_ort(s, "ort-int8-fused"),
     "ov-f32": lambda s: load_ov(s, "ov-f32"),
-    "ov-int8": lambda s: load_ov(s, "ov-int8"),
+    "ov-int8-weights": lambda s: load_ov(s, "ov-int8-weights"),
+    "ov-int8-ptq": lambda s: load_ov(s, "ov-int8-ptq"),
     "ct2-int8": load_ct2,
     "llama-f32": lambda s: load_llama(s, "model.f32.gguf"),
     "llama-q8_0": lambda s: load_llama(s, "model.q8_0.gguf"),
@@ -259,6 +260,8 @@ def main() -> None:
         c = spec["check"]
         emb = [call(list(inp.make_inputs(pieces, cls, sep, length, c["batch"])))[0] for length in c["lengths"]]
         np.save(c["out"], np.concatenate(emb).astype(np.float32))
+        if c.get("text_ids"):  # torch f32 only: the reference for edgembed, which embeds the decoded texts
+            np.save(c["text_out"], call([np.array(x, dtype=np.int64) for x in c["text_ids"]])[0].astype(np.float32))
 
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     result["affinity"] = sorted(os.sched_getaffinity(0))
