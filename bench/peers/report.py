@@ -538,9 +538,10 @@ def section(results_json: Path, doc: Path, plot_dir: Path) -> list[str]:
     return L
 
 
-def default_results() -> list[Path]:
-    """Every model's results JSON that exists, in models.py's order."""
-    return [p for p in map(models.results_json, models.MODELS) if p.exists()]
+def model_results(override: dict[str, Path] | None = None) -> list[Path]:
+    """Every model's results JSON that exists, in models.py's order; override[model] replaces its default path."""
+    paths = [(override or {}).get(k, models.results_json(k)) for k in models.MODELS]
+    return [Path(p) for p in paths if Path(p).exists()]
 
 
 def write(results_jsons: list[Path], doc: Path, plot_dir: Path) -> None:
@@ -562,7 +563,7 @@ def main() -> None:
     ap.add_argument("--doc", default=str(REPO / "docs" / "PERFORMANCE.md"))
     ap.add_argument("--plots", default=str(REPO / "docs" / "perf"))
     a = ap.parse_args()
-    write([Path(x) for x in a.results] or default_results(), Path(a.doc), Path(a.plots))
+    write([Path(x) for x in a.results] or model_results(), Path(a.doc), Path(a.plots))
 
 
 if __name__ == "__main__":

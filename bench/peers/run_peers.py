@@ -453,10 +453,8 @@ def main() -> None:
         if args.quick:
             report.write([out_json], work / "PERFORMANCE.md", work / "perf")
         else:  # the page has every model's section: this run's and the others' last results
-            others = [p for p in report.default_results() if p != models.results_json(model.key)]
-            ordered = sorted([out_json] + others, key=lambda p: list(models.MODELS).index(
-                json.loads(p.read_text())["meta"].get("model", "minilm")))
-            report.write(ordered, REPO / "docs" / "PERFORMANCE.md", REPO / "docs" / "perf")
+            report.write(report.model_results({model.key: out_json}), REPO / "docs" / "PERFORMANCE.md",
+                         REPO / "docs" / "perf")
     if problems:
         raise SystemExit("token count check failed: " + "; ".join(problems[:5]))
 
