@@ -121,7 +121,10 @@ def convert_openvino(cache: Path, model: Model, hf_dir: Path) -> dict:
 
     t0 = time.time()
     ov.save_model(ov.convert_model(str(onnx_file)), str(out / "model.xml"), compress_to_fp16=False)
-    f32 = lambda: ov.Core().read_model(str(out / "model.xml"))  # noqa: E731 - each NNCF step gets its own copy
+
+    def f32():  # each NNCF step gets its own copy of the f32 model
+        return ov.Core().read_model(str(out / "model.xml"))
+
     int8 = nncf.compress_weights(f32(), mode=nncf.CompressWeightsMode.INT8_ASYM)
     ov.save_model(int8, str(out / "model.int8.xml"), compress_to_fp16=False)
     files, not_made = {"ov-f32": "model.xml", "ov-int8-weights": "model.int8.xml"}, {}
@@ -130,8 +133,7 @@ def convert_openvino(cache: Path, model: Model, hf_dir: Path) -> dict:
         names = [i.get_any_name() for i in model_f32.inputs]
         tok = inp.hf_tokenizer(hf_dir)
         cls, sep, _ = inp.special_ids(hf_dir)
-        calibration = [{n: v for n, v in [("input_ids", ids[None]), ("attention_mask", np.ones_like(ids)[None]),
-                                          ("token_type_ids", np.zeros_like(ids)[None])] if n in names}
+        calibration = [inp.feeds(names, ids[None], np.ones_like(ids)[None])
                        for ids in inp.calibration_ids(tok, cls, sep)]
         ptq = nncf.quantize(model_f32, nncf.Dataset(calibration), model_type=nncf.ModelType.TRANSFORMER,
                             subset_size=len(calibration))

@@ -87,6 +87,12 @@ def calibration_ids(tok, cls: int, sep: int, count: int = 64, length: int = 128)
     return [np.array([cls] + p[: length - 2] + [sep], dtype=np.int64) for p in pieces_per_document(tok, docs)]
 
 
+def feeds(names: list[str], ids: np.ndarray, mask: np.ndarray) -> dict:
+    """An exported graph's inputs (by name) among ids, attention mask and (zero) token types."""
+    every = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    return {n: every[n] for n in names}
+
+
 def stream(per_doc: list[list[int]]) -> np.ndarray:
     return np.array([p for d in per_doc for p in d], dtype=np.int64)
 

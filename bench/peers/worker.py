@@ -106,12 +106,6 @@ def load_torch(spec):
     return call, info
 
 
-def feeds(names: list[str], ids: np.ndarray, mask: np.ndarray) -> dict:
-    """The graph's inputs among ids, mask and (zero) token types."""
-    every = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-    return {n: every[n] for n in names}
-
-
 def load_ort(spec, system):
     import onnxruntime as ort
 
@@ -128,7 +122,7 @@ def load_ort(spec, system):
 
     def call(batch):
         ids, mask = padded(batch, pad)
-        return session.run(None, feeds(names, ids, mask))[0], int(mask.sum())
+        return session.run(None, inp.feeds(names, ids, mask))[0], int(mask.sum())
 
     info = {"onnxruntime": ort.__version__, "model": file.name, "graph_optimization_level": "ORT_ENABLE_ALL",
             "intra_op_num_threads": spec["threads"], "inter_op_num_threads": 1}
@@ -150,7 +144,7 @@ def load_ov(spec, system):
 
     def call(batch):
         ids, mask = padded(batch, pad)
-        return request.infer(feeds(names, ids, mask))[0].copy(), int(mask.sum())
+        return request.infer(inp.feeds(names, ids, mask))[0].copy(), int(mask.sum())
 
     info = {"openvino": ov.__version__, "model": file.name,
             **{k: str(compiled.get_property(k)) for k in config}}
