@@ -2,9 +2,10 @@
 
 edgembed bench (tools/cli/bench_command.cpp) reads a text file (JSON lines with "text", or blank-line
 separated blocks), concatenates the word pieces of all its documents into one stream and builds input b of a
-(length L, batch B) configuration as [CLS] + pieces[b*(L-2) : (b+1)*(L-2)] + [SEP]. This module does the same
-with the model's Hugging Face tokenizer, so every peer gets the same token ids that edgembed embeds (the
-harness checks that edgembed's own tokenizer gives the same pieces on the same file).
+(length L, batch B) configuration as [CLS] + pieces[b*(L-2) : (b+1)*(L-2)] + [SEP] (the model's own start and
+end tokens: MPNet's are <s>, </s>). This module does the same with the model's Hugging Face tokenizer, so every
+peer gets the same token ids that edgembed embeds (the harness checks that edgembed's own tokenizer gives the
+same pieces on the same file).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+MIXED_PER_KIND = 200  # SciFact claims and abstracts in the mixed text
 
 
 def hf_tokenizer(model_dir: str | Path):
@@ -26,10 +28,11 @@ def hf_tokenizer(model_dir: str | Path):
 
 
 def special_ids(model_dir: str | Path) -> tuple[int, int, int]:
-    """(cls, sep, pad) ids from the checkpoint's vocab."""
-    vocab = (Path(model_dir) / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    index = {w: i for i, w in enumerate(vocab)}
-    return index["[CLS]"], index["[SEP]"], index["[PAD]"]
+    """(cls, sep, pad) ids: the post-processor's wrap of an empty text, and special_tokens_map's pad token."""
+    tok = hf_tokenizer(model_dir)
+    cls, sep = tok.encode("", add_special_tokens=True).ids
+    pad = json.loads((Path(model_dir) / "special_tokens_map.json").read_text(encoding="utf-8"))["pad_token"]
+    return cls, sep, tok.token_to_id(pad if isinstance(pad, str) else pad["content"])
 
 
 def read_documents(path: str | Path) -> list[str]:
@@ -63,17 +66,31 @@ def essays_text(tok, out: Path, min_pieces: int, data: Path = SHARED_DATA) -> di
     return {"corpus": "paul_graham_essays", "documents": len(docs), "pieces": total, "file": str(out)}
 
 
-def mixed_text(out: Path, per_kind: int = 200, data: Path = SHARED_DATA) -> dict:
-    """SciFact claims (short queries) interleaved with SciFact abstracts (long), per_kind of each."""
-    def rows(name):
-        with open(data / "scifact" / name, encoding="utf-8") as f:
-            return [json.loads(line)["text"] for line in f if line.strip()]
+def scifact(name: str, data: Path = SHARED_DATA) -> list[str]:
+    with open(data / "scifact" / name, encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f if line.strip()]
 
-    queries, abstracts = rows("queries.jsonl")[:per_kind], rows("corpus.jsonl")[:per_kind]
+
+def mixed_text(out: Path, per_kind: int = MIXED_PER_KIND, data: Path = SHARED_DATA) -> dict:
+    """SciFact claims (short queries) interleaved with SciFact abstracts (long), per_kind of each."""
+    queries, abstracts = scifact("queries.jsonl", data)[:per_kind], scifact("corpus.jsonl", data)[:per_kind]
     docs = [d for pair in zip(queries, abstracts) for d in pair]
     write_documents(out, docs)
     return {"corpus": f"scifact: first {per_kind} claims interleaved with the first {per_kind} abstracts",
             "documents": len(docs), "file": str(out)}
+
+
+def calibration_ids(tok, cls: int, sep: int, count: int = 64, length: int = 128) -> list[np.ndarray]:
+    """Calibration inputs for post-training quantization, apart from the texts the harness measures and checks:
+    the SciFact abstracts after the mixed text's, each cut to at most length tokens."""
+    docs = scifact("corpus.jsonl")[MIXED_PER_KIND: MIXED_PER_KIND + count]
+    return [np.array([cls] + p[: length - 2] + [sep], dtype=np.int64) for p in pieces_per_document(tok, docs)]
+
+
+def feeds(names: list[str], ids: np.ndarray, mask: np.ndarray) -> dict:
+    """An exported graph's inputs (by name) among ids, attention mask and (zero) token types."""
+    every = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    return {n: every[n] for n in names}
 
 
 def stream(per_doc: list[list[int]]) -> np.ndarray:

@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
-"""docs/PERFORMANCE.md and docs/perf/*.png from the harness's results JSON.
+"""docs/PERFORMANCE.md and docs/perf/*.png from the harness's results JSONs, one section per model.
 
-  python bench/peers/report.py [docs/perf/peers-results.json] [--doc docs/PERFORMANCE.md] [--plots docs/perf]
+  python bench/peers/report.py [RESULTS.json ...] [--doc docs/PERFORMANCE.md] [--plots docs/perf]
 
-A hand-written docs/perf/notes.md (notes on the run, where edgembed's time goes), if present, is included
-verbatim at the end.
+Without arguments: every docs/perf/peers-results-<model>.json there is, in models.py's order. A hand-written
+docs/perf/notes-<model>.md (notes on that run, where edgembed's time goes), if present, ends its model's section.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+import models  # noqa: E402
 
-# The roofline of docs/toolchain.md: MiniLM-L6 linear layers 21.2 MFLOP per token at the int8 peak, attention
-# 4 * L * 384 * 6 FLOP per token at the fp32 peak (edgembed runs attention in f32).
-LINEAR_FLOP_PER_TOKEN = 21.2e6
+# The roofline of docs/toolchain.md: the linear layers at the int8 peak, attention at the fp32 peak (edgembed
+# runs attention in f32); FLOP per token from the model's shape (models.py).
 INT8_PEAK = {1: 465e9, 2: 929e9}
 FP32_PEAK = {1: 116e9, 2: 233e9}
 
@@ -37,23 +39,33 @@ LABELS = {
     "edgembed-int8": "edgembed int8", "edgembed-f16": "edgembed f16", "edgembed-f32": "edgembed f32",
     "torch-f32": "sentence-transformers (torch f32)", "ort-f32": "ONNX Runtime f32", "ort-int8": "ONNX Runtime int8",
     "ct2-int8": "CTranslate2 int8", "llama-f32": "llama.cpp f32", "llama-q8_0": "llama.cpp Q8_0",
+    "ov-f32": "OpenVINO f32", "ov-int8": "OpenVINO int8",
+    "ov-int8-weights": "OpenVINO int8, NNCF weights only", "ov-int8-ptq": "OpenVINO int8, NNCF post-training",
+    "ort-int8-plain": "ONNX Runtime int8, plain graph", "ort-int8-fused": "ONNX Runtime int8, fused graph",
 }
 COLORS = {"edgembed-int8": "tab:red", "edgembed-f16": "tab:orange", "edgembed-f32": "tab:brown",
           "torch-f32": "tab:gray", "ort-f32": "tab:blue", "ort-int8": "tab:cyan", "ct2-int8": "tab:green",
-          "llama-f32": "tab:purple", "llama-q8_0": "tab:pink"}
+          "llama-f32": "tab:purple", "llama-q8_0": "tab:pink", "ov-f32": "tab:olive", "ov-int8": "gold"}
 SHORT = {"edgembed-int8": "em int8", "edgembed-f16": "em f16", "edgembed-f32": "em f32", "torch-f32": "torch f32",
          "ort-f32": "ORT f32", "ort-int8": "ORT int8", "ct2-int8": "CT2 int8", "llama-f32": "llama f32",
-         "llama-q8_0": "llama Q8_0"}
+         "llama-q8_0": "llama Q8_0", "ov-f32": "OV f32", "ov-int8": "OV int8", "ort-int8-plain": "ORT int8 plain",
+         "ort-int8-fused": "ORT int8 fused", "ov-int8-weights": "OV int8 weights", "ov-int8-ptq": "OV int8 PTQ"}
 
 
-def roofline_ms(length: int, batch: int, threads: int) -> float:
-    per_token = LINEAR_FLOP_PER_TOKEN / INT8_PEAK[threads] + 4 * length * 384 * 6 / FP32_PEAK[threads]
-    return batch * length * per_token * 1000.0
+def roofline_parts(model: models.Model, length: int, threads: int) -> tuple[float, float]:
+    """(linear, attention) seconds per token at the peaks."""
+    return (model.linear_flop_per_token() / INT8_PEAK[threads],
+            model.attention_flop_per_token(length) / FP32_PEAK[threads])
+
+
+def roofline_ms(model: models.Model, length: int, batch: int, threads: int) -> float:
+    return batch * length * sum(roofline_parts(model, length, threads)) * 1000.0
 
 
 class Results:
     def __init__(self, data: dict):
         self.meta = data["meta"]
+        self.model = models.MODELS[self.meta.get("model", "minilm")]  # results before --model were MiniLM's
         self.sys = data["systems"]
         self.systems = [s for s in self.meta["systems"] if s in self.sys]
         self.edgembed = [s for s in self.systems if s.startswith("edgembed")]
@@ -62,7 +74,10 @@ class Results:
         self.lengths, self.batches, self.threads = st["lengths"], st["batches"], st["threads"]
 
     def row(self, s: str, t: int, b: int, length: int) -> dict | None:
-        run = self.sys.get(s, {}).get("runs", {}).get(str(t))
+        """s's result at (t, b, length); None where not measured or excluded by the cosine check."""
+        if s not in self.systems:
+            return None
+        run = self.sys[s]["runs"].get(str(t))
         if not run:
             return None
         for r in run["results"]:
@@ -151,7 +166,7 @@ def evaluate(r: Results) -> list[tuple[str, str, str, str]]:
     else:
         out.append((TARGETS[2], "not measured", verdict(None), "-"))
     # 4. roofline.
-    rows = [(r.ms(em, t, b, length) / roofline_ms(length, b, t), t, b, length)
+    rows = [(r.ms(em, t, b, length) / roofline_ms(r.model, length, b, t), t, b, length)
             for t in r.threads for b in r.batches for length in r.lengths if length >= 128 and r.ms(em, t, b, length)]
     if rows:
         hi = max(rows)
@@ -220,7 +235,8 @@ def plots(r: Results, plot_dir: Path) -> list[Path]:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o" if edge else "s",
                         linestyle="-" if edge else "--", linewidth=2.2 if edge else 1.3, label=LABELS[s],
                         color=COLORS.get(s))
-            ax.plot(r.lengths, [roofline_ms(length, b, t) for length in r.lengths], color="black", linestyle=":",
+            ax.plot(r.lengths, [roofline_ms(r.model, length, b, t) for length in r.lengths], color="black",
+                    linestyle=":",
                     label="roofline (int8 linear + f32 attention)")
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
@@ -228,18 +244,94 @@ def plots(r: Results, plot_dir: Path) -> list[Path]:
             ax.set_xticklabels([str(x) for x in r.lengths])
             ax.set_xlabel("tokens per text (incl. [CLS]/[SEP])")
             ax.set_ylabel("median latency per batch (ms)")
-            ax.set_title(f"all-MiniLM-L6-v2, batch {b}, {t} thread{'s' if t > 1 else ''}")
+            ax.set_title(f"{r.model.name}, batch {b}, {t} thread{'s' if t > 1 else ''}")
             ax.grid(True, which="both", alpha=0.3)
             ax.legend(fontsize=8)
             fig.tight_layout()
-            path = plot_dir / f"latency-b{b}-t{t}.png"
+            path = plot_dir / f"latency-{r.model.key}-b{b}-t{t}.png"
             fig.savefig(path, dpi=110)
             plt.close(fig)
             made.append(path)
     return made
 
 
-def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
+def fidelity(r: Results) -> list[str]:
+    """The table of each system's min cosine to sentence-transformers f32, and which peers count."""
+    m = r.meta
+    cos = m.get("cosine_vs_torch", {})
+    if not cos:
+        return []
+    check = m.get("check", {"lengths": [128], "batch": 4})  # results before the per-length check used 4 x 128
+    floor = m.get("min_cosine")
+    out = [f"Fidelity: minimum cosine of each system's vectors to sentence-transformers' (torch f32), "
+           f"{check['batch']} inputs of each length {check['lengths']} cut from the benchmark text: the peers embed "
+           "their ids"
+           + ("; edgembed, which embeds text, gets their decoded texts and is compared with torch f32 on the same "
+              "texts" if any(s.startswith("edgembed") for s in cos) else "")
+           + (f". A peer below {floor} is excluded from the tables (its timings stay in the JSON)" if floor else "")
+           + ". edgembed's vectors are also checked against sentence-transformers by "
+           "tests/python/test_vector_parity.py, test_quantized_quality.py and test_family_parity.py.\n",
+           "| system | min cosine | |", "|---|---:|---|"]
+    for s, c in cos.items():
+        if s == "torch-f32":  # results before this version listed the reference itself
+            continue
+        if s.startswith("edgembed"):
+            counted = f"**below {floor}**" if floor and c < floor else ""
+        else:
+            counted = "excluded" if s in m.get("excluded", {}) else ("counted" if floor else "")
+        for name, v in m.get("variants", {}).items():
+            if s in v["geomean_ms"]:
+                counted = f"variant of {SHORT[name]}" + (" (reported)" if v["picked"] == s else "")
+        out.append(f"| {LABELS.get(s, s)} | {c:.5f} | {counted} |")
+    out.append("")
+    return out
+
+
+def picked(m: dict, name: str) -> str:
+    """Which of name's variants is reported, and why: the others' time and min cosine."""
+    v = m.get("variants", {}).get(name)
+    if not v:
+        return ""
+    g, cos, floor = v["geomean_ms"], m.get("cosine_vs_torch", {}), m.get("min_cosine", 0.0)
+    passing = [o for o in g if cos.get(o, 1.0) >= floor]
+    rule = ("the faster, by geometric mean over the grid, of those that pass the cosine check" if passing
+            else "none passes the cosine check: the faster, by geometric mean over the grid")
+    others = "; ".join(f"{SHORT[o]} {g[o] / g[v['picked']]:.2f}x its time" + (f", min cosine {cos[o]:.4f}"
+                       if o in cos else "") for o in g if o != v["picked"])
+    return f"; reported: {SHORT[v['picked']]} ({rule}; {others or 'the only one measured'})"
+
+
+def how_it_runs(s: str, m: dict) -> str:
+    """One table cell: how system s was made and run in the run of meta m."""
+    enc = models.MODELS[m.get("model", "minilm")].name
+    onnx_files = m.get("artifacts", {}).get("onnx", {}).get("files", {"ort-f32": "model.opt.onnx"})
+    graph = "fused by `onnxruntime.transformers.optimizer` (bert)" if onnx_files["ort-f32"] == "model.opt.onnx" \
+        else "unfused (the optimizer fused nothing)"
+    ort_session = "`ORT_ENABLE_ALL`, intra_op = n, inter_op = 1"
+    ort_int8 = ("`quantize_dynamic(QInt8, per_channel=True)` of the plain and the fused graph" if "ort-int8" in
+                m.get("variants", {}) else "the fused graph through `quantize_dynamic(QInt8, per_channel=True)`")
+    ov = "`INFERENCE_NUM_THREADS` = n, `PERFORMANCE_HINT` LATENCY, 1 stream, `INFERENCE_PRECISION_HINT` f32"
+    return {
+        "torch-f32": f"`SentenceTransformer.forward` on token ids ({enc} + mean pooling + normalize), "
+                     "`torch.inference_mode`, `torch.set_num_threads(n)`",
+        "ort-f32": f"`torch.onnx.export` of {enc} + pooling + normalize, {graph}; {ort_session}",
+        "ort-int8": f"{ort_int8}{picked(m, 'ort-int8')}; same session options",
+        "ov-f32": f"`openvino.convert_model` of the same ONNX export (f32 weights), compiled for CPU with {ov}",
+        "ov-int8": "NNCF on that model: `compress_weights(INT8_ASYM)` (int8 weights, f32 activations) and "
+                   "`quantize(model_type=TRANSFORMER)` on 64 SciFact abstracts (int8 weights and activations)"
+                   f"{picked(m, 'ov-int8')}; same settings",
+        "ct2-int8": "`TransformersConverter(quantization='int8')`, `ctranslate2.Encoder(compute_type='int8', "
+                    "intra_threads=n)`, `forward_batch` on ids, mean pooling + normalize in numpy",
+        "llama-f32": "GGUF f32 via llama.cpp's convert_hf_to_gguf.py, llama-cpp-python (n_threads = n), mean "
+                     "pooling; ids in llama batches of whole sequences up to 2048 tokens, as llama-embedding runs",
+        "llama-q8_0": "GGUF Q8_0, otherwise as llama.cpp f32",
+        "edgembed-f32": "`edgembed bench --json` (its own loop: warm-up, repeats, medians)",
+        "edgembed-f16": "same, f16 weights", "edgembed-int8": "same, int8 weights",
+    }.get(s, "")
+
+
+def section(results_json: Path, doc: Path, plot_dir: Path) -> list[str]:
+    """The page's section for one model's results."""
     data = json.loads(Path(results_json).read_text())
     r = Results(data)
     m = r.meta
@@ -252,13 +344,11 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
     # Only the load before the run says whether others used the machine: the run's own two-thread work keeps
     # the 1-minute average near the core count, so the value after it is always high.
     busy = m["loadavg_before"][0] > 0.5 * nproc
+    results_rel = os.path.relpath(results_json, REPO)
 
-    add("# Performance: edgembed and its peers, latency per sequence length\n")
-    add(f"Generated by `bench/peers/report.py` from `{os.path.relpath(results_json, REPO)}`. "
-        "Regenerate everything (install the peers, run them, write this page and the plots) with "
-        "`scripts/bench_peers.sh`; only the page from existing results with "
-        f"`.venv/bin/python bench/peers/report.py {os.path.relpath(results_json, REPO)}`.\n")
-    add("## The run\n")
+    add(f"## {r.model.name}\n")
+    add(f"From `{results_rel}`; rerun with `scripts/bench_peers.sh --model {r.model.key}`.\n")
+    add("### The run\n")
     add(f"- Date: {m['date']}; repo at `{m['git']}`" + (" (quick smoke run)" if m.get("quick") else ""))
     add(f"- Command: `{m['command']}` (grid {m.get('grid_seconds', 0) / 60:.1f} min, "
         f"all {m.get('total_seconds', 0) / 60:.1f} min)")
@@ -278,59 +368,52 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
         f"{'pinned to the first n cores' if st['pinned'] else 'not pinned'}; OMP/MKL/OPENBLAS_NUM_THREADS = n; "
         f"OMP_WAIT_POLICY {st.get('omp_wait_policy', 'library default')}.")
     add(f"- Text: {m['text']['corpus']}, {m['text']['documents']} documents, {m['text']['pieces']} word pieces; input b "
-        "of (L, B) = [CLS] + pieces[b(L-2) : (b+1)(L-2)] + [SEP], exactly as `edgembed bench` cuts it. "
+        "of (L, B) = [CLS] + pieces[b(L-2) : (b+1)(L-2)] + [SEP] (the model's own start and end tokens), exactly as "
+        "`edgembed bench` cuts it. "
         + (f"Tokenizer parity: edgembed's tokenizer gives the same {m['tokenizer_parity']['pieces']} pieces as the "
            "HF tokenizer on this text, so every system embeds the same ids. " if m.get("tokenizer_parity", {})
            .get("identical") else ""))
     tc = m["token_check"]
     add(f"- Token check: {'every system saw batch x L tokens in every configuration (and the same total on the mixed batch)' if tc['ok'] else 'FAILED: ' + '; '.join(tc['problems'][:5])}.")
-    if m.get("cosine_vs_torch"):
-        add("- Same outputs: minimum cosine to sentence-transformers' vectors on 4 texts of 128 tokens: "
-            + ", ".join(f"{SHORT[s]} {c:.5f}" for s, c in m["cosine_vs_torch"].items() if s != "torch-f32")
-            + " (edgembed's vectors are checked against sentence-transformers by tests/python/test_vector_parity.py "
-              "and test_quantized_quality.py).")
     add("")
+    L += fidelity(r)
     add("Systems (each in its own process per thread count and batch size):\n")
     add("| system | how it runs | notes |")
     add("|---|---|---|")
-    how = {
-        "torch-f32": "`SentenceTransformer.forward` on token ids (BERT + mean pooling + normalize), "
-                     "`torch.inference_mode`, `torch.set_num_threads(n)`",
-        "ort-f32": "`torch.onnx.export` of BERT + pooling + normalize, fused by `onnxruntime.transformers.optimizer` "
-                   "(bert); `ORT_ENABLE_ALL`, intra_op = n, inter_op = 1",
-        "ort-int8": "the fused graph through `quantize_dynamic(QInt8, per_channel=True)`; same session options",
-        "ct2-int8": "`TransformersConverter(quantization='int8')`, `ctranslate2.Encoder(compute_type='int8', "
-                    "intra_threads=n)`, `forward_batch` on ids, mean pooling + normalize in numpy",
-        "llama-f32": "GGUF f32 via llama.cpp's convert_hf_to_gguf.py, llama-cpp-python (n_threads = n), mean pooling; ids in llama batches of whole sequences up to 2048 tokens, as llama-embedding runs",
-        "llama-q8_0": "GGUF Q8_0, otherwise as llama.cpp f32",
-        "edgembed-f32": "`edgembed bench --json` (its own loop: warm-up, repeats, medians)",
-        "edgembed-f16": "same, f16 weights", "edgembed-int8": "same, int8 weights",
-    }
-    for s in r.systems:
+    for s in r.systems + list(m.get("excluded", {})):
         info = next(iter(r.sys[s]["runs"].values()), {}).get("info", {})
-        add(f"| {LABELS[s]} | {how.get(s, '')} | {'isa ' + info['isa'] if 'isa' in info else ''} |")
+        notes = ["isa " + info["isa"]] if "isa" in info else []
+        if s in m.get("excluded", {}):
+            notes.append(f"**excluded from the tables**: min cosine {m['excluded'][s]:.5f} < {m['min_cosine']}")
+        add(f"| {LABELS[s]} | {how_it_runs(s, m)} | {'; '.join(notes)} |")
     for s, why in m.get("skipped", {}).items():
         add(f"| {LABELS.get(s, s)} | **not run**: {why} | |")
     add("")
     v = m["versions"]
     add("Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".")
-    arts = m.get("artifacts", {})
-    if arts.get("onnx", {}).get("fused_ops"):
-        add(f"ONNX fusions: {arts['onnx']['fused_ops']}.")
+    onnx = m.get("artifacts", {}).get("onnx", {})
+    fusion = onnx.get("fusion", {"fused": bool(onnx.get("fused_ops")), "fused_ops": onnx.get("fused_ops")})
+    if fusion.get("fused"):
+        add(f"ONNX fusions (`onnxruntime.transformers.optimizer`, model_type bert): {fusion['fused_ops']}"
+            + ("" if fusion.get("attention_fused", True) else "; **no Attention fusion** (the optimizer does not "
+               "recognize this attention: ONNX Runtime runs it unfused)") + ".")
+    elif fusion.get("why"):
+        add(f"ONNX fusions: none ({fusion['why']}); ONNX Runtime runs the plain export.")
     add("")
 
-    add("## Targets of the issue\n")
-    add("| target | measured | | gap |")
-    add("|---|---|---|---|")
-    for target, measured, ok, gap in evaluate(r):
-        add(f"| {target} | {measured} | {ok} | {gap} |")
-    add("")
+    if r.model.issue_targets:
+        add("### Targets of the issue\n")
+        add("| target | measured | | gap |")
+        add("|---|---|---|---|")
+        for target, measured, ok, gap in evaluate(r):
+            add(f"| {target} | {measured} | {ok} | {gap} |")
+        add("")
 
-    add("## Latency per length (median ms per batch)\n")
+    add("### Latency per length (median ms per batch)\n")
     add("`int8 vs fastest peer` = fastest peer's time / edgembed int8's time (above 1: edgembed int8 is faster).\n")
     for t in r.threads:
         for b in r.batches:
-            add(f"### batch {b}, {t} thread{'s' if t > 1 else ''}\n")
+            add(f"#### batch {b}, {t} thread{'s' if t > 1 else ''}\n")
             cols = r.systems
             add("| L | " + " | ".join(SHORT[s] for s in cols) + " | fastest peer | int8 vs fastest peer | "
                 "int8 vs ORT int8 | em int8 p10-p90 | em int8 tokens/s |")
@@ -350,7 +433,7 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
         add(f"![{p.stem}]({rel(p)})")
     add("")
 
-    add("## edgembed int8 against each peer (peer time / edgembed int8 time)\n")
+    add("### edgembed int8 against each peer (peer time / edgembed int8 time)\n")
     add("| peer | threads | batch | lowest | median | highest | lengths where edgembed int8 is slower |")
     add("|---|---:|---:|---:|---:|---:|---|")
     for p in r.peers:
@@ -367,7 +450,7 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
     add("")
 
     if "edgembed-f32" in r.systems and "ort-f32" in r.systems:
-        add("## edgembed f32 against ONNX Runtime f32 (ORT time / edgembed time)\n")
+        add("### edgembed f32 against ONNX Runtime f32 (ORT time / edgembed time)\n")
         hdr = [(t, b) for t in r.threads for b in r.batches]
         add("| L | " + " | ".join(f"t{t} b{b}" for t, b in hdr) + " |")
         add("|---:|" + "---:|" * len(hdr))
@@ -379,9 +462,12 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
             add(f"| {length} | " + " | ".join(cells) + " |")
         add("")
 
-    add("## edgembed int8 against the roofline (>= 128 tokens)\n")
-    add("Roofline time = batch x L x (21.2 MFLOP / int8 peak + 4 L 384 6 FLOP / fp32 peak), peaks from "
-        "docs/toolchain.md (int8 465 / 929 GOP/s, fp32 116 / 233 GFLOP/s on 1 / 2 cores).\n")
+    add("### edgembed int8 against the roofline (>= 128 tokens)\n")
+    mdl = r.model
+    add(f"Roofline time = batch x L x ({mdl.linear_flop_per_token() / 1e6:.1f} MFLOP / int8 peak + 4 L {mdl.hidden} "
+        f"{mdl.layers} FLOP / fp32 peak): the linear layers of {mdl.layers} x {mdl.hidden} (FFN {mdl.intermediate}) "
+        "at the int8 peak, QK^T and PV at the fp32 peak; peaks from docs/toolchain.md (int8 465 / 929 GOP/s, fp32 "
+        "116 / 233 GFLOP/s on 1 / 2 cores).\n")
     add("| threads | batch | L | measured ms | roofline ms | measured / roofline | attention share of roofline |")
     add("|---:|---:|---:|---:|---:|---:|---:|")
     for t in r.threads:
@@ -390,14 +476,14 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
                 e = r.ms("edgembed-int8", t, b, length)
                 if e is None:
                     continue
-                roof = roofline_ms(length, b, t)
-                att = (4 * length * 384 * 6 / FP32_PEAK[t]) / (LINEAR_FLOP_PER_TOKEN / INT8_PEAK[t]
-                                                               + 4 * length * 384 * 6 / FP32_PEAK[t])
+                roof = roofline_ms(mdl, length, b, t)
+                linear, attention = roofline_parts(mdl, length, t)
+                att = attention / (linear + attention)
                 add(f"| {t} | {b} | {length} | {fmt(e)} | {fmt(roof)} | {e / roof:.2f}x | {att:.0%} |")
     add("")
 
     if 1 in r.threads and 2 in r.threads:
-        add("## Two threads against one (time at 1 thread / time at 2, >= 128 tokens)\n")
+        add("### Two threads against one (time at 1 thread / time at 2, >= 128 tokens)\n")
         add("| system | batch | " + " | ".join(f"L{x}" for x in r.lengths if x >= 128) + " |")
         add("|---|---:|" + "---:|" * len([x for x in r.lengths if x >= 128]))
         for s in r.systems:
@@ -409,7 +495,7 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
                 add(f"| {LABELS[s]} | {b} | " + " | ".join(cells) + " |")
         add("")
 
-    add("## Load time and peak RSS\n")
+    add("### Load time and peak RSS\n")
     add("A fresh process per system loads the model and embeds one text of 512 tokens (batch 1, one thread, "
         "3 calls). Load = model file to ready session, in process (edgembed: `Model::load` + `Context`; peers: "
         "session / model construction, without the Python interpreter's and libraries' import time). Peak RSS = "
@@ -425,13 +511,13 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
     mixed_any = any(r.sys[s].get("mixed") for s in r.systems)
     if mixed_any and m.get("mixed_lengths"):
         ml = m["mixed_lengths"]
-        add("## Mixed-length batch\n")
+        add("### Mixed-length batch\n")
         add(f"Text: {m['mixed_text']['corpus']}. `edgembed bench --mixed` draws 32 lengths from its documents "
-            f"(seeded, capped at the model's 256): {min(ml)}..{max(ml)} tokens, {sum(ml)} in all "
+            f"(seeded, capped at the model's max_seq_length): {min(ml)}..{max(ml)} tokens, {sum(ml)} in all "
             f"(mean {sum(ml) / len(ml):.0f}); padded to the longest that is {32 * max(ml)} token slots. edgembed "
             "runs the batch packed and, for the comparison, with every text padded to the longest. The peers get the "
-            "same 32 id sequences and batch them as their users do: torch and ONNX Runtime pad to the longest "
-            "with an attention mask; CTranslate2 and llama.cpp take the lengths.\n")
+            "same 32 id sequences and batch them as their users do: torch, ONNX Runtime and OpenVINO pad to the "
+            "longest with an attention mask; CTranslate2 and llama.cpp take the lengths.\n")
         add("| system | threads | ms per batch | texts/s | vs its padded run |")
         add("|---|---:|---:|---:|---:|")
         for s in r.systems:
@@ -445,21 +531,39 @@ def write(results_json: Path, doc: Path, plot_dir: Path) -> None:
                     add(f"| {LABELS[s]} | {t} | {fmt(x['median_ms'])} | {x['texts_per_s']:.0f} | |")
         add("")
 
-    notes = plot_dir / "notes.md"
+    notes = plot_dir / f"notes-{r.model.key}.md"
     if notes.exists():
         add(notes.read_text().rstrip() + "\n")
+    print(f"{r.model.key}: {len(pngs)} plots in {plot_dir}")
+    return L
+
+
+def model_results(override: dict[str, Path] | None = None) -> list[Path]:
+    """Every model's results JSON that exists, in models.py's order; override[model] replaces its default path."""
+    paths = [(override or {}).get(k, models.results_json(k)) for k in models.MODELS]
+    return [Path(p) for p in paths if Path(p).exists()]
+
+
+def write(results_jsons: list[Path], doc: Path, plot_dir: Path) -> None:
+    sources = ", ".join(f"`{os.path.relpath(p, REPO)}`" for p in results_jsons)
+    L = ["# Performance: edgembed and its peers, latency per sequence length\n",
+         f"Generated by `bench/peers/report.py` from {sources}. Regenerate a model's results (install the peers, "
+         "run them, rewrite this page and the plots) with `scripts/bench_peers.sh --model MODEL`; only the page "
+         "from existing results with `.venv/bin/python bench/peers/report.py`.\n"]
+    for p in results_jsons:
+        L += section(Path(p), doc, plot_dir)
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(L) + "\n")
-    print(f"wrote {doc} and {len(pngs)} plots in {plot_dir}")
+    print(f"wrote {doc}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("results", nargs="?", default=str(REPO / "docs" / "perf" / "peers-results.json"))
+    ap.add_argument("results", nargs="*", help="results JSONs (default: docs/perf/peers-results-<model>.json)")
     ap.add_argument("--doc", default=str(REPO / "docs" / "PERFORMANCE.md"))
     ap.add_argument("--plots", default=str(REPO / "docs" / "perf"))
     a = ap.parse_args()
-    write(Path(a.results), Path(a.doc), Path(a.plots))
+    write([Path(x) for x in a.results] or model_results(), Path(a.doc), Path(a.plots))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Timing is edgembed bench's: one warm-up call per configuration, then timed calls
 runs and at least --min-seconds in all; median, p10, p90 (linear interpolation) of the per-call times. A
 call takes the batch's token ids and returns the batch's normalized sentence embeddings (for ONNX Runtime
 the pooling is in the graph; for CTranslate2 and torch it is done on the model output inside the call).
+ONNX Runtime and OpenVINO take the files their artifacts stamp names for the system.
 
 Usage: python worker.py SPEC.json  (written by run_peers.py; the result JSON goes to SPEC["out"])
 """
@@ -55,6 +56,12 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
+def artifact(spec, kind: str, system: str) -> Path:
+    """The file artifacts.py made for system (its stamp maps systems to files)."""
+    d = Path(spec["cache"]) / kind
+    return d / json.loads((d / "stamp.json").read_text())["files"][system]
+
+
 def padded(batch: list[np.ndarray], pad: int) -> tuple[np.ndarray, np.ndarray]:
     """ids and attention mask, padded to the longest text (how torch / ORT users batch mixed lengths)."""
     longest = max(len(b) for b in batch)
@@ -84,8 +91,9 @@ def load_torch(spec):
     def call(batch):
         ids, mask = padded(batch, pad)
         with torch.inference_mode():
-            features = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask),
-                        "token_type_ids": torch.zeros_like(torch.from_numpy(ids))}
+            features = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+            if spec["token_types"]:
+                features["token_type_ids"] = torch.zeros_like(features["input_ids"])
             out = model.forward(features)["sentence_embedding"].numpy()
         return out, int(mask.sum())
 
@@ -94,28 +102,52 @@ def load_torch(spec):
     info = {"torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
             "transformers": transformers.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "num_threads": torch.get_num_threads(), "pipeline": "SentenceTransformer.forward on token ids "
-            "(BERT + mean pooling + Normalize), torch.inference_mode, set_num_threads(n), interop 1"}
+            "(encoder + mean pooling + Normalize), torch.inference_mode, set_num_threads(n), interop 1"}
     return call, info
 
 
-def load_ort(spec, file):
+def load_ort(spec, system):
     import onnxruntime as ort
+
+    file = artifact(spec, "onnx", system)
 
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.intra_op_num_threads = spec["threads"]
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(str(Path(spec["cache"]) / "onnx" / file), so, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(file), so, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
     pad = spec["pad_id"]
 
     def call(batch):
         ids, mask = padded(batch, pad)
-        out = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
-        return out, int(mask.sum())
+        return session.run(None, inp.feeds(names, ids, mask))[0], int(mask.sum())
 
-    info = {"onnxruntime": ort.__version__, "model": file, "graph_optimization_level": "ORT_ENABLE_ALL",
+    info = {"onnxruntime": ort.__version__, "model": file.name, "graph_optimization_level": "ORT_ENABLE_ALL",
             "intra_op_num_threads": spec["threads"], "inter_op_num_threads": 1}
+    return call, info
+
+
+def load_ov(spec, system):
+    import openvino as ov
+
+    file = artifact(spec, "openvino", system)
+    # One stream of n threads for one request at a time; f32 inference (the CPU plugin would pick bf16 on
+    # CPUs with AVX512-BF16 or AMX).
+    config = {"INFERENCE_NUM_THREADS": spec["threads"], "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1,
+              "INFERENCE_PRECISION_HINT": "f32"}
+    compiled = ov.Core().compile_model(str(file), "CPU", config)
+    request = compiled.create_infer_request()
+    names = [i.get_any_name() for i in compiled.inputs]
+    pad = spec["pad_id"]
+
+    def call(batch):
+        ids, mask = padded(batch, pad)
+        return request.infer(inp.feeds(names, ids, mask))[0].copy(), int(mask.sum())
+
+    info = {"openvino": ov.__version__, "model": file.name,
+            **{k: str(compiled.get_property(k)) for k in config}}
     return call, info
 
 
@@ -179,8 +211,12 @@ def load_llama(spec, file):
 
 LOADERS = {
     "torch-f32": load_torch,
-    "ort-f32": lambda s: load_ort(s, "model.opt.onnx"),
-    "ort-int8": lambda s: load_ort(s, "model.int8.onnx"),
+    "ort-f32": lambda s: load_ort(s, "ort-f32"),
+    "ort-int8-plain": lambda s: load_ort(s, "ort-int8-plain"),
+    "ort-int8-fused": lambda s: load_ort(s, "ort-int8-fused"),
+    "ov-f32": lambda s: load_ov(s, "ov-f32"),
+    "ov-int8-weights": lambda s: load_ov(s, "ov-int8-weights"),
+    "ov-int8-ptq": lambda s: load_ov(s, "ov-int8-ptq"),
     "ct2-int8": load_ct2,
     "llama-f32": lambda s: load_llama(s, "model.f32.gguf"),
     "llama-q8_0": lambda s: load_llama(s, "model.q8_0.gguf"),
@@ -214,10 +250,12 @@ def main() -> None:
         result["mixed"]["threads"] = spec["threads"]
 
     if spec.get("check"):
-        # Embeddings of a fixed batch, for the harness's cosine check against torch.
-        ids = inp.make_inputs(pieces, cls, sep, spec["check"]["length"], spec["check"]["batch"])
-        emb, _ = call([ids[i] for i in range(ids.shape[0])])
-        np.save(spec["check"]["out"], emb.astype(np.float32))
+        # Embeddings of a fixed batch at every length, for the harness's cosine check against torch.
+        c = spec["check"]
+        emb = [call(list(inp.make_inputs(pieces, cls, sep, length, c["batch"])))[0] for length in c["lengths"]]
+        np.save(c["out"], np.concatenate(emb).astype(np.float32))
+        if c.get("text_ids"):  # torch f32 only: the reference for edgembed, which embeds the decoded texts
+            np.save(c["text_out"], call([np.array(x, dtype=np.int64) for x in c["text_ids"]])[0].astype(np.float32))
 
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     result["affinity"] = sorted(os.sched_getaffinity(0))
