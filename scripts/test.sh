@@ -20,7 +20,7 @@ export EDGEMBED_BIN=$BUILD/tools/cli/edgembed
 export EDGEMBED_CONVERT=$BUILD/tools/convert/edgembed-convert
 export EDGEMBED_MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
 start=$SECONDS
-.venv/bin/python -m pytest -q --durations=15 tests/python "$@"
+.venv/bin/python -m pytest -q --durations=40 tests/python "$@"
 echo "== Python tests took $((SECONDS - start)) s"
 
 # Portability: the no-oneDNN configuration (the one ARM and Android use) natively, then the aarch64

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -18,9 +20,9 @@ from conftest import load_stsb_pairs, load_texts
 F32_MIN_COSINE = 0.99999
 F32_MAX_ABS_DIFF = 1e-4
 MANPAGE_DOCS = 500
-# The TempScale comparisons run the reference's eager attention once per tau: on the first 200 of the
-# man pages (most over 512 tokens), which keeps CI's time in bounds; tau = 1 uses all 500.
-TEMPSCALE_MANPAGE_DOCS = 200
+# The TempScale comparisons run the reference's eager attention once per tau: on the first 80 of the man
+# pages (most over 512 tokens), which keeps CI under its hour (200 with EDGEMBED_FULL_SHAPES=1); tau = 1 uses all 500.
+TEMPSCALE_MANPAGE_DOCS = 200 if os.environ.get("EDGEMBED_FULL_SHAPES") == "1" else 80
 TEMPERATURES = (0.5, 0.7, 0.9, 1.2)
 
 pytestmark = pytest.mark.skipif(not edgembed_cli.available(), reason="edgembed CLI or model not built")
@@ -29,7 +31,7 @@ pytestmark = pytest.mark.skipif(not edgembed_cli.available(), reason="edgembed C
 def texts_for(dataset: str) -> list[str]:
     if dataset == "stsb_test":
         return sorted(set(load_texts("stsb_test")))
-    if dataset == "manpages_200":
+    if dataset == "manpages_tempscale":
         return load_texts("manpages_corpus")[:TEMPSCALE_MANPAGE_DOCS]
     return load_texts("manpages_corpus")[:MANPAGE_DOCS]
 
@@ -53,7 +55,7 @@ def test_f32_matches_sentence_transformers(dataset: str, max_length: int) -> Non
 
 
 @pytest.mark.parametrize("tau", TEMPERATURES)
-@pytest.mark.parametrize("dataset", ["stsb_test", "manpages_200"])
+@pytest.mark.parametrize("dataset", ["stsb_test", "manpages_tempscale"])
 def test_tempscale_matches_patched_attention(dataset: str, tau: float) -> None:
     texts = texts_for(dataset)
     ours = edgembed_cli.embed(texts, max_length=512, tau=tau)
