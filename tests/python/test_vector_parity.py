@@ -5,9 +5,8 @@ reference; STS-B test Spearman equal to the reference's to 4 decimals.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
