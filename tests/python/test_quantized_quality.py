@@ -83,9 +83,15 @@ def test_int8_stsb_spearman_within_half_a_point() -> None:
     assert abs(int8 - f32) <= INT8_SPEARMAN_POINTS
 
 
+# CI ranks over the documents the test queries judge plus the first 1,500 others (about a third of the corpus,
+# which keeps CI under its hour); EDGEMBED_FULL_SHAPES=1 ranks over all 5,183.
+SCIFACT_OTHER_DOCS = None if os.environ.get("EDGEMBED_FULL_SHAPES") == "1" else 1500
+
+
 def ndcg_at_10(dtype: str) -> float:
     corpus, queries, qrels = load_corpus("scifact"), load_queries("scifact"), load_qrels("scifact", "test")
-    doc_ids = list(corpus)
+    judged = {d for q in qrels.values() for d in q}
+    doc_ids = [d for i, d in enumerate(corpus) if d in judged or SCIFACT_OTHER_DOCS is None or i < SCIFACT_OTHER_DOCS]
     query_ids = [q for q in queries if q in qrels]
     docs = edgembed_cli.embed([(corpus[d]["title"] + " " + corpus[d]["text"]).strip() for d in doc_ids], model=model(dtype))
     qs = edgembed_cli.embed([queries[q] for q in query_ids], model=model(dtype))
@@ -101,7 +107,8 @@ def ndcg_at_10(dtype: str) -> float:
 
 def test_int8_scifact_ndcg_within_one_point() -> None:
     f32, int8 = ndcg_at_10("f32"), ndcg_at_10("int8")
-    print(f"SciFact nDCG@10 x100: f32 {f32:.2f}, int8 {int8:.2f}")
+    print(f"SciFact nDCG@10 x100 ({'all documents' if SCIFACT_OTHER_DOCS is None else 'CI subset'}): "
+          f"f32 {f32:.2f}, int8 {int8:.2f}")
     assert abs(int8 - f32) <= INT8_NDCG_POINTS
 
 
@@ -117,7 +124,7 @@ def available_isas() -> list[str]:
 
 @pytest.mark.parametrize("dtype", ["f32", "int8"])
 def test_every_isa_path_agrees(dtype: str) -> None:
-    texts = texts_for("stsb_test")[:100] + texts_for("manpages_500")[:20]
+    texts = texts_for("stsb_test")[:60] + texts_for("manpages_500")[:10]  # the scalar path is slow: CI time
     base = edgembed_cli.embed(texts, model=model(dtype), max_length=512)
     for isa in available_isas():
         os.environ["EDGEMBED_FORCE_ISA"] = isa
