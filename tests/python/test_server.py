@@ -49,9 +49,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, *flags: str):
+    def __init__(self, *flags: str, models: tuple[str, ...] = (f"{MODEL_NAME}={edgembed_cli.MODEL}",)):
         self.port = free_port()
-        self.proc = subprocess.Popen([edgembed_cli.BIN, "serve", "-m", f"{MODEL_NAME}={edgembed_cli.MODEL}",
+        self.proc = subprocess.Popen([edgembed_cli.BIN, "serve", *[f for m in models for f in ("-m", m)],
                                       "--port", str(self.port), *flags],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
@@ -180,6 +180,31 @@ def test_input_type_and_prompt_name(server, texts, cli_vectors):
     np.testing.assert_allclose(np.array([decode(d) for d in body["data"]]), cli_vectors[:2], rtol=0, atol=ATOL)
     status, _, body = server.post({"model": MODEL_NAME, "input": texts[:2], "prompt_name": "query"})
     assert status == 400 and "unknown prompt name 'query'" in body["error"]["message"]
+
+
+def test_two_models_and_their_prompts(tmp_path):
+    """-m twice; input_type / prompt_name apply the prompts a model stores, as `edgembed embed --prompt-name`."""
+    from test_prompts import prompted_model
+    _, prompted = prompted_model(tmp_path, None)
+    s = Server(models=(f"{MODEL_NAME}={edgembed_cli.MODEL}", f"e5like={prompted}"))
+    try:
+        sample = ["How do I embed text on a phone?", "edgembed runs on the CPU."]
+        status, _, body = s.request("GET", "/v1/models")
+        assert status == 200 and [m["id"] for m in json.loads(body)["data"]] == ["e5like", MODEL_NAME]
+        for request, flags in (({"input_type": "query"}, ["--prompt-name", "query"]),
+                               ({"input_type": "document"}, ["--prompt-name", "document"]),
+                               ({"prompt_name": "query"}, ["--prompt-name", "query"]),
+                               ({}, [])):
+            status, _, body = s.post({"model": "e5like", "input": sample, **request}, key=None)
+            assert status == 200, body
+            expected = edgembed_cli.embed(sample, model=str(prompted), extra=flags)
+            np.testing.assert_allclose(np.array([decode(d) for d in body["data"]]), expected, rtol=0, atol=ATOL)
+        status, _, body = s.post({"model": "e5like", "input": sample, "prompt_name": "search"}, key=None)
+        assert status == 400 and "'document', 'query'" in body["error"]["message"]
+        status, _, body = s.post({"input": sample}, key=None)  # two models: 'model' is required
+        assert status == 400 and body["error"]["param"] == "model"
+    finally:
+        s.kill()
 
 
 def test_health_models_metrics(server):
