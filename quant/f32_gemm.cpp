@@ -5,14 +5,12 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 
 #if defined(EDGEMBED_WITH_ONEDNN)
 #include <oneapi/dnnl/dnnl.h>
-#endif
-#if defined(_OPENMP)
-#include <omp.h>
 #endif
 
 namespace edgembed::quant {
@@ -53,28 +51,29 @@ PackedF32Weights::PackedF32Weights(const uint16_t* w, size_t n, size_t k, Weight
 }
 
 void PackedF32Weights::linear(const float* a, size_t lda, const float* bias, float* c, size_t ldc, size_t m,
-                              bool accumulate, bool gelu) const {
+                              bool accumulate, bool gelu, size_t threads) const {
     const size_t panels = (n_ + width_ - 1) / width_;
-    int parts = 1, threads = 1;
-#if defined(_OPENMP)
+    size_t parts = 1;
     if (m * n_ * k_ >= kParallelMacs) {
-        threads = std::min<int>(omp_get_max_threads(), static_cast<int>(panels));
-        parts = static_cast<int>(std::min<size_t>(panels, static_cast<size_t>(threads) * kPartsPerThread));
+        threads = std::min(threads, panels);
+        parts = std::min(panels, threads * kPartsPerThread);
+    } else {
+        threads = 1;
     }
-#pragma omp parallel for schedule(dynamic) num_threads(threads) if (threads > 1)
-#endif
-    for (int part = 0; part < parts; ++part) {
-        const size_t first = panels * part / parts * width_;
-        const size_t cols = std::min(n_, panels * (part + 1) / parts * width_) - first;
-        for (size_t i = 0; i < m; i += kRowBlock) {
-            const size_t rows = std::min(kRowBlock, m - i);
-            float* out = c + i * ldc + first;
-            kernels_.f32_gemm_packed(a + i * lda, lda, packed_ + first * k_, bias ? bias + first : nullptr,
-                                     accumulate ? 1 : 0, out, ldc, rows, cols, k_);
-            if (gelu)
-                for (size_t r = 0; r < rows; ++r) kernels_.f32_gelu(out + r * ldc, out + r * ldc, cols);
+    parallel_for(threads, parts, 1, [&](size_t first_part, size_t end_part, size_t) {
+        for (size_t part = first_part; part < end_part; ++part) {
+            const size_t first = panels * part / parts * width_;
+            const size_t cols = std::min(n_, panels * (part + 1) / parts * width_) - first;
+            for (size_t i = 0; i < m; i += kRowBlock) {
+                const size_t rows = std::min(kRowBlock, m - i);
+                float* out = c + i * ldc + first;
+                kernels_.f32_gemm_packed(a + i * lda, lda, packed_ + first * k_, bias ? bias + first : nullptr,
+                                         accumulate ? 1 : 0, out, ldc, rows, cols, k_);
+                if (gelu)
+                    for (size_t r = 0; r < rows; ++r) kernels_.f32_gelu(out + r * ldc, out + r * ldc, cols);
+            }
         }
-    }
+    });
 }
 
 void apply_isa_cap_to_backends() {
@@ -91,29 +90,15 @@ void apply_isa_cap_to_backends() {
 #endif
 }
 
-#if defined(EDGEMBED_WITH_ONEDNN)
-
-const char* f32_gemm_backend() noexcept { return "onednn"; }
-
-void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
-              float* c, size_t ldc, size_t m, size_t n, size_t k) {
-    dnnl_sgemm('N', b_transposed ? 'T' : 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n),
-               static_cast<dnnl_dim_t>(k), alpha, a, static_cast<dnnl_dim_t>(lda), b,
-               static_cast<dnnl_dim_t>(ldb), 0.0f, c, static_cast<dnnl_dim_t>(ldc));
-}
-
-#else
-
 const char* f32_gemm_backend() noexcept { return "simd"; }
 
-// Without oneDNN: the simd kernels f32_gemm_nt / f32_gemm_nn (register-tiled, written once with xsimd
-// and dispatched per ISA).
+// The simd kernels f32_gemm_nt / f32_gemm_nn (register-tiled, written once with xsimd and dispatched per
+// ISA). oneDNN's sgemm (once used here in oneDNN builds) would start OpenMP threads of its own inside the
+// pool's tasks, and is no faster on attention's sizes (see README "Threads").
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k) {
     const simd::Kernels& kernels = simd::kernels();
     (b_transposed ? kernels.f32_gemm_nt : kernels.f32_gemm_nn)(a, lda, b, ldb, alpha, 0, c, ldc, m, n, k);
 }
-
-#endif
 
 }  // namespace edgembed::quant
