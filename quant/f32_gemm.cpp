@@ -12,6 +12,9 @@
 #if defined(EDGEMBED_WITH_ONEDNN)
 #include <oneapi/dnnl/dnnl.h>
 #endif
+#if defined(_OPENMP)
+#include <omp.h>  // oneDNN's own threads (its OpenMP runtime)
+#endif
 
 namespace edgembed::quant {
 
@@ -90,15 +93,39 @@ void apply_isa_cap_to_backends() {
 #endif
 }
 
+#if defined(EDGEMBED_WITH_ONEDNN)
+
+const char* f32_gemm_backend() noexcept { return "onednn"; }
+
+// oneDNN's sgemm: 3.5x the simd f32_gemm_nt on attention's scores at 128-512 tokens (bench_attention,
+// scores_f32), on par for the context product. It threads through OpenMP, so it is held to the calling
+// thread (a pool task): its OpenMP thread count is set to 1 around the call, then restored.
+void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
+              float* c, size_t ldc, size_t m, size_t n, size_t k) {
+#if defined(_OPENMP)
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+    dnnl_sgemm('N', b_transposed ? 'T' : 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n),
+               static_cast<dnnl_dim_t>(k), alpha, a, static_cast<dnnl_dim_t>(lda), b,
+               static_cast<dnnl_dim_t>(ldb), 0.0f, c, static_cast<dnnl_dim_t>(ldc));
+#if defined(_OPENMP)
+    omp_set_num_threads(saved);
+#endif
+}
+
+#else
+
 const char* f32_gemm_backend() noexcept { return "simd"; }
 
-// The simd kernels f32_gemm_nt / f32_gemm_nn (register-tiled, written once with xsimd and dispatched per
-// ISA). oneDNN's sgemm (once used here in oneDNN builds) would start OpenMP threads of its own inside the
-// pool's tasks, and is no faster on attention's sizes (see README "Threads").
+// Without oneDNN: the simd kernels f32_gemm_nt / f32_gemm_nn (register-tiled, written once with xsimd
+// and dispatched per ISA).
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k) {
     const simd::Kernels& kernels = simd::kernels();
     (b_transposed ? kernels.f32_gemm_nt : kernels.f32_gemm_nn)(a, lda, b, ldb, alpha, 0, c, ldc, m, n, k);
 }
+
+#endif
 
 }  // namespace edgembed::quant

@@ -33,8 +33,7 @@ private:
 };
 
 // C[m, n] = alpha * A[m, k] * op(B) where op(B) = B^T for B[n, k] when b_transposed, else B[k, n], on the
-// calling thread (attention's products, run inside the pool's tasks): the simd kernels f32_gemm_nt /
-// f32_gemm_nn in every build.
+// calling thread only (attention's products, run inside the pool's tasks).
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k);
 
@@ -42,7 +41,7 @@ void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_tra
 // primitive; later caps cannot reach it. Called when a model is loaded.
 void apply_isa_cap_to_backends();
 
-// The name of f32_gemm's back end (attention's products): "simd" (f32_gemm_nt / f32_gemm_nn).
+// The name of f32_gemm's back end (attention's products): "onednn", or "simd" (f32_gemm_nt / f32_gemm_nn).
 const char* f32_gemm_backend() noexcept;
 
 }  // namespace edgembed::quant
