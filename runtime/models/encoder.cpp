@@ -301,8 +301,7 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
     const simd::Kernels& k = simd::kernels();
     // One task per (text, head): each owns disjoint columns of its text's output rows.
     const int tasks = num_texts * heads;
-    parallel_for(workers, static_cast<size_t>(tasks), 1, [&](size_t first_task, size_t end_task, size_t worker) {
-    for (int task = static_cast<int>(first_task); task < static_cast<int>(end_task); ++task) {
+    auto run_task = [&](int task, size_t worker) {
         float* scores = scores_all + worker * static_cast<size_t>(longest * longest);
         uint8_t* bf16_scratch = attention_bf16_ ? bf16_all + worker * bf16_bytes : nullptr;
         const int t = task / heads, head = task % heads;
@@ -337,7 +336,9 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
         } else {
             quant::f32_gemm(scores, length, v, ld, /*b_transposed=*/false, 1.0f, context, h, length, d, length);
         }
-    }
+    };
+    parallel_for(workers, static_cast<size_t>(tasks), 1, [&](size_t first, size_t end, size_t worker) {
+        for (size_t task = first; task < end; ++task) run_task(static_cast<int>(task), worker);
     });
 }
 
