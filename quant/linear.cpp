@@ -40,9 +40,9 @@ private:
     const float* bias_;
 };
 
-// Row loops parallelize from this many rows up (below, the threads cost more than they save), in chunks
-// of kRowChunk rows.
-constexpr size_t kParallelRows = 16;
+// Row passes parallelize from this many values up (below, waking the threads costs more than they save:
+// 16 tokens of MiniLM run them on one), in chunks of kRowChunk rows.
+constexpr size_t kParallelValues = size_t(1) << 15;
 constexpr size_t kRowChunk = 4;
 // From kChunksPerThread chunks per thread up, a quantized layer runs as chunks of kChunkRows rows that
 // the threads take as they finish, each quantized, multiplied and dequantized by the thread that took
@@ -79,12 +79,12 @@ public:
         }
         // The row passes around the matmul share its threads: serial, they were what kept two threads
         // from scaling.
-        const size_t row_threads = m >= kParallelRows ? threads : 1;
-        parallel_for(row_threads, m, kRowChunk, [&](size_t first, size_t last, size_t) {
+        parallel_for(m * in_ >= kParallelValues ? threads : 1, m, kRowChunk, [&](size_t first, size_t last, size_t) {
             quantize_rows(x, q, row_scales, zero_points, first, last);
         });
         gemm_->run(q, m, acc, threads);
-        parallel_for(row_threads, m, kRowChunk, [&](size_t first, size_t last, size_t) {
+        const size_t out_threads = m * out_ >= kParallelValues ? threads : 1;
+        parallel_for(out_threads, m, kRowChunk, [&](size_t first, size_t last, size_t) {
             dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, first, last);
         });
     }

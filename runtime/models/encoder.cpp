@@ -375,8 +375,8 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     const simd::Kernels& k = simd::kernels();
     using quant::Epilogue;
     ws.linear.threads = ws.threads;
-    // LayerNorm rows, in chunks of 4, on the pool's threads from 16 rows up.
-    const size_t row_threads = tokens >= 16 ? ws.threads : 1;
+    // LayerNorm rows, in chunks of 4, on the pool's threads from 2^15 values up (below, one thread is faster).
+    const size_t row_threads = tokens * h >= (size_t(1) << 15) ? ws.threads : 1;
     auto layernorm = [&](const float* gamma, const float* beta) {
         parallel_for(row_threads, tokens, 4, [&](size_t first, size_t last, size_t) {
             for (size_t i = first; i < last; ++i)
