@@ -80,6 +80,7 @@ public:
         job.count = count;
         job.chunk = chunk;
         job.helpers_wanted = std::min({threads - 1, chunks - 1, kMaxPoolWorkers});
+        size_t to_wake = 0;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             while (workers_ < job.helpers_wanted) {
@@ -93,8 +94,11 @@ public:
             }
             jobs_.push_back(&job);
             posted_.fetch_add(1, std::memory_order_release);
-            for (size_t i = 0; i < std::min(sleeping_, job.helpers_wanted); ++i) wake_.notify_one();
+            to_wake = std::min(sleeping_, job.helpers_wanted);  // spinning workers see posted_ change
         }
+        // Outside the lock, so that a woken worker does not block on it (the caller's chunks do not wait
+        // for the worker: it joins when it runs, if chunks are left).
+        for (size_t i = 0; i < to_wake; ++i) wake_.notify_one();
         work(job, 0);
         {
             // The chunks are gone: no worker may join now; wait for those that did.
@@ -147,6 +151,12 @@ private:
     }
 
     void worker_main() {
+#if defined(__linux__)
+        // SCHED_BATCH: same share of the CPU, but a woken worker never preempts the running thread: on a
+        // busy host it would otherwise often take the caller's core just when the caller woke it.
+        sched_param batch{};
+        pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch);
+#endif
         std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
             size_t worker = 0;
@@ -154,10 +164,12 @@ private:
                 lock.unlock();
                 work(*job, worker);
                 // The caller may return as soon as this reaches 0: job is not touched after it.
-                if (job->helpers_running.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                    lock.lock();
+                const bool last = job->helpers_running.fetch_sub(1, std::memory_order_acq_rel) == 1;
+                lock.lock();
+                if (last) {
+                    // Under the lock the caller is either before its check of helpers_running or waiting.
+                    lock.unlock();
                     done_.notify_all();
-                } else {
                     lock.lock();
                 }
                 continue;
