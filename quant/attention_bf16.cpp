@@ -11,40 +11,41 @@ namespace {
 
 size_t up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
-float bf16_value(float f) {
-    const uint32_t u = static_cast<uint32_t>(f32_to_bf16(f)) << 16;
-    float r;
-    std::memcpy(&r, &u, sizeof r);
-    return r;
+// x rounded to bf16 and back (f32_to_bf16's rounding), branch-free so that the compiler vectorizes it.
+void round_to_bf16(const float* x, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t u;
+        std::memcpy(&u, &x[i], sizeof u);
+        const uint32_t magnitude = u & 0x7fffffffu;
+        const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+        const uint32_t nan = (u | 0x00400000u) & 0xffff0000u;
+        const uint32_t r = magnitude > 0x7f800000u ? nan : (u & 0x7f800000u) == 0 ? (u & 0x80000000u) : rounded;
+        std::memcpy(&y[i], &r, sizeof r);
+    }
 }
 
-// Position c of the emulated k order holds term c ^ 1: vdpbf16ps adds a pair's odd term first.
-constexpr size_t swapped(size_t c) { return c ^ 1; }
-
-// The emulation: C[rows, cols] = A B^T over k (even) terms on the simd kernel f32_gemm_packed, with
-// a(i, c) and b(j, c) the bf16 values of A's and B's elements (zero past `terms`), k in the swapped
-// order. `a_at(i, c)` / `b_at(j, c)` read the f32 inputs; the rounded copies go into scratch.
-template <class A, class B>
-void emulated_product(A a_at, B b_at, size_t rows, size_t cols, size_t k, size_t terms, float* out, size_t ld_out,
-                      void* scratch) {
+// The emulation of the scores: out[i, j] = sum over c < k, in order, of a(i, c) b(j, c) with both rounded to
+// bf16, on the simd kernel f32_gemm_packed (its outputs are chains of multiply-adds over c in order, on every
+// ISA). B's rows are rounded and packed into the kernel's panels (layout: simd/kernel_list.inc).
+void emulated_scores(const float* a, size_t lda, size_t rows, const float* b, size_t ldb, size_t cols, size_t k,
+                     float* out, size_t ld_out, void* scratch) {
     const simd::Kernels& kernels = simd::kernels();
     const size_t width = kernels.f32_packed_panel_width();
-    float* a = static_cast<float*>(scratch);  // [rows][k]
-    float* packed = a + rows * k;              // panels of `width` columns, [k][width] each
-    for (size_t i = 0; i < rows; ++i)
-        for (size_t c = 0; c < k; ++c) a[i * k + c] = swapped(c) < terms ? bf16_value(a_at(i, swapped(c))) : 0.0f;
-    for (size_t first = 0; first < cols; first += width) {
-        float* panel = packed + first * k;
-        for (size_t c = 0; c < k; ++c)
-            for (size_t j = 0; j < width; ++j)
-                panel[c * width + j] =
-                    first + j < cols && swapped(c) < terms ? bf16_value(b_at(first + j, swapped(c))) : 0.0f;
+    float* a_rounded = static_cast<float*>(scratch);  // [rows][k]
+    float* packed = a_rounded + rows * k;              // panels of `width` columns, [k][width] each
+    float* row = packed + up(cols, width) * k;         // one of B's rows
+    for (size_t i = 0; i < rows; ++i) round_to_bf16(a + i * lda, a_rounded + i * k, k);
+    for (size_t j = 0; j < up(cols, width); ++j) {
+        float* panel = packed + j / width * width * k;
+        if (j < cols) round_to_bf16(b + j * ldb, row, k);
+        for (size_t c = 0; c < k; ++c) panel[c * width + j % width] = j < cols ? row[c] : 0.0f;
     }
-    kernels.f32_gemm_packed(a, k, packed, nullptr, 0, out, ld_out, rows, cols, k);
+    kernels.f32_gemm_packed(a_rounded, k, packed, nullptr, 0, out, ld_out, rows, cols, k);
 }
 
-size_t emulation_floats(size_t rows, size_t cols, size_t k) {
-    return rows * k + up(cols, simd::kernels().f32_packed_panel_width()) * k;
+// Scratch floats of emulated_scores.
+size_t emulated_scores_floats(size_t rows, size_t cols, size_t k) {
+    return rows * k + up(cols, simd::kernels().f32_packed_panel_width()) * k + k;
 }
 
 }  // namespace
@@ -61,9 +62,8 @@ size_t bf16_attention_scratch_bytes(size_t length, size_t d) {
     const size_t scores = length * d + d * up(length, 16);                     // Q rows, packed K
     const size_t context = length * up(length, 2) + up(length, 2) * up(d, 16);  // P rows, packed V
     const size_t hardware = (scores > context ? scores : context) * sizeof(uint16_t);
-    const size_t keys2 = up(length, 2);
-    const size_t emulated_scores = emulation_floats(length, length, d), emulated_context = emulation_floats(length, d, keys2);
-    const size_t emulated = (emulated_scores > emulated_context ? emulated_scores : emulated_context) * sizeof(float);
+    const size_t scores_floats = emulated_scores_floats(length, length, d), context_floats = length * (length + d);
+    const size_t emulated = (scores_floats > context_floats ? scores_floats : context_floats) * sizeof(float);
     return hardware > emulated ? hardware : emulated;
 }
 
@@ -72,8 +72,7 @@ void bf16_attention_scores(const float* q, const float* k, size_t ld, size_t len
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
     if (bf16_attention_hardware()) return bf16_attention_scores_avx512bf16(q, k, ld, length, d, s, ld_s, scratch);
 #endif
-    emulated_product([&](size_t i, size_t c) { return q[i * ld + c]; }, [&](size_t j, size_t c) { return k[j * ld + c]; },
-                     length, length, d, d, s, ld_s, scratch);
+    emulated_scores(q, ld, length, k, ld, length, d, s, ld_s, scratch);
 }
 
 void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length, size_t d,
@@ -82,8 +81,13 @@ void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t 
     if (bf16_attention_hardware())
         return bf16_attention_context_avx512bf16(p, ld_p, v, ld_v, length, d, out, ld_out, scratch);
 #endif
-    emulated_product([&](size_t i, size_t j) { return p[i * ld_p + j]; }, [&](size_t c, size_t j) { return v[j * ld_v + c]; },
-                     length, d, up(length, 2), length, out, ld_out, scratch);
+    // On f32_gemm_nn (outputs also chains of multiply-adds in order), which reads V's rows as they are: no
+    // panels to pad to their width (d = 32 would fill 2 of AVX2's 24-column panels by two thirds).
+    float* p_rounded = static_cast<float*>(scratch);  // [length][length]
+    float* v_rounded = p_rounded + length * length;    // [length][d]
+    for (size_t i = 0; i < length; ++i) round_to_bf16(p + i * ld_p, p_rounded + i * length, length);
+    for (size_t j = 0; j < length; ++j) round_to_bf16(v + j * ld_v, v_rounded + j * d, d);
+    simd::kernels().f32_gemm_nn(p_rounded, length, v_rounded, d, 1.0f, 0, out, ld_out, length, d, length);
 }
 
 }  // namespace edgembed::quant

@@ -1,8 +1,8 @@
 // The two matrix products of attention in bf16 with f32 accumulation, for the int8 runtime: per (text,
 // head), S = Q K^T before the softmax and O = P V after it. Inputs are rounded to bf16 (8-bit mantissa,
 // denormals flushed to zero, as vcvtneps2bf16 does); each product of two bf16 values is exact in f32, and
-// each output sums them in one fixed order: for c = 0, 2, 4, ... the term c + 1, then the term c (the
-// order of AVX512-BF16's vdpbf16ps). So every ISA gives the same bits: CPUs with AVX512-BF16 (Zen 4 / 5,
+// each output adds them to 0 one at a time in their natural order, rounding each sum to nearest even. So
+// every ISA gives the same bits: CPUs with AVX512-BF16 (Zen 4 / 5,
 // Cooper Lake, Sapphire Rapids and later) run vdpbf16ps at about twice the f32 FMA rate
 // (quant/arch/attention_bf16_avx512.cpp), the others the simd kernel f32_gemm_packed on the rounded
 // values (an exact product makes a fused and an unfused multiply-add equal). Results that fall below

@@ -9,7 +9,7 @@
 #include <limits>
 #include <xsimd/xsimd.hpp>
 
-#if defined(__F16C__)
+#if defined(__F16C__) || defined(__AVX512F__)
 #include <immintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
@@ -58,6 +58,17 @@ inline void map(const float* x, float* y, size_t n, Op op) {
     size_t i = 0;
     for (; i + W <= n; i += W) op(fbatch<Arch>::load_unaligned(x + i)).store_unaligned(y + i);
     if (i < n) store_tail<Arch>(op(load_tail<Arch>(x + i, n - i, 0.0f)), y + i, n - i);
+}
+
+// a * b + c rounded once: xsimd::fma, except on AVX-512, where xsimd 8.1 has no fma of its own and its
+// generic one multiplies and adds (this library builds with -ffp-contract=off). SSE2 has no FMA: there it
+// rounds twice.
+template <class Arch>
+inline fbatch<Arch> fused_multiply_add(fbatch<Arch> a, fbatch<Arch> b, fbatch<Arch> c) {
+#if defined(__AVX512F__)
+    if constexpr (fbatch<Arch>::size == 16) return fbatch<Arch>(_mm512_fmadd_ps(a, b, c));
+#endif
+    return xsimd::fma(a, b, c);
 }
 
 template <class Arch>
@@ -242,7 +253,7 @@ inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb,
         for (size_t j = 0; j < C; ++j) bv[j] = Bt::load_unaligned(b + j * ldb + p);
         for (size_t r = 0; r < R; ++r) {
             const Bt av = Bt::load_unaligned(a + r * lda + p);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     if (p < k) {
@@ -250,7 +261,7 @@ inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb,
         for (size_t j = 0; j < C; ++j) bv[j] = load_tail<Arch>(b + j * ldb + p, k - p, 0.0f);
         for (size_t r = 0; r < R; ++r) {
             const Bt av = load_tail<Arch>(a + r * lda + p, k - p, 0.0f);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     // Every tile shape reduces through lane_sums, so an output's bits do not depend on which tile
@@ -304,7 +315,7 @@ inline void gemm_nn_tile(const float* a, size_t lda, const float* b, size_t ldb,
         }
         for (size_t r = 0; r < R; ++r) {
             const Bt av(a[r * lda + p]);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     const Bt valpha(alpha);
@@ -390,7 +401,7 @@ inline void gemm_packed_tile(const float* a, size_t lda, const float* panel, con
         for (size_t j = 0; j < C; ++j) bv[j] = Bt::load_unaligned(panel + p * width + j * W);
         for (size_t r = 0; r < R; ++r) {
             const Bt av(a[r * lda + p]);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     for (size_t r = 0; r < R; ++r)

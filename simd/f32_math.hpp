@@ -17,22 +17,22 @@ inline F horner(F x, const float (&c)[N]) {
     return p;
 }
 
-// exp(x); below -87.34 (where the result leaves the normal range) 0, and exp(-inf) = 0. x must not be
-// NaN and at most 88.37 (the callers' arguments are <= 0 or bounded).
+// exp(x) for x <= 0 (NaN stays NaN): Cephes' range reduction and polynomial; x is clamped at -88, where
+// 2^n reaches 2^-127, whose bits are zero: results below about 2^-126.5 (and exp(-inf)) are 0.
 template <class Arch>
 inline typename Part<Arch>::F exp_f32(typename Part<Arch>::F x) {
     using P = Part<Arch>;
     using F = typename P::F;
-    constexpr float lowest = -0x1.5d58a0p+6f, highest = 0x1.61814ap+6f, magic = 0x1.8p+23f;
+    constexpr float lowest = -88.0f, magic = 0x1.8p+23f;
     constexpr float log2e = 0x1.715476p+0f, ln2_high = 0x1.63p-1f, ln2_low = -0x1.bd0106p-13f;
     static constexpr float c[] = {0x1.000000p-1f, 0x1.555554p-3f, 0x1.555382p-5f,
                                   0x1.111210p-7f, 0x1.6e879cp-10f, 0x1.a0d2cep-13f};
-    const F clamped = P::less_select(x, F(lowest), F(lowest), P::less_select(F(highest), x, F(highest), x));
+    const F clamped = P::max_keep_nan(F(lowest), x);
     const F t = clamped * F(log2e) + F(magic);  // rounds x log2(e) to an integer n (ties to even)
     const F n = t - F(magic);
     const F r = (clamped - n * F(ln2_high)) - n * F(ln2_low);
     const F y = horner(r, c) * (r * r) + r + F(1.0f);
-    return P::less_select(x, F(lowest), F(0.0f), y * P::pow2_from_magic(t, magic));
+    return y * P::pow2_from_magic(t, magic);
 }
 
 // erf(x): x erf1(x^2) below |x| = 2/3, else 1 - exp(-x^2) erfc2(|x| / (1 + |x|) - 0.4) with x's sign;

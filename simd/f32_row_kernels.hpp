@@ -25,20 +25,19 @@ void f32_softmax(const float* x, const float* mask, float scale, float* y, size_
         if (mask) v = v + L::load_n(mask + i, count, 0.0f);
         return v.with_tail(count, neg_inf);  // padding lanes must not win the max nor add to the sum
     };
+    // A NaN logit need not reach the max (x86's maxps may drop it): it makes its exp, the sum and so every
+    // output NaN below.
     L vmax = L::splat(neg_inf);
-    bool saw_nan = false;
-    for (size_t i = 0; i < n; i += S) {
-        const L v = logits(i, n - i < S ? n - i : S);
-        saw_nan |= v.any_nan();
-        vmax = max(vmax, v);
-    }
+    for (size_t i = 0; i < n; i += S) vmax = max(vmax, logits(i, n - i < S ? n - i : S));
     const float m = vmax.max_lane();
-    if (saw_nan || m == std::numeric_limits<float>::infinity()) {
+    if (std::isnan(m) || m == std::numeric_limits<float>::infinity()) {
         for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
         return;
     }
-    if (m == neg_inf) {  // fully masked row
-        for (size_t i = 0; i < n; ++i) y[i] = 0.0f;
+    if (m == neg_inf) {  // a fully masked row: zeros, unless the max dropped a NaN among the -inf
+        bool nan = false;
+        for (size_t i = 0; i < n; ++i) nan |= std::isnan(x[i] * scale + (mask ? mask[i] : 0.0f));
+        for (size_t i = 0; i < n; ++i) y[i] = nan ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
         return;
     }
     const L vm = L::splat(m);

@@ -27,7 +27,9 @@ struct Part {
     static F load(const float* p) { return F::load_unaligned(p); }
     static void store(F v, float* p) { v.store_unaligned(p); }
     static F less_select(F a, F b, F x, F y) { return xsimd::select(a < b, x, y); }  // a < b ? x : y
-    static bool any_nan(F v) { return xsimd::any(xsimd::isnan(v)); }
+    // max(bound, v) for a constant bound; NaN when v is NaN (x86's maxps returns its second operand when
+    // either is NaN, NEON's fmax NaN).
+    static F max_keep_nan(F bound, F v) { return xsimd::max(bound, v); }
     static F abs(F v) { return xsimd::abs(v); }
     static F copysign_of(F magnitude, F sign) { return xsimd::copysign(magnitude, sign); }
     static F is_inf_select(F v, F x, F y) { return xsimd::select(xsimd::isinf(v), x, y); }
@@ -45,7 +47,7 @@ struct Part<scalar_arch> {
     static F load(const float* p) { return *p; }
     static void store(F v, float* p) { *p = v; }
     static F less_select(F a, F b, F x, F y) { return a < b ? x : y; }
-    static bool any_nan(F v) { return std::isnan(v); }
+    static F max_keep_nan(F bound, F v) { return v < bound ? bound : v; }
     static F abs(F v) { return std::fabs(v); }
     static F copysign_of(F magnitude, F sign) { return std::copysign(magnitude, sign); }
     static F is_inf_select(F v, F x, F y) { return std::isinf(v) ? x : y; }
@@ -121,16 +123,11 @@ struct Lanes16 {
     friend Lanes16 operator+(const Lanes16& a, const Lanes16& b) { return apply(a, b, [](F x, F y) { return x + y; }); }
     friend Lanes16 operator-(const Lanes16& a, const Lanes16& b) { return apply(a, b, [](F x, F y) { return x - y; }); }
     friend Lanes16 operator*(const Lanes16& a, const Lanes16& b) { return apply(a, b, [](F x, F y) { return x * y; }); }
-    // max without NaN handling (callers test any_nan first): a < b ? b : a.
+    // The larger of a and b lane by lane; of a NaN and a number, either (the callers do not depend on it).
     friend Lanes16 max(const Lanes16& a, const Lanes16& b) {
-        return apply(a, b, [](F x, F y) { return P::less_select(x, y, y, x); });
+        return apply(a, b, [](F x, F y) { return P::max_keep_nan(x, y); });
     }
 
-    bool any_nan() const {
-        bool nan = false;
-        for (size_t k = 0; k < K; ++k) nan |= P::any_nan(part[k]);
-        return nan;
-    }
     // The fixed tree: registers first (their lanes are l and l + W * k), then the lanes of the last one.
     float sum() const {
         F fold[K];

@@ -77,9 +77,17 @@ void ref_f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, flo
     ref_gemm(a, lda, b, 1, ldb, alpha, accumulate, c, ldc, m, n, k);
 }
 
+// A float chain of fused multiply-adds over k in order, then alpha: the vector kernels' arithmetic on FMA ISAs
+// (their outputs are such chains too), so that bf16 attention's emulation gives the same bits on the scalar ISA.
 void ref_f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
                      size_t ldc, size_t m, size_t n, size_t k) {
-    ref_gemm(a, lda, b, ldb, 1, alpha, accumulate, c, ldc, m, n, k);
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j) {
+            float sum = 0.0f;
+            for (size_t p = 0; p < k; ++p) sum = std::fma(a[i * lda + p], b[p * ldb + j], sum);
+            const float v = sum * alpha;
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
+        }
 }
 
 // Packed weights for the reference: panels of 4 columns, [k][4] each, zero-padded.

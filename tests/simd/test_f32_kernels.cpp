@@ -620,8 +620,8 @@ TEST_P(KernelProperties, GemmPackedOutputsDoNotDependOnTheirTile) {
 
 // The kernels that feed int8 activation quantization give the scalar ISA's bits on every ISA and
 // architecture (simd/f32_row_kernels.hpp): 16 lanes in a fixed reduction tree, no fused multiply-adds.
-// f32_gemm_packed too wherever the ISA has FMA (its scalar version is a chain of std::fma); SSE2's
-// multiply-adds round twice.
+// f32_gemm_packed and f32_gemm_nn too wherever the ISA has FMA (their scalar versions are chains of
+// std::fma); SSE2's multiply-adds round twice.
 ::testing::AssertionResult same_bits(const std::vector<float>& a, const std::vector<float>& b) {
     for (size_t i = 0; i < a.size(); ++i)
         if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0 && !(std::isnan(a[i]) && std::isnan(b[i])))
@@ -665,6 +665,10 @@ TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
         kernels_->f32_gemm_packed(a.data(), k, packed.data(), bias.data(), 0, c.data(), n, m, n, k);
         ref.f32_gemm_packed(a.data(), k, ref_packed.data(), bias.data(), 0, want.data(), n, m, n, k);
         ASSERT_TRUE(same_bits(c, want)) << "f32_gemm_packed k " << k;
+        const std::vector<float> b = random_vector(rng_, k * n, 1.0f);
+        kernels_->f32_gemm_nn(a.data(), k, b.data(), n, 1.0f, 0, c.data(), n, m, n, k);
+        ref.f32_gemm_nn(a.data(), k, b.data(), n, 1.0f, 0, want.data(), n, m, n, k);
+        ASSERT_TRUE(same_bits(c, want)) << "f32_gemm_nn k " << k;
     }
 }
 
