@@ -48,7 +48,7 @@ inline typename Part<Arch>::F erf_f32(typename Part<Arch>::F x) {
                                       -0x1.9a350ap+2f, 0x1.acfc76p+2f, -0x1.506c22p+1f};
     const F a = P::abs(x);
     const F small = x * horner(x * x, erf1);
-    const F z = a / (F(1.0f) + a) - F(0.4f);
+    const F z = P::divide(a, F(1.0f) + a) - F(0.4f);
     const F large = P::copysign_of(F(1.0f) - exp_f32<Arch>(F(0.0f) - a * a) * horner(z, erfc2), x);
     return P::is_inf_select(x, P::copysign_of(F(1.0f), x), P::less_select(a, F(2.0f / 3.0f), small, large));
 }

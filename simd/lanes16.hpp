@@ -13,6 +13,10 @@
 #include <cstring>
 #include <xsimd/xsimd.hpp>
 
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
 namespace edgembed::simd::generic {
 
 // The scalar ISA's "architecture": one float per part.
@@ -31,6 +35,13 @@ struct Part {
     // either is NaN, NEON's fmax NaN).
     static F max_keep_nan(F bound, F v) { return xsimd::max(bound, v); }
     static F abs(F v) { return xsimd::abs(v); }
+    // a / b correctly rounded: xsimd 8.1 divides NEON floats through a refined reciprocal estimate.
+    static F divide(F a, F b) {
+#if defined(__aarch64__)
+        if constexpr (W == 4) return F(vdivq_f32(a, b));
+#endif
+        return a / b;
+    }
     static F copysign_of(F magnitude, F sign) { return xsimd::copysign(magnitude, sign); }
     static F is_inf_select(F v, F x, F y) { return xsimd::select(xsimd::isinf(v), x, y); }
     // 2^n for t = n + magic (|n| < 2^22, magic = 1.5 * 2^23): n sits in t's low mantissa bits.
@@ -49,6 +60,7 @@ struct Part<scalar_arch> {
     static F less_select(F a, F b, F x, F y) { return a < b ? x : y; }
     static F max_keep_nan(F bound, F v) { return v < bound ? bound : v; }
     static F abs(F v) { return std::fabs(v); }
+    static F divide(F a, F b) { return a / b; }
     static F copysign_of(F magnitude, F sign) { return std::copysign(magnitude, sign); }
     static F is_inf_select(F v, F x, F y) { return std::isinf(v) ? x : y; }
     static F pow2_from_magic(F t, float magic) {

@@ -1,4 +1,6 @@
-// Scalar references (double accumulation where a reduction is involved): the kernels of the scalar ISA.
+// The scalar ISA's kernels. Those whose results feed int8 quantization give the vector ISAs' bits: the row
+// kernels are f32_row_kernels.hpp on scalar_arch, dequantization and the f32_gemm_packed / f32_gemm_nn chains
+// repeat the vector kernels' float operations (std::fma where those fuse). f32_gemm_nt accumulates in double.
 // The tests hold them, like every ISA's, to the double-precision oracles of tests/simd/kernel_oracles.h.
 #include <cmath>
 #include <limits>
