@@ -49,8 +49,9 @@ def held_out_sentences() -> list[str]:
 
 
 def held_out_pages() -> list[str]:
-    """Man pages 11-18 (cut at 512 tokens): long attention rows, where last-bit differences grew most."""
-    return load_texts("manpages_corpus")[10:18]
+    """Man pages 11-13 (cut at 512 tokens): long attention rows, where last-bit differences grew most. (Eight
+    pages gave the same results at three times the cost.)"""
+    return load_texts("manpages_corpus")[10:13]
 
 
 @pytest.fixture(scope="module")
