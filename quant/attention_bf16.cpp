@@ -3,16 +3,56 @@
 #include <cstdint>
 
 #include "simd/isa.h"
+#include "simd/kernels.h"
 
 namespace edgembed::quant {
 
 namespace {
+
 size_t up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+// x rounded to bf16 and back (f32_to_bf16's rounding), branch-free so that the compiler vectorizes it.
+void round_to_bf16(const float* x, float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t u;
+        std::memcpy(&u, &x[i], sizeof u);
+        const uint32_t magnitude = u & 0x7fffffffu;
+        const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+        const uint32_t nan = (u | 0x00400000u) & 0xffff0000u;
+        const uint32_t r = magnitude > 0x7f800000u ? nan : (u & 0x7f800000u) == 0 ? (u & 0x80000000u) : rounded;
+        std::memcpy(&y[i], &r, sizeof r);
+    }
+}
+
+// The emulation of the scores: out[i, j] = sum over c < k, in order, of a(i, c) b(j, c) with both rounded to
+// bf16, on the simd kernel f32_gemm_packed (its outputs are chains of multiply-adds over c in order, on every
+// ISA). B's rows are rounded and packed into the kernel's panels (layout: simd/kernel_list.inc).
+void emulated_scores(const float* a, size_t lda, size_t rows, const float* b, size_t ldb, size_t cols, size_t k,
+                     float* out, size_t ld_out, void* scratch) {
+    const simd::Kernels& kernels = simd::kernels();
+    const size_t width = kernels.f32_packed_panel_width();
+    float* a_rounded = static_cast<float*>(scratch);  // [rows][k]
+    float* packed = a_rounded + rows * k;              // panels of `width` columns, [k][width] each
+    float* row = packed + up(cols, width) * k;         // one of B's rows
+    for (size_t i = 0; i < rows; ++i) round_to_bf16(a + i * lda, a_rounded + i * k, k);
+    for (size_t j = 0; j < up(cols, width); ++j) {
+        float* panel = packed + j / width * width * k;
+        if (j < cols) round_to_bf16(b + j * ldb, row, k);
+        for (size_t c = 0; c < k; ++c) panel[c * width + j % width] = j < cols ? row[c] : 0.0f;
+    }
+    kernels.f32_gemm_packed(a_rounded, k, packed, nullptr, 0, out, ld_out, rows, cols, k);
+}
+
+// Scratch floats of emulated_scores.
+size_t emulated_scores_floats(size_t rows, size_t cols, size_t k) {
+    return rows * k + up(cols, simd::kernels().f32_packed_panel_width()) * k + k;
+}
+
 }  // namespace
 
-bool bf16_attention_available() noexcept {
+bool bf16_attention_hardware() noexcept {
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
-    return simd::isa_available(simd::Isa::avx512bw) && __builtin_cpu_supports("avx512bf16");
+    return simd::active_isa() == simd::Isa::avx512bw && __builtin_cpu_supports("avx512bf16");
 #else
     return false;
 #endif
@@ -21,7 +61,33 @@ bool bf16_attention_available() noexcept {
 size_t bf16_attention_scratch_bytes(size_t length, size_t d) {
     const size_t scores = length * d + d * up(length, 16);                     // Q rows, packed K
     const size_t context = length * up(length, 2) + up(length, 2) * up(d, 16);  // P rows, packed V
-    return (scores > context ? scores : context) * sizeof(uint16_t);
+    const size_t hardware = (scores > context ? scores : context) * sizeof(uint16_t);
+    const size_t scores_floats = emulated_scores_floats(length, length, d), context_floats = length * (length + d);
+    const size_t emulated = (scores_floats > context_floats ? scores_floats : context_floats) * sizeof(float);
+    return hardware > emulated ? hardware : emulated;
+}
+
+void bf16_attention_scores(const float* q, const float* k, size_t ld, size_t length, size_t d, float* s,
+                           size_t ld_s, void* scratch) {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+    if (bf16_attention_hardware()) return bf16_attention_scores_avx512bf16(q, k, ld, length, d, s, ld_s, scratch);
+#endif
+    emulated_scores(q, ld, length, k, ld, length, d, s, ld_s, scratch);
+}
+
+void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length, size_t d,
+                            float* out, size_t ld_out, void* scratch) {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+    if (bf16_attention_hardware())
+        return bf16_attention_context_avx512bf16(p, ld_p, v, ld_v, length, d, out, ld_out, scratch);
+#endif
+    // On f32_gemm_nn (outputs also chains of multiply-adds in order), which reads V's rows as they are: no
+    // panels to pad to their width (d = 32 would fill 2 of AVX2's 24-column panels by two thirds).
+    float* p_rounded = static_cast<float*>(scratch);  // [length][length]
+    float* v_rounded = p_rounded + length * length;    // [length][d]
+    for (size_t i = 0; i < length; ++i) round_to_bf16(p + i * ld_p, p_rounded + i * length, length);
+    for (size_t j = 0; j < length; ++j) round_to_bf16(v + j * ld_v, v_rounded + j * d, d);
+    simd::kernels().f32_gemm_nn(p_rounded, length, v_rounded, d, 1.0f, 0, out, ld_out, length, d, length);
 }
 
 }  // namespace edgembed::quant

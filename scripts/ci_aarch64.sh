@@ -160,6 +160,23 @@ EOF
   done
 fi
 
+# ---- Cross-ISA vectors (issue 15): int8 and f16 vectors of held-out texts from the aarch64 CLI under qemu,
+# for each CPU (cortex-a72: no dotprod, cortex-a76: dotprod), against the x86-64 CLI's: min cosine >= 0.99999
+# (tests/python/test_cross_isa_agreement.py, which also compares every x86 ISA path in scripts/test.sh).
+if [ -x "$X86_CLI" ] && [ -x "$ROOT/.venv/bin/python" ] && [ -f "$ROOT/models/all-MiniLM-L6-v2.int8.edgembed" ]; then
+  echo "== cross-ISA vectors: aarch64 (qemu) against x86-64, int8 and f16"
+  start=$SECONDS
+  if ! EDGEMBED_BIN=$X86_CLI EDGEMBED_MODEL=$MODEL EDGEMBED_AARCH64_CLI=$BUILD/tools/cli/edgembed \
+      EDGEMBED_AARCH64_CPUS="$CPUS" "$ROOT/.venv/bin/python" -m pytest -q -s \
+      tests/python/test_cross_isa_agreement.py -k aarch64; then
+    status=1
+  fi
+  echo "== cross-ISA vectors took $((SECONDS - start)) s"
+else
+  echo "== cross-ISA vectors skipped: needs $X86_CLI, .venv and the int8 / f16 models (scripts/setup.sh)"
+fi
+# ---- end of the cross-ISA vectors
+
 # Tests that need the converted model find it here (the file format is little-endian and portable).
 [ -f "$MODEL" ] && export EDGEMBED_MODEL=$MODEL
 for cpu in $CPUS; do

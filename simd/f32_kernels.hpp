@@ -1,6 +1,7 @@
 // The f32 kernels, written once as xsimd templates; simd/arch/<isa>.cpp instantiates them with that
 // ISA's compiler flags. A tail shorter than one vector is run through the same vector code on a padded
-// copy, so every element sees the same arithmetic on a given ISA.
+// copy, so every element sees the same arithmetic on a given ISA. The row kernels that must give the
+// same bits on every ISA (softmax, LayerNorm, GELU, sum of squares) are in f32_row_kernels.hpp.
 #pragma once
 
 #include <cmath>
@@ -8,13 +9,14 @@
 #include <limits>
 #include <xsimd/xsimd.hpp>
 
-#if defined(__F16C__)
+#if defined(__F16C__) || defined(__AVX512F__)
 #include <immintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 #endif
 
 #include "simd/f16.h"
+#include "simd/f32_row_kernels.hpp"
 #include "simd/kernels.h"
 
 namespace edgembed::simd::generic {
@@ -58,6 +60,17 @@ inline void map(const float* x, float* y, size_t n, Op op) {
     if (i < n) store_tail<Arch>(op(load_tail<Arch>(x + i, n - i, 0.0f)), y + i, n - i);
 }
 
+// a * b + c rounded once: xsimd::fma, except on AVX-512, where xsimd 8.1 has no fma of its own and its
+// generic one multiplies and adds (this library builds with -ffp-contract=off). SSE2 has no FMA: there it
+// rounds twice.
+template <class Arch>
+inline fbatch<Arch> fused_multiply_add(fbatch<Arch> a, fbatch<Arch> b, fbatch<Arch> c) {
+#if defined(__AVX512F__)
+    if constexpr (fbatch<Arch>::size == 16) return fbatch<Arch>(_mm512_fmadd_ps(a, b, c));
+#endif
+    return xsimd::fma(a, b, c);
+}
+
 template <class Arch>
 inline float reduce_sum(fbatch<Arch> v) { return xsimd::hadd(v); }
 
@@ -95,94 +108,6 @@ inline void lane_sums(const fbatch<Arch>* v, float* out) {
 }
 
 template <class Arch>
-void f32_softmax(const float* x, const float* mask, float scale, float* y, size_t n) {
-    using B = fbatch<Arch>;
-    constexpr size_t W = B::size;
-    const float neg_inf = -std::numeric_limits<float>::infinity();
-    const B vscale(scale);
-    auto logits = [&](size_t i, size_t count) {
-        B v = count == W ? B::load_unaligned(x + i) : load_tail<Arch>(x + i, count, 0.0f);
-        v *= vscale;
-        if (mask) v += count == W ? B::load_unaligned(mask + i) : load_tail<Arch>(mask + i, count, 0.0f);
-        if (count < W) {  // padding lanes must not win the max nor add to the sum
-            alignas(64) float lanes[W];
-            v.store_aligned(lanes);
-            for (size_t k = count; k < W; ++k) lanes[k] = neg_inf;
-            v = B::load_aligned(lanes);
-        }
-        return v;
-    };
-    B vmax(neg_inf);
-    bool saw_nan = false;
-    for (size_t i = 0; i < n; i += W) {
-        const B v = logits(i, n - i < W ? n - i : W);
-        saw_nan |= xsimd::any(xsimd::isnan(v));
-        vmax = xsimd::max(vmax, v);
-    }
-    alignas(64) float lanes[W];
-    vmax.store_aligned(lanes);
-    float m = lanes[0];
-    for (size_t k = 1; k < W; ++k) m = lanes[k] > m ? lanes[k] : m;
-    if (saw_nan || m == std::numeric_limits<float>::infinity()) {
-        for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
-        return;
-    }
-    if (m == neg_inf) {  // fully masked row
-        for (size_t i = 0; i < n; ++i) y[i] = 0.0f;
-        return;
-    }
-    const B vm(m);
-    B vsum(0.0f);
-    for (size_t i = 0; i < n; i += W) {
-        const size_t count = n - i < W ? n - i : W;
-        const B e = xsimd::exp(logits(i, count) - vm);  // padding lanes: exp(-inf) = 0
-        vsum += e;
-        if (count == W) e.store_unaligned(y + i); else store_tail<Arch>(e, y + i, count);
-    }
-    const float inv = 1.0f / reduce_sum<Arch>(vsum);
-    map<Arch>(y, y, n, [&](B v) { return v * B(inv); });
-}
-
-template <class Arch>
-void f32_layernorm(const float* x, const float* gamma, const float* beta, float eps, float* y, size_t n) {
-    using B = fbatch<Arch>;
-    constexpr size_t W = B::size;
-    B vsum(0.0f);
-    size_t i = 0;
-    for (; i + W <= n; i += W) vsum += B::load_unaligned(x + i);
-    if (i < n) vsum += load_tail<Arch>(x + i, n - i, 0.0f);
-    const float mean = reduce_sum<Arch>(vsum) / static_cast<float>(n);
-    const B vmean(mean);
-    B vvar(0.0f);
-    for (i = 0; i + W <= n; i += W) {
-        const B d = B::load_unaligned(x + i) - vmean;
-        vvar = xsimd::fma(d, d, vvar);
-    }
-    if (i < n) {
-        const B d = load_tail<Arch>(x + i, n - i, mean) - vmean;  // padding with the mean adds 0
-        vvar = xsimd::fma(d, d, vvar);
-    }
-    const float inv_std = 1.0f / std::sqrt(reduce_sum<Arch>(vvar) / static_cast<float>(n) + eps);
-    const B vinv(inv_std);
-    for (i = 0; i + W <= n; i += W) {
-        const B v = (B::load_unaligned(x + i) - vmean) * vinv;
-        xsimd::fma(v, B::load_unaligned(gamma + i), B::load_unaligned(beta + i)).store_unaligned(y + i);
-    }
-    if (i < n) {
-        const size_t r = n - i;
-        const B v = (load_tail<Arch>(x + i, r, 0.0f) - vmean) * vinv;
-        store_tail<Arch>(xsimd::fma(v, load_tail<Arch>(gamma + i, r, 0.0f), load_tail<Arch>(beta + i, r, 0.0f)), y + i, r);
-    }
-}
-
-template <class Arch>
-void f32_gelu(const float* x, float* y, size_t n) {
-    using B = fbatch<Arch>;
-    const B half(0.5f), one(1.0f), inv_sqrt2(0.70710678118654752440f);
-    map<Arch>(x, y, n, [&](B v) { return half * v * (one + xsimd::erf(v * inv_sqrt2)); });
-}
-
-template <class Arch>
 void f32_add(const float* a, const float* b, float* y, size_t n) {
     using B = fbatch<Arch>;
     constexpr size_t W = B::size;
@@ -203,23 +128,6 @@ void f32_max(const float* x, float* y, size_t n) {
         xsimd::select((xv > yv) | xsimd::isnan(xv), xv, yv).store_unaligned(y + i);
     }
     for (; i < n; ++i) y[i] = x[i] > y[i] || std::isnan(x[i]) ? x[i] : y[i];
-}
-
-template <class Arch>
-float f32_sum_squares(const float* x, size_t n) {
-    using B = fbatch<Arch>;
-    constexpr size_t W = B::size;
-    B acc(0.0f);
-    size_t i = 0;
-    for (; i + W <= n; i += W) {
-        const B v = B::load_unaligned(x + i);
-        acc = xsimd::fma(v, v, acc);
-    }
-    if (i < n) {
-        const B v = load_tail<Arch>(x + i, n - i, 0.0f);
-        acc = xsimd::fma(v, v, acc);
-    }
-    return reduce_sum<Arch>(acc);
 }
 
 template <class Arch>
@@ -294,7 +202,7 @@ void s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* col_s
     const I vzp(zero_point);
     size_t i = 0;
     auto row = [&](I a, I sums, B scales, B b, B r) {
-        return xsimd::fma(xsimd::to_float(a - vzp * sums), vrow * scales, b) + r;
+        return (xsimd::to_float(a - vzp * sums) * (vrow * scales) + b) + r;  // no fma: the same bits on every ISA
     };
     for (; i + W <= n; i += W) {
         const B b = bias ? B::load_unaligned(bias + i) : B(0.0f);
@@ -345,7 +253,7 @@ inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb,
         for (size_t j = 0; j < C; ++j) bv[j] = Bt::load_unaligned(b + j * ldb + p);
         for (size_t r = 0; r < R; ++r) {
             const Bt av = Bt::load_unaligned(a + r * lda + p);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     if (p < k) {
@@ -353,7 +261,7 @@ inline void gemm_nt_tile(const float* a, size_t lda, const float* b, size_t ldb,
         for (size_t j = 0; j < C; ++j) bv[j] = load_tail<Arch>(b + j * ldb + p, k - p, 0.0f);
         for (size_t r = 0; r < R; ++r) {
             const Bt av = load_tail<Arch>(a + r * lda + p, k - p, 0.0f);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     // Every tile shape reduces through lane_sums, so an output's bits do not depend on which tile
@@ -407,7 +315,7 @@ inline void gemm_nn_tile(const float* a, size_t lda, const float* b, size_t ldb,
         }
         for (size_t r = 0; r < R; ++r) {
             const Bt av(a[r * lda + p]);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     const Bt valpha(alpha);
@@ -493,7 +401,7 @@ inline void gemm_packed_tile(const float* a, size_t lda, const float* panel, con
         for (size_t j = 0; j < C; ++j) bv[j] = Bt::load_unaligned(panel + p * width + j * W);
         for (size_t r = 0; r < R; ++r) {
             const Bt av(a[r * lda + p]);
-            for (size_t j = 0; j < C; ++j) acc[r][j] = xsimd::fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < C; ++j) acc[r][j] = fused_multiply_add<Arch>(av, bv[j], acc[r][j]);
         }
     }
     for (size_t r = 0; r < R; ++r)

@@ -1,6 +1,8 @@
 // Attention's two products in bf16 for AVX512-BF16 (this file alone is compiled with -mavx512f -mavx512bw
-// -mavx512vl -mavx512bf16; callers check bf16_attention_available()). vdpbf16ps adds two bf16 x bf16
-// products per f32 lane to an f32 accumulator.
+// -mavx512vl -mavx512bf16; callers check bf16_attention_hardware()). vdpbf16ps adds two bf16 x bf16
+// products per f32 lane to an f32 accumulator: the odd one first, then the even one (each exact, each sum
+// rounded to nearest even); the operands' pairs are stored swapped so that the sum runs in natural order,
+// as quant/attention_bf16.cpp's emulation on every other ISA does.
 //
 // Scores S = Q K^T: K is packed per pair of head dimensions as [d/2][keys rounded up to 16][2] so that one
 // zmm holds 16 keys' pair; a row's pair of Q is broadcast; tiles of 4 rows x 64 keys. Context O = P V: V is
@@ -19,23 +21,23 @@ namespace {
 
 inline size_t up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
-// f32 -> bf16, round to nearest even (NaN stays NaN), as vcvtneps2bf16 rounds.
-inline uint16_t to_bf16(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, sizeof u);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return static_cast<uint16_t>(u >> 16);
-}
-
-// n floats -> bf16, zero-filled up to n_padded.
+// n floats -> bf16, zero-filled up to n_padded (even), then each pair swapped (see odd_first).
 inline void row_to_bf16(const float* x, size_t n, size_t n_padded, uint16_t* y) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i))));
-    for (; i < n; ++i) y[i] = to_bf16(x[i]);
+    for (; i < n; ++i) y[i] = f32_to_bf16(x[i]);
     for (; i < n_padded; ++i) y[i] = 0;
+    for (i = 0; i < n_padded; i += 2) {
+        const uint16_t first = y[i];
+        y[i] = y[i + 1];
+        y[i + 1] = first;
+    }
 }
+
+// vdpbf16ps adds a pair's odd element first: the packed pairs hold term 2p + 1 at 0 and 2p at 1, so that the
+// terms are added in their natural order 0, 1, 2, ... (which the emulation in attention_bf16.cpp follows).
+constexpr size_t odd_first(size_t e) { return 1 - e; }
 
 inline __m512bh broadcast_pair(const uint16_t* p) {
     int32_t v;
@@ -101,7 +103,7 @@ void product(const uint16_t* a, size_t lda, size_t n_rows, const uint16_t* b, si
 
 }  // namespace
 
-void bf16_attention_scores(const float* q, const float* k, size_t ld, size_t length, size_t d, float* s,
+void bf16_attention_scores_avx512bf16(const float* q, const float* k, size_t ld, size_t length, size_t d, float* s,
                            size_t ld_s, void* scratch) {
     const size_t keys_padded = up(length, 16);
     uint16_t* qb = static_cast<uint16_t*>(scratch);     // [length][d]
@@ -110,11 +112,11 @@ void bf16_attention_scores(const float* q, const float* k, size_t ld, size_t len
     for (size_t p = 0; p < d / 2; ++p)
         for (size_t j = 0; j < keys_padded; ++j)
             for (size_t e = 0; e < 2; ++e)
-                kp[(p * keys_padded + j) * 2 + e] = j < length ? to_bf16(k[j * ld + 2 * p + e]) : 0;
+                kp[(p * keys_padded + j) * 2 + e] = j < length ? f32_to_bf16(k[j * ld + 2 * p + odd_first(e)]) : 0;
     product<4>(qb, d, length, kp, keys_padded, d / 2, length, s, ld_s);
 }
 
-void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length, size_t d,
+void bf16_attention_context_avx512bf16(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length, size_t d,
                             float* out, size_t ld_out, void* scratch) {
     const size_t keys2 = up(length, 2), pairs = keys2 / 2, d_padded = up(d, 16);
     uint16_t* pb = static_cast<uint16_t*>(scratch);  // [length][keys2]
@@ -123,8 +125,8 @@ void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t 
     for (size_t pp = 0; pp < pairs; ++pp)
         for (size_t c = 0; c < d_padded; ++c)
             for (size_t e = 0; e < 2; ++e) {
-                const size_t j = 2 * pp + e;
-                vp[(pp * d_padded + c) * 2 + e] = j < length && c < d ? to_bf16(v[j * ld_v + c]) : 0;
+                const size_t j = 2 * pp + odd_first(e);
+                vp[(pp * d_padded + c) * 2 + e] = j < length && c < d ? f32_to_bf16(v[j * ld_v + c]) : 0;
             }
     product<8>(pb, keys2, length, vp, d_padded, pairs, d, out, ld_out);
 }

@@ -52,11 +52,12 @@ void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
 
 namespace {
 
-// bf16 attention for int8 models: their error budget (cosine >= 0.995 mean against f32) has room for it,
-// while f32 and f16 models keep f32 attention to stay at their bounds. EDGEMBED_ATTENTION=f32 turns it off.
+// bf16 attention for int8 models on every ISA (AVX512-BF16 or its exact emulation: the same bits everywhere,
+// quant/attention_bf16.h): their error budget (cosine >= 0.995 mean against f32) has room for it, while f32
+// and f16 models keep f32 attention to stay at their bounds. EDGEMBED_ATTENTION=f32 turns it off (then int8
+// vectors differ across ISAs in the last bits that per-token quantization amplifies).
 bool use_bf16_attention(const ModelConfig& config) {
     if (config.weight_dtype != "int8" || config.head_dim() % 2 != 0) return false;
-    if (simd::active_isa() != simd::Isa::avx512bw || !quant::bf16_attention_available()) return false;
     const char* choice = std::getenv("EDGEMBED_ATTENTION");
     if (choice == nullptr || *choice == '\0' || std::string(choice) == "auto") return true;
     if (std::string(choice) == "f32") return false;
@@ -317,9 +318,7 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
         const float* v = v_all + first * ld + column;
         float* context = ws.attention.data() + first * h + column;
         if (bf16_scratch) {
-#if defined(EDGEMBED_HAVE_X86_KERNELS)
             quant::bf16_attention_scores(q, key, ld, length, d, scores, length, bf16_scratch);
-#endif
         } else {
             quant::f32_gemm(q, ld, key, ld, /*b_transposed=*/true, 1.0f, scores, length, length, length, d);
         }
@@ -334,9 +333,7 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
         for (size_t row = 0; row < length; ++row)
             k.f32_softmax(scores + row * length, nullptr, scale, scores + row * length, length);
         if (bf16_scratch) {
-#if defined(EDGEMBED_HAVE_X86_KERNELS)
             quant::bf16_attention_context(scores, length, v, ld, length, d, context, h, bf16_scratch);
-#endif
         } else {
             quant::f32_gemm(scores, length, v, ld, /*b_transposed=*/false, 1.0f, context, h, length, d, length);
         }

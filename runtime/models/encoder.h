@@ -61,8 +61,8 @@ public:
     const EncoderSpec& spec() const { return spec_; }
     // The longest sequence the position scheme allows (RoBERTa-style offsets take padding_idx + 1 rows).
     int max_tokens() const { return spec_.max_tokens(config_); }
-    // The precision of attention's two products: "bf16" (int8 models on CPUs with AVX512-BF16, within the
-    // ISA cap, unless EDGEMBED_ATTENTION=f32) or "f32".
+    // The precision of attention's two products: "bf16" (int8 models, unless EDGEMBED_ATTENTION=f32; AVX512-BF16
+    // or its exact emulation) or "f32".
     const char* attention_precision() const { return attention_bf16_ ? "bf16" : "f32"; }
     // The linear layers' kinds, e.g. "qc8" or "f32" per layer (for reports and tests).
     std::vector<const char*> linear_kinds() const;

@@ -1,52 +1,16 @@
-// Scalar references (double accumulation where a reduction is involved): the kernels of the scalar ISA.
+// The scalar ISA's kernels. Those whose results feed int8 quantization give the vector ISAs' bits: the row
+// kernels are f32_row_kernels.hpp on scalar_arch, dequantization and the f32_gemm_packed / f32_gemm_nn chains
+// repeat the vector kernels' float operations (std::fma where those fuse). f32_gemm_nt accumulates in double.
 // The tests hold them, like every ISA's, to the double-precision oracles of tests/simd/kernel_oracles.h.
 #include <cmath>
 #include <limits>
 
 #include "simd/f16.h"
+#include "simd/f32_row_kernels.hpp"
 #include "simd/kernels.h"
 
 namespace edgembed::simd {
 namespace {
-
-void ref_f32_softmax(const float* x, const float* mask, float scale, float* y, size_t n) {
-    const float inf = std::numeric_limits<float>::infinity();
-    float m = -inf;
-    bool bad = false;
-    for (size_t i = 0; i < n; ++i) {
-        const float v = x[i] * scale + (mask ? mask[i] : 0.0f);
-        bad |= std::isnan(v) || v == inf;
-        m = v > m ? v : m;
-    }
-    if (bad) {
-        for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
-        return;
-    }
-    if (m == -inf) {
-        for (size_t i = 0; i < n; ++i) y[i] = 0.0f;
-        return;
-    }
-    double sum = 0.0;
-    for (size_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i] * scale + (mask ? mask[i] : 0.0f)) - m);
-    for (size_t i = 0; i < n; ++i)
-        y[i] = static_cast<float>(std::exp(static_cast<double>(x[i] * scale + (mask ? mask[i] : 0.0f)) - m) / sum);
-}
-
-void ref_f32_layernorm(const float* x, const float* gamma, const float* beta, float eps, float* y, size_t n) {
-    double mean = 0.0, var = 0.0;
-    for (size_t i = 0; i < n; ++i) mean += x[i];
-    mean /= static_cast<double>(n);
-    for (size_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
-    const double inv_std = 1.0 / std::sqrt(var / static_cast<double>(n) + eps);
-    for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>((x[i] - mean) * inv_std * gamma[i] + beta[i]);
-}
-
-void ref_f32_gelu(const float* x, float* y, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-        const double v = x[i];
-        y[i] = static_cast<float>(0.5 * v * (1.0 + std::erf(v * 0.70710678118654752440)));
-    }
-}
 
 void ref_f32_add(const float* a, const float* b, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
@@ -54,12 +18,6 @@ void ref_f32_add(const float* a, const float* b, float* y, size_t n) {
 
 void ref_f32_max(const float* x, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = x[i] > y[i] || std::isnan(x[i]) ? x[i] : y[i];
-}
-
-float ref_f32_sum_squares(const float* x, size_t n) {
-    double s = 0.0;
-    for (size_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
-    return static_cast<float>(s);
 }
 
 void ref_f32_scale(const float* x, float s, float* y, size_t n) {
@@ -93,11 +51,14 @@ float ref_f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_p
     return scale;
 }
 
+// The vector kernels' float arithmetic, in their order (no fma), so that the scalar ISA gives their bits.
 void ref_s32_dequantize(const int32_t* acc, int32_t zero_point, const int32_t* col_sums, float row_scale,
                         const float* col_scales, const float* bias, const float* residual, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) {
-        const double a = static_cast<double>(acc[i]) - static_cast<double>(zero_point) * col_sums[i];
-        y[i] = static_cast<float>(a * row_scale * col_scales[i] + (bias ? bias[i] : 0.0f) + (residual ? residual[i] : 0.0f));
+        const int32_t a = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) -
+                                               static_cast<uint32_t>(zero_point) * static_cast<uint32_t>(col_sums[i]));
+        y[i] = (static_cast<float>(a) * (row_scale * col_scales[i]) + (bias ? bias[i] : 0.0f)) +
+               (residual ? residual[i] : 0.0f);
     }
 }
 
@@ -118,9 +79,17 @@ void ref_f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, flo
     ref_gemm(a, lda, b, 1, ldb, alpha, accumulate, c, ldc, m, n, k);
 }
 
+// A float chain of fused multiply-adds over k in order, then alpha: the vector kernels' arithmetic on FMA ISAs
+// (their outputs are such chains too), so that bf16 attention's emulation gives the same bits on the scalar ISA.
 void ref_f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
                      size_t ldc, size_t m, size_t n, size_t k) {
-    ref_gemm(a, lda, b, ldb, 1, alpha, accumulate, c, ldc, m, n, k);
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j) {
+            float sum = 0.0f;
+            for (size_t p = 0; p < k; ++p) sum = std::fma(a[i * lda + p], b[p * ldb + j], sum);
+            const float v = sum * alpha;
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
+        }
 }
 
 // Packed weights for the reference: panels of 4 columns, [k][4] each, zero-padded.
@@ -135,15 +104,16 @@ void ref_f32_pack_panels(const float* w, size_t n, size_t k, float* packed) {
                 packed[p * kRefPanelWidth + j] = first + j < n ? w[(first + j) * k + p] : 0.0f;
 }
 
+// A float chain of fused multiply-adds from the bias, k in order: the vector kernels' arithmetic on FMA
+// ISAs (AVX2, AVX-512, NEON), so that outputs match theirs bit for bit.
 void ref_f32_gemm_packed(const float* a, size_t lda, const float* packed, const float* bias, int accumulate, float* c,
                          size_t ldc, size_t m, size_t n, size_t k) {
     for (size_t i = 0; i < m; ++i)
         for (size_t j = 0; j < n; ++j) {
             const float* panel = packed + (j / kRefPanelWidth) * kRefPanelWidth * k;
-            double sum = bias ? bias[j] : 0.0;
-            for (size_t p = 0; p < k; ++p)
-                sum += static_cast<double>(a[i * lda + p]) * panel[p * kRefPanelWidth + j % kRefPanelWidth];
-            c[i * ldc + j] = static_cast<float>(accumulate ? c[i * ldc + j] + sum : sum);
+            float sum = bias ? bias[j] : 0.0f;
+            for (size_t p = 0; p < k; ++p) sum = std::fma(a[i * lda + p], panel[p * kRefPanelWidth + j % kRefPanelWidth], sum);
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
         }
 }
 
@@ -155,7 +125,9 @@ void ref_f16_to_f32(const uint16_t* x, float* y, size_t n) {
 
 void fill_kernels_reference(Kernels& k) {
 #define EDGEMBED_KERNEL(name, ret, params) k.name = &ref_##name;
+#define EDGEMBED_ROW_KERNEL(name, ret, params) k.name = &generic::name<generic::scalar_arch>;
 #include "simd/kernel_list.inc"
+#undef EDGEMBED_ROW_KERNEL
 #undef EDGEMBED_KERNEL
 }
 

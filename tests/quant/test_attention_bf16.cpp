@@ -1,15 +1,19 @@
-// bf16 attention products (quant/attention_bf16.h) against a scalar reference: the same inputs rounded
-// to bf16, products summed exactly in double. Sizes 1..33, multiples of 16 +/- 1 and the model's lengths;
-// head dimensions 2..96; strided inputs and outputs (nothing written outside the results); NaN in.
+// bf16 attention products (quant/attention_bf16.h) on every ISA path of the host (AVX512-BF16 where the
+// CPU has it, the emulation on f32_gemm_packed under each ISA cap) against a scalar reference: the same
+// inputs rounded to bf16, products summed exactly in double. Sizes 1..33, multiples of 16 +/- 1 and the
+// model's lengths; head dimensions 2..96; strided inputs and outputs (nothing written outside the
+// results); NaN in. And every path gives the same bits.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "quant/attention_bf16.h"
+#include "simd/isa.h"
 #include "tests/simd/tolerances.h"
 
 namespace edgembed::quant {
@@ -25,6 +29,22 @@ double bf16(float f) {  // round to nearest even, as the kernels do
     return r;
 }
 
+// Runs fn under every ISA cap this host allows (bf16_attention_hardware() follows the cap), then puts the
+// best one back.
+template <class Fn>
+void for_each_isa(Fn fn) {
+    using simd::Isa;
+    Isa best = Isa::scalar;
+    for (Isa isa : {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512bw, Isa::neon64}) {
+        if (!simd::isa_available(isa)) continue;
+        simd::set_isa_cap(isa);
+        SCOPED_TRACE(std::string("ISA ") + simd::isa_name(isa) + (bf16_attention_hardware() ? " (AVX512-BF16)" : ""));
+        fn(isa);
+        best = isa;
+    }
+    simd::set_isa_cap(best);
+}
+
 std::vector<size_t> lengths() {
     std::vector<size_t> out;
     for (size_t n = 1; n <= 33; ++n) out.push_back(n);
@@ -36,8 +56,11 @@ constexpr float kGuard = 12345.0f;
 
 class Bf16Attention : public ::testing::Test {
 protected:
-    void SetUp() override {
-        if (!bf16_attention_available()) GTEST_SKIP() << "the CPU lacks AVX512-BF16";
+    // Lengths past 129 only on the best ISA: the others run the same tiles, slower.
+    void scores_match(simd::Isa isa);
+    void context_matches(simd::Isa isa);
+    static bool long_lengths(simd::Isa isa) {
+        return isa == simd::Isa::avx512bw || isa == simd::Isa::neon64 || !simd::isa_available(simd::Isa::avx512bw);
     }
     std::mt19937 rng{11};
     std::vector<float> random(size_t n, float scale) {
@@ -48,11 +71,14 @@ protected:
     }
 };
 
-#if defined(EDGEMBED_HAVE_X86_KERNELS)
 TEST_F(Bf16Attention, ScoresMatchTheReference) {
+    for_each_isa([&](simd::Isa isa) { scores_match(isa); });
+}
+
+void Bf16Attention::scores_match(simd::Isa isa) {
     for (size_t d : {2, 16, 30, 32, 64, 96}) {
         for (size_t length : lengths()) {
-            if (d == 96 && length > 129) continue;  // keeps the test fast; the tiles are the same
+            if ((d == 96 || !long_lengths(isa)) && length > 129) continue;  // keeps the test fast; the tiles are the same
             const size_t ld = d + 3, ld_s = length + 5;  // strided, as heads sit in a row of hidden_size
             const std::vector<float> q = random(length * ld, 2.0f), k = random(length * ld, 2.0f);
             std::vector<float> s(length * ld_s, kGuard);
@@ -79,9 +105,13 @@ TEST_F(Bf16Attention, ScoresMatchTheReference) {
 }
 
 TEST_F(Bf16Attention, ContextMatchesTheReference) {
+    for_each_isa([&](simd::Isa isa) { context_matches(isa); });
+}
+
+void Bf16Attention::context_matches(simd::Isa isa) {
     for (size_t d : {2, 16, 30, 32, 64, 96}) {
         for (size_t length : lengths()) {
-            if (d == 96 && length > 129) continue;
+            if ((d == 96 || !long_lengths(isa)) && length > 129) continue;
             const size_t ld_p = length + 2, ld_v = d + 5, ld_out = d + 7;
             std::vector<float> p = random(length * ld_p, 1.0f);
             for (float& x : p) x = std::fabs(x) / static_cast<float>(length);  // softmax-like rows
@@ -118,7 +148,32 @@ TEST_F(Bf16Attention, NanInputGivesNanScores) {
     for (size_t j = 0; j < length; ++j) EXPECT_TRUE(std::isnan(s[3 * length + j])) << j;
     EXPECT_FALSE(std::isnan(s[2 * length]));
 }
-#endif
+
+// The same bits on every path: what makes int8 vectors equal across ISAs and architectures.
+TEST_F(Bf16Attention, EveryIsaGivesTheSameBits) {
+    for (size_t d : {2, 30, 32, 64}) {
+        for (size_t length : {1, 2, 7, 16, 17, 33, 128, 129}) {
+            const size_t ld = d + 3;
+            const std::vector<float> q = random(length * ld, 2.0f), k = random(length * ld, 2.0f);
+            std::vector<float> p = random(length * length, 1.0f);
+            for (float& x : p) x = std::fabs(x) / static_cast<float>(length);
+            std::vector<float> first_s, first_o;
+            for_each_isa([&](simd::Isa) {
+                std::vector<float> s(length * length), o(length * d);
+                std::vector<uint8_t> scratch(bf16_attention_scratch_bytes(length, d));
+                bf16_attention_scores(q.data(), k.data(), ld, length, d, s.data(), length, scratch.data());
+                bf16_attention_context(p.data(), length, k.data(), ld, length, d, o.data(), d, scratch.data());
+                if (first_s.empty()) {
+                    first_s = s;
+                    first_o = o;
+                    return;
+                }
+                ASSERT_EQ(0, std::memcmp(s.data(), first_s.data(), s.size() * sizeof(float))) << "scores, d " << d << " length " << length;
+                ASSERT_EQ(0, std::memcmp(o.data(), first_o.data(), o.size() * sizeof(float))) << "context, d " << d << " length " << length;
+            });
+        }
+    }
+}
 
 }  // namespace
 }  // namespace edgembed::quant

@@ -618,6 +618,60 @@ TEST_P(KernelProperties, GemmPackedOutputsDoNotDependOnTheirTile) {
     }
 }
 
+// The kernels that feed int8 activation quantization give the scalar ISA's bits on every ISA and
+// architecture (simd/f32_row_kernels.hpp): 16 lanes in a fixed reduction tree, no fused multiply-adds.
+// f32_gemm_packed and f32_gemm_nn too wherever the ISA has FMA (their scalar versions are chains of
+// std::fma); SSE2's multiply-adds round twice.
+::testing::AssertionResult same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0 && !(std::isnan(a[i]) && std::isnan(b[i])))
+            return ::testing::AssertionFailure() << "element " << i << ": " << a[i] << " vs the scalar ISA's " << b[i];
+    return ::testing::AssertionSuccess();
+}
+
+TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
+    const Kernels& ref = reference_kernels();
+    for (size_t n : edge_sizes()) {
+        const std::vector<float> x = random_vector(rng_, n, 3.0f, 0.5f), gamma = random_vector(rng_, n, 1.0f, 1.0f),
+                                 beta = random_vector(rng_, n, 0.5f);
+        std::vector<float> y(n), want(n);
+        kernels_->f32_softmax(x.data(), nullptr, 0.3f, y.data(), n);
+        ref.f32_softmax(x.data(), nullptr, 0.3f, want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_softmax n " << n;
+        kernels_->f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, y.data(), n);
+        ref.f32_layernorm(x.data(), gamma.data(), beta.data(), 1e-12f, want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_layernorm n " << n;
+        const std::vector<float> wide = random_vector(rng_, n, 4.0f);
+        kernels_->f32_gelu(wide.data(), y.data(), n);
+        ref.f32_gelu(wide.data(), want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_gelu n " << n;
+        ASSERT_TRUE(same_bits({kernels_->f32_sum_squares(x.data(), n)}, {ref.f32_sum_squares(x.data(), n)})) << "n " << n;
+        std::vector<int32_t> acc(n), sums(n);
+        std::uniform_int_distribution<int32_t> ints(-100000, 100000);
+        for (size_t i = 0; i < n; ++i) acc[i] = ints(rng_), sums[i] = ints(rng_) / 100;
+        kernels_->s32_dequantize(acc.data(), 7, sums.data(), 0.013f, gamma.data(), beta.data(), x.data(), y.data(), n);
+        ref.s32_dequantize(acc.data(), 7, sums.data(), 0.013f, gamma.data(), beta.data(), x.data(), want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "s32_dequantize n " << n;
+    }
+    if (GetParam().isa == Isa::sse2) return;
+    for (size_t k : {1, 17, 384}) {
+        const size_t m = 5, n = 29, width = kernels_->f32_packed_panel_width(), ref_width = ref.f32_packed_panel_width();
+        const std::vector<float> a = random_vector(rng_, m * k, 1.0f), w = random_vector(rng_, n * k, 1.0f),
+                                 bias = random_vector(rng_, n, 1.0f);
+        std::vector<float> packed((n + width - 1) / width * width * k), ref_packed((n + ref_width - 1) / ref_width * ref_width * k);
+        kernels_->f32_pack_panels(w.data(), n, k, packed.data());
+        ref.f32_pack_panels(w.data(), n, k, ref_packed.data());
+        std::vector<float> c(m * n), want(m * n);
+        kernels_->f32_gemm_packed(a.data(), k, packed.data(), bias.data(), 0, c.data(), n, m, n, k);
+        ref.f32_gemm_packed(a.data(), k, ref_packed.data(), bias.data(), 0, want.data(), n, m, n, k);
+        ASSERT_TRUE(same_bits(c, want)) << "f32_gemm_packed k " << k;
+        const std::vector<float> b = random_vector(rng_, k * n, 1.0f);
+        kernels_->f32_gemm_nn(a.data(), k, b.data(), n, 1.0f, 0, c.data(), n, m, n, k);
+        ref.f32_gemm_nn(a.data(), k, b.data(), n, 1.0f, 0, want.data(), n, m, n, k);
+        ASSERT_TRUE(same_bits(c, want)) << "f32_gemm_nn k " << k;
+    }
+}
+
 const Table kTables[] = {{"reference", Isa::scalar, true}, {"scalar", Isa::scalar, false},
                          {"sse2", Isa::sse2, false},       {"avx2", Isa::avx2, false},
                          {"avx512bw", Isa::avx512bw, false}, {"neon64", Isa::neon64, false}};

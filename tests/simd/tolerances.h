@@ -12,7 +12,8 @@
 namespace edgembed::test {
 
 inline constexpr double kUnitRoundoff = FLT_EPSILON / 2.0;
-// xsimd's exp and erf are within a few ulp; 8 ulp leaves room for argument rounding.
+// The row kernels' exp and erf (simd/f32_math.hpp: Cephes' expf, Boost.SIMD's erf, without fused
+// multiply-adds) are within a few ulp; 8 ulp leaves room for argument rounding.
 inline constexpr double kTranscendentalUlps = 8.0;
 // Results below the smallest normal float may flush to zero (exp's underflow path).
 inline constexpr double kUnderflow = FLT_MIN;
@@ -31,7 +32,7 @@ inline double softmax_tolerance(double exact, double max_abs_logit, double dista
 // (an n-term sum of |x| averaging mean_abs_x, then a division) is off by dm = (n + 1) u mean_abs_x, which
 // shifts every d_i; var's n-term sum of squares and the divide, add, sqrt and reciprocal make r off by
 // about (n / 2 + 4) u relative (the mean's shift cancels to first order in the centred sum); then the
-// product and the fused add round once each.
+// two products and the add round once each (the first within the (n + 8) u term).
 inline double layernorm_tolerance(double exact, double gamma, double centred, double inv_std, double mean_abs_x,
                                   size_t n) {
     const double dm = (static_cast<double>(n) + 1.0) * kUnitRoundoff * mean_abs_x;
@@ -47,14 +48,14 @@ inline double gelu_tolerance(double exact, double x) {
            kUnderflow;
 }
 
-// sum of n squares: positive terms, so (n + 1) u of the sum (the fma chain and the final lane sum).
+// sum of n squares: positive terms, so (n + 1) u of the sum (each square rounds, then the sums).
 inline double sum_squares_tolerance(double exact, size_t n) {
     return (static_cast<double>(n) + 1.0) * kUnitRoundoff * exact + kUnderflow;
 }
 
 // s32 -> f32 dequantization A = (acc - zp * col_sum) * row_scale * col_scale: the int -> float conversion
-// (exact below 2^24, else one rounding) and the product of the two scales (u |A| each), the fused
-// multiply-add with the bias (u |A + bias|) and the residual add (u |y|).
+// (exact below 2^24, else one rounding) and the product of the two scales (u |A| each), the multiply
+// (u |A|) and the add of the bias (u |A + bias|) and the residual add (u |y|).
 inline double dequantize_tolerance(double scaled_accumulator, double bias, double residual) {
     return kUnitRoundoff * (4.0 * std::fabs(scaled_accumulator) + 2.0 * std::fabs(bias) + std::fabs(residual)) +
            kUnderflow;
