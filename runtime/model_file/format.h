@@ -6,7 +6,7 @@
 //
 // checksum = XXH64(seed 0) of every byte from offset 64 to the end of the file.
 // The metadata JSON has the keys "config" (ModelConfig, see runtime/model_config.h) and "tensors":
-// [{"name": str, "dtype": "f32"|"f16"|"bf16"|"qc8"|"u8" (base/dtype.h), "shape": [int...], "offset": int, "nbytes": int}],
+// [{"name": str, "dtype": "f32"|"f16"|"bf16"|"qc8"|"u8"|"i32" (base/dtype.h), "shape": [int...], "offset": int, "nbytes": int}],
 // where offset is relative to data_offset.
 #pragma once
 
