@@ -1,7 +1,7 @@
 // The converter's quality gate: before a quantized model is written, it is compared with the f32
 // model on the built-in sample (quality_sample.h); the gate reports mean / min cosine. For int8 it first
-// calibrates on the same sample: a linear layer whose input has outlier channels keeps its K largest
-// input channels out of int8 (quantize.h's Int8Plan). It can then move int8 weights to f16 until a
+// calibrates on the same sample: every FFN output projection keeps the K input channels of largest |x|
+// out of int8 (quantize.h's Int8Plan). It can then move int8 weights to f16 until a
 // min-cosine target is met: the most sensitive FFN output projections first, then the most sensitive
 // whole encoder layers.
 #pragma once
@@ -37,11 +37,7 @@ struct GateOutcome {
     std::vector<std::string> outlier_channels;  // int8 weights with outlier channels: "<name>: K of N (max |x| M, median m)"
 };
 
-// An FFN output projection's input (GELU outputs) has outlier channels when its largest per-channel
-// max |x| over the sample is this many times the median channel's.
-inline constexpr double kOutlierRatio = 40.0;
-
-// `build(plan)` produces the model file bytes under `plan`. outlier_channels: K per layer with outliers
+// `build(plan)` produces the model file bytes under `plan`. outlier_channels: K per FFN output projection
 // (0 = none). min_cosine <= 0 only measures.
 GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, const ModelConfig& config,
                              const std::function<std::vector<uint8_t>(const Int8Plan&)>& build, int outlier_channels,
