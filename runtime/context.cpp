@@ -190,12 +190,26 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
 
     EmbedStats stats;
     std::vector<int32_t> sequence;
+    if (!o.prompt.empty()) {
+        try {
+            tokenizer.encode_pieces(o.prompt);
+        } catch (const Error& e) {
+            throw Error(e.status(), std::string("prompt: ") + e.what());
+        }
+    }
+    std::string prompted = o.prompt;
     for (size_t i = 0; i < texts.size(); ++i) {
         std::vector<int32_t> pieces;
         try {
-            pieces = tokenizer.encode_pieces(texts[i]);
+            if (o.prompt.empty()) {
+                pieces = tokenizer.encode_pieces(texts[i]);
+            } else {
+                prompted.replace(o.prompt.size(), std::string::npos, texts[i]);
+                pieces = tokenizer.encode_pieces(prompted);
+            }
         } catch (const Error& e) {
-            throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what());
+            throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what() +
+                                        (o.prompt.empty() ? "" : " (counting the " + std::to_string(o.prompt.size()) + "-byte prompt)"));
         }
         // Windows start every `stride` pieces; the last one ends at the last piece.
         std::vector<size_t> starts{0};

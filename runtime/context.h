@@ -32,6 +32,9 @@ struct EmbedOptions {
     // Per-layer factors on tau (empty = 1 for every layer; else exactly one per layer).
     std::vector<float> layer_temperatures;
     int max_length = 0;       // tokens per text incl. specials; 0 = the model's max_seq_length
+    // Prepended to every text before tokenizing, so it counts towards max_length (sentence-transformers
+    // prompts; resolve_prompt() in runtime/prompts.h turns a prompt name into it).
+    std::string prompt;
     LongInput long_input = LongInput::truncate;
     int window_stride = 0;    // pieces between window starts; 0 = half a window
     int threads = 0;          // 0 = leave the thread count as it is

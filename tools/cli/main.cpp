@@ -1,20 +1,25 @@
-// The edgembed command line: embed, tokenize, inspect.
+// The edgembed command line: embed, tokenize, inspect, bench, serve.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "quant/f32_gemm.h"
 #include "quant/int8_gemm.h"
 #include "runtime/context.h"
+#include "runtime/prompts.h"
 #include "base/error.h"
 #include "tools/cli/progress_line.h"
 #include "simd/isa.h"
 #include "tools/cli/bench_command.h"
 #include "tools/cli/text_input.h"
 #include "tools/cli/vector_output.h"
+#if defined(EDGEMBED_WITH_SERVE)
+#include "tools/serve/serve_command.h"
+#endif
 
 namespace {
 
@@ -39,10 +44,16 @@ std::vector<std::string> read_input(const InputArgs& args) {
     return cli::read_texts(file, format);
 }
 
-int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const std::string& output,
-              const std::string& out_path, const std::string& layer_stats_path, bool progress) {
+// --prompt-name / --prompt, resolved against the model once it is loaded.
+struct PromptArgs {
+    std::optional<std::string> name, text;
+};
+
+int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const PromptArgs& prompt,
+              const std::string& output, const std::string& out_path, const std::string& layer_stats_path, bool progress) {
     const auto t0 = std::chrono::steady_clock::now();
     Context context(Model::load(model_path));
+    options.prompt = resolve_prompt(context.model().config(), prompt.name, prompt.text);
     const std::vector<std::string> texts = read_input(input);
     std::vector<std::string_view> views(texts.begin(), texts.end());
     const size_t dim = static_cast<size_t>(context.model().dimension());
@@ -167,6 +178,12 @@ int main(int argc, char** argv) {
     bool progress = cli::ProgressLine::stderr_is_terminal(), no_progress = false;
     embed->add_flag("--progress", progress, "show progress on stderr (default: when stderr is a terminal)");
     embed->add_flag("--no-progress", no_progress, "no progress display");
+    PromptArgs prompt;
+    std::string prompt_name, prompt_text;
+    CLI::Option* prompt_name_option = embed->add_option(
+        "--prompt-name", prompt_name, "a prompt the model stores (sentence-transformers prompts, e.g. query), prepended to each text");
+    CLI::Option* prompt_option = embed->add_option("--prompt", prompt_text, "a literal prompt prepended to each text");
+    prompt_option->excludes(prompt_name_option);
     add_input(embed, input);
 
     int max_length = 0;
@@ -192,6 +209,11 @@ int main(int argc, char** argv) {
     bench->add_flag("--mixed", bench_options.mixed, "also compare a mixed-length batch packed vs padded");
     bench->add_option("--json", bench_options.json_path, "write the results as JSON");
 
+#if defined(EDGEMBED_WITH_SERVE)
+    serve::ServeOptions serve_options;
+    CLI::App* serve_command = serve::add_serve_command(app, serve_options);
+#endif
+
     CLI11_PARSE(app, argc, argv);
     try {
         simd::active_isa();  // fail early on a bad EDGEMBED_FORCE_ISA
@@ -209,11 +231,16 @@ int main(int argc, char** argv) {
         }
         options.long_input = long_input == "window" ? LongInput::window : LongInput::truncate;
         options.max_workspace_bytes = static_cast<size_t>(max_workspace_mb * 1e6);
+        if (*prompt_name_option) prompt.name = prompt_name;
+        if (*prompt_option) prompt.text = prompt_text;
         if (embed->parsed())
-            return run_embed(model_path, input, options, output, out_path, layer_stats_path, progress && !no_progress);
+            return run_embed(model_path, input, options, prompt, output, out_path, layer_stats_path, progress && !no_progress);
         if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
         if (inspect->parsed()) return run_inspect(model_path);
         if (bench->parsed()) return cli::run_bench(bench_options);
+#if defined(EDGEMBED_WITH_SERVE)
+        if (serve_command->parsed()) return serve::run_server(serve_options);
+#endif
     } catch (const Error& e) {
         std::cerr << "edgembed: error: " << e.what() << " [" << status_name(e.status()) << "]\n";
         return 1;
