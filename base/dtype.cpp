@@ -8,6 +8,7 @@ bool dtype_from_name(std::string_view name, DType* out) noexcept {
     if (name == "bf16") { *out = DType::bf16; return true; }
     if (name == "qc8") { *out = DType::qc8; return true; }
     if (name == "u8") { *out = DType::u8; return true; }
+    if (name == "i32") { *out = DType::i32; return true; }
     return false;
 }
 
@@ -18,6 +19,7 @@ const char* dtype_name(DType dtype) noexcept {
         case DType::bf16: return "bf16";
         case DType::qc8: return "qc8";
         case DType::u8: return "u8";
+        case DType::i32: return "i32";
     }
     return "?";
 }
@@ -29,6 +31,7 @@ size_t dtype_size(DType dtype) noexcept {
         case DType::bf16: return 2;
         case DType::qc8: return 1;
         case DType::u8: return 1;
+        case DType::i32: return 4;
     }
     return 0;
 }

@@ -55,8 +55,14 @@ constexpr size_t kChunksPerThread = 2;
 // int8 weights with per-output-channel scales; activations quantized per token (row) at run time.
 class Qc8Linear final : public Linear {
 public:
-    Qc8Linear(const int8_t* w, const float* scales, size_t in, size_t out, const float* bias, WeightArena& arena)
-        : Linear(in, out), gemm_(make_int8_gemm(w, out, in, arena)), scales_(scales), bias_(bias) {}
+    // outlier_channels / outlier_columns: see OutlierChannels (K = outlier_channels.size(); 0 = none).
+    Qc8Linear(const int8_t* w, const float* scales, size_t in, size_t out, const float* bias, WeightArena& arena,
+              std::vector<int32_t> outlier_channels = {}, const float* outlier_columns = nullptr)
+        : Linear(in, out), gemm_(make_int8_gemm(w, out, in, arena)), scales_(scales), bias_(bias),
+          outlier_channels_(std::move(outlier_channels)) {
+        if (!outlier_channels_.empty())
+            outlier_columns_ = std::make_unique<PackedF32Weights>(outlier_columns, out, outlier_channels_.size(), arena);
+    }
 
     void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
                  LinearScratch& s) const override {
@@ -72,7 +78,7 @@ public:
                     const size_t first = chunk * kChunkRows, count = std::min(kChunkRows, m - first);
                     quantize_rows(x, q, row_scales, zero_points, first, first + count);
                     gemm_->run(q + first * in_, count, acc + first * out_, 1);
-                    dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, first, first + count);
+                    dequantize_rows(x, acc, row_scales, zero_points, residual, epilogue, y, first, first + count);
                 }
             });
             return;
@@ -85,30 +91,46 @@ public:
         gemm_->run(q, m, acc, threads);
         const size_t out_threads = m * out_ >= kParallelValues ? threads : 1;
         parallel_for(out_threads, m, kRowChunk, [&](size_t first, size_t last, size_t) {
-            dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, first, last);
+            dequantize_rows(x, acc, row_scales, zero_points, residual, epilogue, y, first, last);
         });
     }
     const char* kind() const override { return "qc8"; }
     bool reads_source_weights() const override { return gemm_->reads_source_weights(); }
 
 private:
-    // Rows [first, last) of x to u8 in q, with their scales and zero points.
+    // Rows [first, last) of x to u8 in q, with their scales and zero points; the outlier channels as 0.
     void quantize_rows(const float* x, uint8_t* q, float* row_scales, int32_t* zero_points, size_t first,
                        size_t last) const {
         const simd::Kernels& k = simd::kernels();
-        for (size_t i = first; i < last; ++i)
-            row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
+        if (outlier_channels_.empty()) {
+            for (size_t i = first; i < last; ++i)
+                row_scales[i] = k.f32_quantize_qu8(x + i * in_, in_, q + i * in_, zero_points + i);
+            return;
+        }
+        thread_local std::vector<float> inliers;  // per thread: rows may be quantized concurrently
+        float* row = grow(inliers, in_);
+        for (size_t i = first; i < last; ++i) {
+            std::memcpy(row, x + i * in_, in_ * sizeof(float));
+            for (int32_t c : outlier_channels_) row[c] = 0.0f;
+            row_scales[i] = k.f32_quantize_qu8(row, in_, q + i * in_, zero_points + i);
+        }
     }
 
-    // y rows [first, last) from their int32 sums, then the epilogue.
-    void dequantize_rows(const int32_t* acc, const float* row_scales, const int32_t* zero_points, const float* residual,
-                         Epilogue epilogue, float* y, size_t first, size_t last) const {
+    // y rows [first, last) from their int32 sums (plus the outlier channels' f32 products), then the epilogue.
+    void dequantize_rows(const float* x, const int32_t* acc, const float* row_scales, const int32_t* zero_points,
+                         const float* residual, Epilogue epilogue, float* y, size_t first, size_t last) const {
         const simd::Kernels& k = simd::kernels();
         const int32_t offset = gemm_->activation_offset();
+        thread_local std::vector<float> outliers;
+        float* gathered = outlier_channels_.empty() ? nullptr : grow(outliers, outlier_channels_.size());
         for (size_t i = first; i < last; ++i) {
             float* row = y + i * out_;
             k.s32_dequantize(acc + i * out_, zero_points[i] - offset, gemm_->col_sums(), row_scales[i], scales_, bias_,
                              residual ? residual + i * out_ : nullptr, row, out_);
+            if (gathered) {
+                for (size_t c = 0; c < outlier_channels_.size(); ++c) gathered[c] = x[i * in_ + outlier_channels_[c]];
+                outlier_columns_->linear(gathered, outlier_channels_.size(), nullptr, row, out_, 1, true, false, 1);
+            }
             if (epilogue == Epilogue::gelu) k.f32_gelu(row, row, out_);
         }
     }
@@ -116,14 +138,33 @@ private:
     std::unique_ptr<Int8Gemm> gemm_;
     const float* scales_;
     const float* bias_;
+    std::vector<int32_t> outlier_channels_;
+    std::unique_ptr<PackedF32Weights> outlier_columns_;  // [out, K], packed; null without outlier channels
 };
+
+// The outlier channels' indices, checked against the layer's shape.
+std::vector<int32_t> checked_outlier_channels(const OutlierChannels& o, int64_t in, int64_t out) {
+    const int64_t count = o.channels.shape.size() == 1 ? o.channels.shape[0] : 0;
+    if (o.channels.dtype != DType::i32 || count < 1 || count > in)
+        throw Error(Status::corrupt_model_file, "an int8 weight's outlier channels must be i32 [K], 1 <= K <= its inputs");
+    if (o.columns.dtype != DType::f32 || o.columns.shape != std::vector<int64_t>{out, count})
+        throw Error(Status::corrupt_model_file, "an int8 weight's outlier columns must be f32 [outputs, K]");
+    const auto* first = static_cast<const int32_t*>(o.channels.data);
+    std::vector<int32_t> channels(first, first + count), sorted = channels;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted.front() < 0 || sorted.back() >= in || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+        throw Error(Status::corrupt_model_file, "an int8 weight's outlier channels must be distinct inputs");
+    return channels;
+}
 
 }  // namespace
 
 std::unique_ptr<Linear> make_linear(const TensorView& weight, const TensorView* scales,
-                                    const float* bias, WeightArena& arena) {
+                                    const float* bias, WeightArena& arena, const OutlierChannels* outliers) {
     if (weight.shape.size() != 2) throw Error(Status::corrupt_model_file, "a linear weight must be a matrix");
     const size_t out = static_cast<size_t>(weight.shape[0]), in = static_cast<size_t>(weight.shape[1]);
+    if (outliers != nullptr && weight.dtype != DType::qc8)
+        throw Error(Status::corrupt_model_file, "only int8 weights can have outlier channels");
     switch (weight.dtype) {
         case DType::f32:
             return std::make_unique<F32Linear>(static_cast<const float*>(weight.data), in, out, bias, arena);
@@ -132,8 +173,10 @@ std::unique_ptr<Linear> make_linear(const TensorView& weight, const TensorView* 
         case DType::qc8:
             if (scales == nullptr || scales->dtype != DType::f32 || scales->shape != std::vector<int64_t>{weight.shape[0]})
                 throw Error(Status::corrupt_model_file, "an int8 weight needs an f32 scale per output channel");
-            return std::make_unique<Qc8Linear>(static_cast<const int8_t*>(weight.data),
-                                               static_cast<const float*>(scales->data), in, out, bias, arena);
+            return std::make_unique<Qc8Linear>(
+                static_cast<const int8_t*>(weight.data), static_cast<const float*>(scales->data), in, out, bias, arena,
+                outliers ? checked_outlier_channels(*outliers, weight.shape[1], weight.shape[0]) : std::vector<int32_t>{},
+                outliers ? static_cast<const float*>(outliers->columns.data) : nullptr);
         default:
             throw Error(Status::corrupt_model_file, std::string("linear weights of dtype ") + dtype_name(weight.dtype) +
                                                         " are not supported");

@@ -1,7 +1,10 @@
 // A linear layer y = x W^T + b (+ residual) (then GELU), its weights prepared once at model load for
 // the back end that runs it: f32 (packed for the simd kernel f32_gemm_packed; f16 weights are widened to
 // f32 as they are packed) or qc8 (int8 weights with per-output-channel scales, activations quantized per token
-// at run time, int32 accumulation on oneDNN or the project's own kernels).
+// at run time, int32 accumulation on oneDNN or the project's own kernels). A qc8 layer may keep a few
+// input channels out of int8 (LLM.int8-style outlier decomposition): those channels are zeroed before a row
+// is quantized, so its u8 step is set by the other channels, and x[:, channels] W[:, channels]^T is added
+// in f32 before the epilogue.
 #pragma once
 
 #include <cstddef>
@@ -47,10 +50,17 @@ private:
     Linear& operator=(const Linear&) = delete;
 };
 
-// weight: [out, in] f32, f16 or qc8 (then `scales` is its [out] f32 scale tensor). bias: [out] f32.
-// Packed weights go into `arena`, which must outlive the layer. Throws Error(corrupt_model_file) on a
-// dtype or shape it cannot run.
+// A qc8 weight's outlier channels: channels [K] i32 (distinct, each < in), columns [out, K] f32 (the
+// weight's columns at those channels; the int8 weight holds zeros there).
+struct OutlierChannels {
+    TensorView channels, columns;
+};
+
+// weight: [out, in] f32, f16 or qc8 (then `scales` is its [out] f32 scale tensor, and `outliers` may be
+// given). bias: [out] f32. Packed weights go into `arena`, which must outlive the layer. Throws
+// Error(corrupt_model_file) on a dtype or shape it cannot run.
 std::unique_ptr<Linear> make_linear(const TensorView& weight, const TensorView* scales,
-                                    const float* bias, WeightArena& arena);
+                                    const float* bias, WeightArena& arena,
+                                    const OutlierChannels* outliers = nullptr);
 
 }  // namespace edgembed::quant

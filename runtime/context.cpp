@@ -137,6 +137,7 @@ void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weight
     for (float t : o.layer_temperatures) layer_factors_.push_back(1.0f / t);
     const int stats_rows = c.num_layers + 1;
     if (dc_share) dc_.assign(static_cast<size_t>(stats_rows) * queued_.size(), 0.0f);
+    workspace_.observe_linear_input = o.observe_linear_inputs;
     model_->encoder().forward(ids_.data(), offsets_.data(), count, scales_.data(),
                               layer_factors_.empty() ? nullptr : layer_factors_.data(), workspace_,
                               dc_share ? dc_.data() : nullptr);

@@ -49,6 +49,8 @@ struct EmbedOptions {
     // When set, receives [texts x (num_layers + 1)] DC shares ||mean_t x_t||^2 / mean_t ||x_t||^2 of the
     // token features after the embeddings and after each layer (averaged over a text's windows).
     std::vector<float>* layer_dc_share = nullptr;
+    // When set, sees the input of every linear layer of every forward pass (the converter's calibration).
+    models::LinearInputObserver observe_linear_inputs;
     // When set, called after each forward pass with the texts finished so far and the total.
     std::function<void(size_t done, size_t total)> progress;
 };

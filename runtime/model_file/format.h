@@ -6,7 +6,7 @@
 //                      every byte outside a tensor is zero
 //
 // The metadata JSON has the keys "config" (ModelConfig, see runtime/model_config.h) and "tensors":
-// [{"name": str, "dtype": "f32"|"f16"|"bf16"|"qc8"|"u8" (base/dtype.h), "shape": [int...], "offset": int, "nbytes": int,
+// [{"name": str, "dtype": "f32"|"f16"|"bf16"|"qc8"|"u8"|"i32" (base/dtype.h), "shape": [int...], "offset": int, "nbytes": int,
 //   "xxh3": 16 hex digits}], where offset is relative to data_offset.
 //
 // Checksums. Version 2: the header's checksum is XXH64 (seed 0) of bytes [64, data_offset) (the metadata and its

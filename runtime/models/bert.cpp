@@ -19,7 +19,7 @@ EncoderSpec spec(const ModelConfig&) { return EncoderSpec{}; }
 
 extern const Family bert_family = {
     "bert",
-    1,
+    kOutlierChannelsRevision,  // layout revision
     {"0.auto_model.", "bert.", "model."},
     {{"pooler.", "the BERT pooler: not used for embeddings"},
      {"cls.", "masked-LM / next-sentence heads"},

@@ -32,7 +32,7 @@ EncoderSpec spec(const ModelConfig&) {
 
 extern const Family distilbert_family = {
     "distilbert",
-    1,
+    kOutlierChannelsRevision,  // layout revision
     {"0.auto_model.", "distilbert.", "model."},
     {{"vocab_transform.", "the masked-LM head"},
      {"vocab_layer_norm.", "the masked-LM head"},

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "quant/attention_bf16.h"
@@ -46,6 +47,18 @@ void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
         if (s.dtype != DType::f32 || s.shape != std::vector<int64_t>{spec.shape[0]})
             bad_tensor(scales, "must be f32 with one scale per output channel");
     }
+    // Optional outlier channels (checked in full by quant::make_linear): both tensors, on int8 weights only.
+    const bool channels = file.has(qc8_outlier_channels_name(spec.name)), columns = file.has(qc8_outlier_columns_name(spec.name));
+    if ((channels || columns) && t.dtype != DType::qc8) bad_tensor(spec.name, "has outlier channels but is not int8");
+    if (channels != columns)
+        throw Error(Status::corrupt_model_file, "model file lacks tensor '" +
+                                                    (channels ? qc8_outlier_columns_name(spec.name) : qc8_outlier_channels_name(spec.name)) + "'");
+}
+
+// A linear weight's outlier channels (quant::OutlierChannels), when the file has them.
+std::optional<quant::OutlierChannels> outlier_channels(const model_file::ModelFile& file, const std::string& weight) {
+    if (!file.has(qc8_outlier_channels_name(weight))) return std::nullopt;
+    return quant::OutlierChannels{file.tensor(qc8_outlier_channels_name(weight)), file.tensor(qc8_outlier_columns_name(weight))};
 }
 
 }  // namespace
@@ -72,7 +85,7 @@ bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], 
               quant::WeightArena& arena, std::vector<const model_file::TensorView*>& packed_sources) {
     const DType dtype = file.describe(names[0] + ".weight").dtype;
     for (const std::string& name : names)
-        if (file.describe(name + ".weight").dtype != dtype) return false;
+        if (file.describe(name + ".weight").dtype != dtype || file.has(qc8_outlier_channels_name(name + ".weight"))) return false;
     size_t bytes_total = 0;
     for (const std::string& name : names) bytes_total += file.describe(name + ".weight").nbytes;
     layer.qkv_weight.reserve(bytes_total);
@@ -166,8 +179,9 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
             scales = file.tensor(qc8_scales_name(prefix + ".weight"));
             scales.data = copy(scales);
         }
-        std::unique_ptr<quant::Linear> made =
-            quant::make_linear(w, w.dtype == DType::qc8 ? &scales : nullptr, vector(prefix + ".bias"), packed_weights_);
+        const std::optional<quant::OutlierChannels> outliers = outlier_channels(file, prefix + ".weight");
+        std::unique_ptr<quant::Linear> made = quant::make_linear(w, w.dtype == DType::qc8 ? &scales : nullptr, vector(prefix + ".bias"),
+                                                                 packed_weights_, outliers ? &*outliers : nullptr);
         if (!made->reads_source_weights()) {  // the packed copy is what runs
             file.release_pages(w);
             packed_sources.push_back(&w);
@@ -395,6 +409,10 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     for (size_t l = 0; l < layers_.size(); ++l) {
         const Layer& layer = layers_[l];
         const float layer_factor = layer_factors ? layer_factors[l] : 1.0f;
+        auto observe = [&](const quant::Linear& linear, LinearInput input, const float* in) {
+            if (ws.observe_linear_input) ws.observe_linear_input(static_cast<int>(l), input, in, tokens, linear.in_features());
+        };
+        observe(layer.qkv ? *layer.qkv : *layer.query, LinearInput::qkv, x);
         if (layer.qkv) {
             layer.qkv->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
             attention(q, q + h, q + 2 * h, 3 * h, offsets, num_texts, logit_scales, layer_factor, ws);
@@ -404,9 +422,12 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
             layer.value->forward(x, tokens, v, nullptr, Epilogue::none, ws.linear);
             attention(q, key, v, h, offsets, num_texts, logit_scales, layer_factor, ws);
         }
+        observe(*layer.attention_out, LinearInput::attention_out, context);
         layer.attention_out->forward(context, tokens, residual, x, Epilogue::none, ws.linear);
         layernorm(layer.ln1_gamma, layer.ln1_beta);
+        observe(*layer.ffn_in, LinearInput::ffn_in, x);
         layer.ffn_in->forward(x, tokens, inner, nullptr, Epilogue::gelu, ws.linear);
+        observe(*layer.ffn_out, LinearInput::ffn_out, inner);
         layer.ffn_out->forward(inner, tokens, residual, x, Epilogue::none, ws.linear);
         layernorm(layer.ln2_gamma, layer.ln2_beta);
         if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));

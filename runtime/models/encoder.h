@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -14,10 +15,16 @@
 
 namespace edgembed::models {
 
+// The linear layer of an encoder layer an input feeds (LinearInputObserver).
+enum class LinearInput : uint8_t { qkv, attention_out, ffn_in, ffn_out };
+// Calibration (the converter's outlier channels): sees the input x [rows, width] of each linear layer.
+using LinearInputObserver = std::function<void(int layer, LinearInput input, const float* x, size_t rows, size_t width)>;
+
 // Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed, and the
 // context's thread budget.
 struct Workspace {
     size_t threads = 1;  // threads a forward pass may use (the caller's included; base/thread_pool.h)
+    LinearInputObserver observe_linear_input;  // null unless calibrating
     std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;  // q holds [tokens, 3h] when fused
     std::vector<uint8_t> attention_bf16;  // per worker: packed bf16 operands of the attention products
     std::vector<float> relative_bias;     // [heads, 2 * longest - 1]: the logit bias per relative distance

@@ -13,9 +13,14 @@
 
 namespace edgembed::models {
 
+// The layout revision from which a family's int8 linear weights may carry outlier channels
+// (base/dtype.h); the converter writes it only into files that have them.
+inline constexpr int kOutlierChannelsRevision = 2;
+
 struct Family {
     const char* name;     // config.json's model_type; stored as the model config's architecture
     int layout_revision;  // of the stored tensor names and family options; a newer file is refused at load
+                          // (2: int8 outlier channels, kOutlierChannelsRevision)
     // Prefixes stripped (repeatedly) from checkpoint tensor names: "0.auto_model.", "bert.", ...
     std::vector<std::string> checkpoint_prefixes;
     // Checkpoint tensors an encoder never uses, by name prefix after stripping, with what they are.

@@ -42,7 +42,7 @@ EncoderSpec spec(const ModelConfig& c) {
 
 extern const Family mpnet_family = {
     "mpnet",
-    1,
+    kOutlierChannelsRevision,  // layout revision
     {"0.auto_model.", "mpnet.", "model."},
     {{"pooler.", "the pooler: not used for embeddings"},
      {"lm_head.", "the masked-LM head"},

@@ -38,7 +38,7 @@ const std::vector<std::pair<std::string, std::string>> kIgnored = {
 
 }  // namespace
 
-extern const Family roberta_family = {"roberta", 1, {"0.auto_model.", "roberta.", "model."}, kIgnored, read_config, spec, kNames};
-extern const Family xlm_roberta_family = {"xlm-roberta", 1, {"0.auto_model.", "roberta.", "model."}, kIgnored, read_config, spec, kNames};
+extern const Family roberta_family = {"roberta", kOutlierChannelsRevision, {"0.auto_model.", "roberta.", "model."}, kIgnored, read_config, spec, kNames};
+extern const Family xlm_roberta_family = {"xlm-roberta", kOutlierChannelsRevision, {"0.auto_model.", "roberta.", "model."}, kIgnored, read_config, spec, kNames};
 
 }  // namespace edgembed::models

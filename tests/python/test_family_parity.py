@@ -283,17 +283,13 @@ def mpnet_dir() -> Path:
     return path
 
 
-# all-mpnet-base-v2 int8 as scripts/setup.sh converts it: with the quality gate (README, "Weight formats").
-MPNET_INT8_GATE = 0.995
-
-
 def convert_mpnet(mpnet_dir: Path, dtype: str, models_dir: Path) -> Path:
-    """scripts/setup.sh's conversion when it is there and newer than the converter (the same command: the
-    int8 gate alone takes about 25 s), else a conversion of its own."""
+    """scripts/setup.sh's conversion when it is there and newer than the converter (the same command, the
+    converter's defaults: the int8 gate alone takes about 25 s), else a conversion of its own."""
     converted = families.REPO_ROOT / "models" / f"all-mpnet-base-v2.{dtype}.edgembed"
     if CONVERT.is_file() and converted.is_file() and converted.stat().st_mtime > CONVERT.stat().st_mtime:
         return converted
-    return convert(mpnet_dir, dtype, models_dir, MPNET_INT8_GATE if dtype == "int8" else None)
+    return convert(mpnet_dir, dtype, models_dir)
 
 
 def mpnet_sets() -> dict[str, list[str]]:

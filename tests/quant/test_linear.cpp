@@ -1,6 +1,7 @@
 // Whole linear layers (quant/linear.h) against a double reference: f32 and f16 weights (packed panels)
-// and qc8 weights (per-token u8 activations; from 128 rows on 2 threads, row chunks), with bias, residual
-// and GELU, over row counts around the tiles and the chunking and column counts around the panels.
+// and qc8 weights (per-token u8 activations; from 128 rows on 2 threads, row chunks), also with outlier
+// channels (large inputs kept out of int8, their f32 products added), with bias, residual and GELU, over row
+// counts around the tiles and the chunking and column counts around the panels.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "quant/linear.h"
 #include "simd/f16.h"
 #include "tests/simd/tolerances.h"
@@ -35,13 +37,15 @@ std::vector<Case> cases() {
     return out;
 }
 
-enum class Weights { f32, f16, qc8 };
+enum class Weights { f32, f16, qc8, qc8_outliers };
 
 struct Layer {
     std::vector<float> w;  // the weights as the layer sees them (f16- or int8-rounded), [n, k]
     std::vector<uint16_t> w16;
     std::vector<int8_t> w8;
     std::vector<float> scales, bias;
+    std::vector<int32_t> outliers;      // qc8_outliers: the input channels kept in f32
+    std::vector<float> outlier_columns;  // [n, outliers]
     std::unique_ptr<edgembed::quant::WeightArena> arena = std::make_unique<edgembed::quant::WeightArena>(0);
     std::unique_ptr<edgembed::quant::Linear> linear;  // after arena: destroyed first
 };
@@ -68,7 +72,11 @@ Layer make_layer(Weights kind, size_t n, size_t k, std::mt19937& rng) {
             l.linear = edgembed::quant::make_linear(TensorView{DType::f16, {rows, cols}, l.w16.data(), n * k * 2},
                                                     nullptr, l.bias.data(), *l.arena);
             break;
-        case Weights::qc8: {
+        case Weights::qc8:
+        case Weights::qc8_outliers: {
+            if (kind == Weights::qc8_outliers)  // the first, middle and last channels
+                for (size_t c : {size_t(0), k / 2, k - 1})
+                    if (l.outliers.empty() || l.outliers.back() != static_cast<int32_t>(c)) l.outliers.push_back(static_cast<int32_t>(c));
             l.w8.resize(n * k);
             l.scales.resize(n);
             std::uniform_int_distribution<int> q(-127, 127);
@@ -79,9 +87,21 @@ Layer make_layer(Weights kind, size_t n, size_t k, std::mt19937& rng) {
                     l.w[j * k + p] = static_cast<float>(l.w8[j * k + p]) * l.scales[j];
                 }
             }
+            const size_t count = l.outliers.size();
+            l.outlier_columns.resize(n * count);
+            for (size_t j = 0; j < n; ++j)
+                for (size_t c = 0; c < count; ++c) {
+                    const size_t p = static_cast<size_t>(l.outliers[c]);
+                    l.w8[j * k + p] = 0;
+                    l.w[j * k + p] = l.outlier_columns[j * count + c] = normal(rng);
+                }
             const TensorView scales{DType::f32, {rows}, l.scales.data(), n * 4};
+            const int64_t kept = static_cast<int64_t>(count);
+            const edgembed::quant::OutlierChannels outliers{
+                TensorView{DType::i32, {kept}, l.outliers.data(), count * 4},
+                TensorView{DType::f32, {rows, kept}, l.outlier_columns.data(), n * count * 4}};
             l.linear = edgembed::quant::make_linear(TensorView{DType::qc8, {rows, cols}, l.w8.data(), n * k}, &scales,
-                                                    l.bias.data(), *l.arena);
+                                                    l.bias.data(), *l.arena, count ? &outliers : nullptr);
             break;
         }
     }
@@ -102,26 +122,32 @@ TEST_P(LinearLayers, MatchReference) {
                 std::vector<float> x(c.m * c.k), residual(c.m * c.n);
                 for (float& v : x) v = normal(rng);
                 for (float& v : residual) v = normal(rng);
+                std::vector<bool> outlier(c.k, false);
+                for (int32_t p : layer.outliers) outlier[static_cast<size_t>(p)] = true;
+                for (size_t i = 0; i < c.m; ++i)  // outliers as in a transformer's FFN: far above the other inputs
+                    for (int32_t p : layer.outliers) x[i * c.k + static_cast<size_t>(p)] *= 100.0f;
                 // The output starts as garbage, or as the residual (the in-place form the encoder uses).
                 std::vector<float> y = with_residual ? residual : std::vector<float>(c.m * c.n, 1e30f);
                 edgembed::quant::LinearScratch scratch;
                 layer.linear->forward(x.data(), c.m, y.data(), with_residual ? y.data() : nullptr, epilogue, scratch);
 
                 for (size_t i = 0; i < c.m; ++i) {
-                    // qc8 quantizes each row to u8 with step (max - min) / 255: each x is off by half a step.
+                    // qc8 quantizes each row to u8 with step (max - min) / 255, the outlier channels as 0: each
+                    // other x is off by half a step; the outliers' products are f32.
                     double lo = 0.0, hi = 0.0;
                     for (size_t p = 0; p < c.k; ++p) {
+                        if (outlier[p]) continue;
                         lo = std::min(lo, double(x[i * c.k + p]));
                         hi = std::max(hi, double(x[i * c.k + p]));
                     }
-                    const double half_step = kind == Weights::qc8 ? (hi - lo) / 255.0 / 2.0 : 0.0;
+                    const double half_step = kind == Weights::qc8 || kind == Weights::qc8_outliers ? (hi - lo) / 255.0 / 2.0 : 0.0;
                     for (size_t j = 0; j < c.n; ++j) {
                         double sum = 0.0, sum_abs = 0.0, sum_abs_w = 0.0;
                         for (size_t p = 0; p < c.k; ++p) {
                             const double product = double(x[i * c.k + p]) * layer.w[j * c.k + p];
                             sum += product;
                             sum_abs += std::fabs(product);
-                            sum_abs_w += std::fabs(layer.w[j * c.k + p]);
+                            if (!outlier[p]) sum_abs_w += std::fabs(layer.w[j * c.k + p]);
                         }
                         const double r = with_residual ? residual[i * c.n + j] : 0.0;
                         const double previous = layer.bias[j] + r;
@@ -174,11 +200,45 @@ TEST_P(LinearLayers, RowsDoNotDependOnTheRowsAroundThem) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllWeights, LinearLayers, ::testing::Values(Weights::f32, Weights::f16, Weights::qc8),
+INSTANTIATE_TEST_SUITE_P(AllWeights, LinearLayers,
+                         ::testing::Values(Weights::f32, Weights::f16, Weights::qc8, Weights::qc8_outliers),
                          [](const ::testing::TestParamInfo<Weights>& info) {
                              return std::string(info.param == Weights::f32   ? "f32"
                                                 : info.param == Weights::f16 ? "f16"
-                                                                              : "qc8");
+                                                : info.param == Weights::qc8 ? "qc8"
+                                                                              : "qc8_outliers");
                          });
+
+// Outlier channels that do not fit the layer are refused with a named error, not run.
+TEST(LinearLayers, RefuseBadOutlierChannels) {
+    const size_t n = 4, k = 8;
+    std::vector<int8_t> w8(n * k, 1);
+    std::vector<float> w32(n * k, 1.0f), scales(n, 0.1f), bias(n, 0.0f), columns(n * 2, 1.0f);
+    const TensorView scale_view{DType::f32, {4}, scales.data(), n * 4};
+    const TensorView qc8{DType::qc8, {4, 8}, w8.data(), n * k}, f32{DType::f32, {4, 8}, w32.data(), n * k * 4};
+    auto outliers = [&](std::vector<int32_t>& channels, DType dtype, int64_t rows) {
+        const int64_t count = static_cast<int64_t>(channels.size());
+        return edgembed::quant::OutlierChannels{TensorView{dtype, {count}, channels.data(), channels.size() * 4},
+                                                TensorView{DType::f32, {rows, count}, columns.data(), size_t(rows * count) * 4}};
+    };
+    edgembed::quant::WeightArena arena;
+    auto refused = [&](const TensorView& weight, const edgembed::quant::OutlierChannels& o) {
+        try {
+            edgembed::quant::make_linear(weight, weight.dtype == DType::qc8 ? &scale_view : nullptr, bias.data(), arena, &o);
+        } catch (const edgembed::Error& e) {
+            return e.status() == edgembed::Status::corrupt_model_file;
+        }
+        return false;
+    };
+    std::vector<int32_t> good{1, 5}, duplicate{3, 3}, outside{1, 8}, negative{-1, 2};
+    const edgembed::quant::OutlierChannels fitting = outliers(good, DType::i32, 4);
+    EXPECT_NO_THROW(edgembed::quant::make_linear(qc8, &scale_view, bias.data(), arena, &fitting));
+    EXPECT_TRUE(refused(qc8, outliers(duplicate, DType::i32, 4)));
+    EXPECT_TRUE(refused(qc8, outliers(outside, DType::i32, 4)));
+    EXPECT_TRUE(refused(qc8, outliers(negative, DType::i32, 4)));
+    EXPECT_TRUE(refused(qc8, outliers(good, DType::f32, 4)));  // indices must be i32
+    EXPECT_TRUE(refused(qc8, outliers(good, DType::i32, 2)));  // columns: one row per output
+    EXPECT_TRUE(refused(f32, outliers(good, DType::i32, 4)));  // only int8 weights have them
+}
 
 }  // namespace

@@ -356,6 +356,36 @@ TEST(HostileModelFile, MissingOrMalformedInt8Scales) {
     expect_error([&] { load(f16_scales); }, Status::corrupt_model_file, "must be f32 with one scale per output channel");
 }
 
+// Outlier channels (quant/linear.h) load and run: an int8 model whose FFN output projections keep input
+// channels in f32 embeds within int8's bound of the f32 model; half of the pair, or on f32 weights, is refused.
+TEST(HostileModelFile, Int8OutlierChannels) {
+    TinyModelSpec spec = small_spec();
+    const Bytes f32 = tiny_model_file(spec);
+    spec.weights = "int8";
+    spec.outlier_channels = 4;
+    const Bytes outliers = tiny_model_file(spec);
+    std::vector<float> a(64), b(64);
+    Context(Model::load_from_memory(f32.data(), f32.size())).embed({"the cat embeds the dog"}, {}, a.data());
+    Context(Model::load_from_memory(outliers.data(), outliers.size())).embed({"the cat embeds the dog"}, {}, b.data());
+    double dot = 0;
+    for (size_t i = 0; i < a.size(); ++i) dot += double(a[i]) * b[i];
+    EXPECT_GT(dot, 0.98);  // unit vectors; README "Fidelity": int8 min cosine >= 0.98
+    const std::string weight = "encoder.layer.1.output.dense.weight";
+    const Bytes half = tiny_model_file(spec, [&](TinyTensor& t) { t.drop = t.name == weight + ".outlier_columns"; });
+    expect_error([&] { load(half); }, Status::corrupt_model_file, "model file lacks tensor '" + weight + ".outlier_columns'");
+    const Bytes outside = tiny_model_file(spec, [&](TinyTensor& t) {
+        if (t.name == weight + ".outlier_channels") reinterpret_cast<int32_t*>(t.bytes.data())[0] = spec.ffn;
+    });
+    expect_error([&] { load(outside); }, Status::corrupt_model_file, "outlier channels must be distinct inputs");
+    const Bytes on_f16 = tiny_model_file(spec, [&](TinyTensor& t) {
+        if (t.name != weight) return;
+        std::vector<uint16_t> h(t.bytes.size(), 0);
+        t.dtype = DType::f16;
+        t.bytes.assign(reinterpret_cast<const uint8_t*>(h.data()), reinterpret_cast<const uint8_t*>(h.data() + h.size()));
+    });
+    expect_error([&] { load(on_f16); }, Status::corrupt_model_file, "has outlier channels but is not int8");
+}
+
 TEST(HostileModelFile, ConvertedInt8ModelWithoutAScalesTensor) {
     const char* dir = std::getenv("EDGEMBED_MODEL_DIR");
     const std::string path =

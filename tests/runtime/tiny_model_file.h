@@ -40,6 +40,9 @@ struct TinyModelSpec {
     int positions = 32;
     int max_seq_length = 32;
     std::string weights = "f32";  // f32 | f16 (matrices in half precision) | int8 (qc8 linear weights)
+    // int8: the FFN output projections keep their first outlier_channels input channels in f32
+    // ("<name>.outlier_channels" / "<name>.outlier_columns", zero in the int8 weight).
+    int outlier_channels = 0;
     uint32_t seed = 1;
     std::vector<std::string> vocab = tiny_vocab();
 };
@@ -131,6 +134,22 @@ inline std::vector<uint8_t> tiny_model_file(const TinyModelSpec& spec, const Tin
         for (float& x : v) x = layer_norm_weight ? 1.0f + next() / 4 : next();
         if (spec.weights == "int8" && s.is_linear_weight) {
             const size_t rows = static_cast<size_t>(s.shape[0]), cols = n / rows;
+            const std::string ffn_out = ".output.dense.weight";
+            const bool is_ffn_out = s.name.find("attention") == std::string::npos && s.name.size() > ffn_out.size() &&
+                                    s.name.compare(s.name.size() - ffn_out.size(), ffn_out.size(), ffn_out) == 0;
+            if (is_ffn_out && spec.outlier_channels > 0) {
+                const size_t k = static_cast<size_t>(spec.outlier_channels);
+                std::vector<int32_t> channels(k);
+                std::vector<float> columns(rows * k);
+                for (size_t c = 0; c < k; ++c) channels[c] = static_cast<int32_t>(c);
+                for (size_t r = 0; r < rows; ++r)
+                    for (size_t c = 0; c < k; ++c) {
+                        columns[r * k + c] = v[r * cols + c];
+                        v[r * cols + c] = 0.0f;
+                    }
+                add({qc8_outlier_channels_name(s.name), DType::i32, {static_cast<int64_t>(k)}, tiny_detail::raw(channels)});
+                add({qc8_outlier_columns_name(s.name), DType::f32, {s.shape[0], static_cast<int64_t>(k)}, tiny_detail::raw(columns)});
+            }
             std::vector<int8_t> q(n);
             std::vector<float> scales(rows);
             for (size_t r = 0; r < rows; ++r) {

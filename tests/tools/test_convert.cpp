@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "base/error.h"
+#include "tools/convert/quantize.h"
 #include "tests/tools/test_convert_util.h"
 
 namespace edgembed::convert {
@@ -500,6 +503,44 @@ TEST(ConvertRefuses, FailureLeavesAnExistingOutFileUntouched) {
     EXPECT_THROW(run.convert(), Error);
     EXPECT_EQ(read_file(run.out()), "previous model");
     EXPECT_EQ(list_dir(run.out_dir.path()), std::vector<std::string>{"model.edgembed"});
+}
+
+// int8 with outlier channels: their columns move to an f32 tensor beside their i32 indices, and are zero
+// in the int8 weight, whose per-channel scales the other columns set.
+TEST(Convert, Int8OutlierChannelsMoveToF32) {
+    const std::vector<float> w = {0.5f, 40.0f, -0.25f, 7.0f, 1.0f,  //
+                                  -1.0f, -30.0f, 0.5f, 2.0f, 0.125f};
+    auto quantized = [&](std::vector<int32_t> channels) {
+        Int8Plan plan;
+        plan.outlier_channels["l.weight"] = std::move(channels);
+        return quantize_tensors({{"l.weight", {2, 5}, true, w}}, WeightFormat::int8, plan);
+    };
+    const std::vector<OutputTensor> out = quantized({1, 3});
+    ASSERT_EQ(out.size(), 4u);
+    EXPECT_EQ(out[0].name, "l.weight.outlier_channels");
+    EXPECT_EQ(out[0].dtype, DType::i32);
+    EXPECT_EQ(out[0].shape, std::vector<int64_t>{2});
+    EXPECT_EQ(out[1].name, "l.weight.outlier_columns");
+    EXPECT_EQ(out[1].shape, (std::vector<int64_t>{2, 2}));
+    std::vector<int32_t> channels(2);
+    std::vector<float> columns(4), scales(2);
+    std::memcpy(channels.data(), out[0].bytes.data(), 8);
+    std::memcpy(columns.data(), out[1].bytes.data(), 16);
+    std::memcpy(scales.data(), out[3].bytes.data(), 8);
+    EXPECT_EQ(channels, (std::vector<int32_t>{1, 3}));
+    EXPECT_EQ(columns, (std::vector<float>{40.0f, 7.0f, -30.0f, 2.0f}));
+    EXPECT_EQ(out[2].dtype, DType::qc8);
+    const auto* q = reinterpret_cast<const int8_t*>(out[2].bytes.data());
+    EXPECT_EQ(q[1], 0);
+    EXPECT_EQ(q[3], 0);
+    EXPECT_EQ(q[8], 0);
+    EXPECT_EQ(scales, (std::vector<float>{1.0f / 127.0f, 1.0f / 127.0f}));  // max |w| of the int8 columns
+    try {
+        quantized({5});
+        ADD_FAILURE() << "channel 5 of 5 inputs accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.status(), Status::invalid_argument);
+    }
 }
 
 }  // namespace

@@ -2,12 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
 
 #include "base/error.h"
 #include "runtime/model_file/writer.h"
+#include "runtime/models/family.h"
 #include "runtime/tokenizer/tokenizer_config_json.h"
 #include "tools/convert/hf_checkpoint.h"
 #include "tools/convert/quality_gate.h"
@@ -62,10 +64,14 @@ ConvertSummary convert(const ConvertOptions& options) {
         std::vector<MappedTensor> mapped = map_tensors(weights.tensors, config, options.note);
         weights = HfWeights();  // the mapped copies are all that is needed from here on
         // Serializes `tensors` in `weight_format` into a model file in memory.
-        auto build = [&](std::vector<MappedTensor> tensors, WeightFormat weight_format, const std::set<std::string>& keep_f16) {
+        auto build = [&](std::vector<MappedTensor> tensors, WeightFormat weight_format, const Int8Plan& plan) {
             ModelConfig c = config;
             c.weight_dtype = weight_format_name(weight_format);
-            std::vector<OutputTensor> stored = quantize_tensors(std::move(tensors), weight_format, keep_f16);
+            // Outlier channels need the family layout that has them; a file without keeps the one before, so
+            // that older runtimes still load it.
+            if (weight_format != WeightFormat::int8 || plan.outlier_channels.empty())
+                c.layout_revision = std::min(c.layout_revision, models::kOutlierChannelsRevision - 1);
+            std::vector<OutputTensor> stored = quantize_tensors(std::move(tensors), weight_format, plan);
             model_file::Writer writer(c);
             summary.parameter_count = 0;
             for (OutputTensor& t : stored) {
@@ -89,10 +95,11 @@ ConvertSummary convert(const ConvertOptions& options) {
             const std::vector<uint8_t> f32_bytes = build(mapped, WeightFormat::f32, {});
             next_step("quantizing and running the quality gate");
             GateOutcome gate = run_quality_gate(
-                f32_bytes, config, [&](const std::set<std::string>& keep_f16) { return build(mapped, format, keep_f16); },
-                options.min_cosine, options.note);
+                f32_bytes, config, [&](const Int8Plan& plan) { return build(mapped, format, plan); },
+                format == WeightFormat::int8 ? options.outlier_channels : 0, options.min_cosine, options.note);
             summary.quality = gate.quality;
             summary.f16_fallback = gate.f16_fallback;
+            summary.outlier_channels = gate.outlier_channels;
             if (options.min_cosine > 0.0 && gate.quality.min_cosine < options.min_cosine)
                 throw Error(Status::invalid_weights, "quality gate: min cosine " + std::to_string(gate.quality.min_cosine) +
                                                          " on the built-in sample stays below --min-cosine " +

@@ -24,6 +24,7 @@ struct ConvertOptions {
     std::string auto_temperature;        // --auto-temperature: the setting `--temperature auto` applies ("" = none)
     std::optional<int> max_seq_length;   // --max-seq-length: in [2, max_position_embeddings]
     double min_cosine = 0.0;             // --min-cosine: quality-gate target for f16/int8 (0: only report)
+    int outlier_channels = 8;            // --outlier-channels: int8, K per FFN output projection (0: none)
     NoteFn note;                         // informational messages; may be empty
     // Called as each step starts (done = steps finished, of total) and once at the end; may be empty.
     std::function<void(const std::string& step, int done, int total)> progress;
@@ -38,6 +39,7 @@ struct ConvertSummary {
     double seconds = 0;
     std::optional<QualityResult> quality;  // f16 / int8: against f32 on the built-in sample
     std::vector<std::string> f16_fallback;  // int8: what the quality gate kept in f16 (weight names, 'layer N')
+    std::vector<std::string> outlier_channels;  // int8: the weights with outlier channels (GateOutcome)
 };
 
 // Throws edgembed::Error; on any error OUT_FILE is left as it was (absent or untouched).

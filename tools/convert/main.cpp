@@ -1,4 +1,4 @@
-// edgembed-convert HF_DIR OUT_FILE [--dtype f32|f16|int8] [--min-cosine C] [--temperature T]
+// edgembed-convert HF_DIR OUT_FILE [--dtype f32|f16|int8] [--min-cosine C] [--outlier-channels K] [--temperature T]
 //                  [--auto-temperature SETTING] [--max-seq-length N]
 // Converts a Hugging Face BERT checkpoint (optionally a sentence-transformers model) into an edgembed
 // model file. Exits 1 with "edgembed-convert: error: <message>" on any failure.
@@ -32,6 +32,7 @@ void print_summary(const edgembed::convert::ConvertSummary& s, const std::string
     if (s.quality) {
         std::printf("  quality gate    vs f32 on %zu built-in texts: mean cosine %.6f, min %.6f\n",
                     std::size(edgembed::convert::kQualitySample), s.quality->mean_cosine, s.quality->min_cosine);
+        for (const std::string& line : s.outlier_channels) std::printf("  outliers        %s\n", line.c_str());
         for (const std::string& kept : s.f16_fallback) std::printf("  f16 fallback    %s\n", kept.c_str());
     }
 }
@@ -53,6 +54,11 @@ int main(int argc, char** argv) {
     app.add_option("--min-cosine", options.min_cosine,
                    "f16/int8 quality gate: move weights to f16 (the most sensitive FFN output projections, then whole "
                    "layers) until the min cosine against f32 on the built-in sample reaches this (0 = only report)");
+    app.add_option("--outlier-channels", options.outlier_channels,
+                   "int8: input channels kept in f32 in each FFN output projection (those of largest |x| on the "
+                   "built-in sample: the outliers per-token int8 cannot resolve; 0 = none)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 64));
     auto* length_option = app.add_option("--max-seq-length", max_seq_length, "default maximum sequence length (<= max_position_embeddings)");
     bool show_progress = edgembed::cli::ProgressLine::stderr_is_terminal(), no_progress = false;
     app.add_flag("--progress", show_progress, "show progress on stderr (default: when stderr is a terminal)");

@@ -1,7 +1,9 @@
 // The converter's quality gate: before a quantized model is written, it is compared with the f32
-// model on the built-in sample (quality_sample.h); the gate reports mean / min cosine, and can move int8
-// weights to f16 until a min-cosine target is met: the most sensitive FFN output projections first, then
-// the most sensitive whole encoder layers.
+// model on the built-in sample (quality_sample.h); the gate reports mean / min cosine. For int8 it first
+// calibrates on the same sample: every FFN output projection keeps the K input channels of largest |x|
+// out of int8 (quantize.h's Int8Plan). It can then move int8 weights to f16 until a
+// min-cosine target is met: the most sensitive FFN output projections first, then the most sensitive
+// whole encoder layers.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "runtime/model_config.h"
+#include "runtime/models/encoder.h"
 #include "tools/convert/checkpoint_tensors.h"
 #include "tools/convert/quantize.h"
 
@@ -21,20 +24,23 @@ struct QualityResult {
     double min_cosine = 1.0;
 };
 
-// The embeddings of the built-in sample with the model in `file_bytes`: [texts, dim].
-std::vector<float> embed_quality_sample(const std::vector<uint8_t>& file_bytes, int* dim);
+// The embeddings of the built-in sample with the model in `file_bytes`: [texts, dim]. `observer` (may be
+// empty) sees every linear layer's input.
+std::vector<float> embed_quality_sample(const std::vector<uint8_t>& file_bytes, int* dim,
+                                        const models::LinearInputObserver& observer = {});
 QualityResult compare_embeddings(const std::vector<float>& reference, const std::vector<float>& candidate, int dim);
 
 struct GateOutcome {
     std::vector<uint8_t> file_bytes;  // the model to write
     QualityResult quality;            // of that model against f32
     std::vector<std::string> f16_fallback;  // what fell back to f16, in order: projection weight names, 'layer N'
+    std::vector<std::string> outlier_channels;  // int8 weights with outlier channels: "<name>: K of N (max |x| M, median m)"
 };
 
-// `build(keep_f16)` produces the model file bytes with the named linear weights kept in f16.
-// min_cosine <= 0 only measures.
+// `build(plan)` produces the model file bytes under `plan`. outlier_channels: K per FFN output projection
+// (0 = none). min_cosine <= 0 only measures.
 GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, const ModelConfig& config,
-                             const std::function<std::vector<uint8_t>(const std::set<std::string>&)>& build,
+                             const std::function<std::vector<uint8_t>(const Int8Plan&)>& build, int outlier_channels,
                              double min_cosine, const NoteFn& note);
 
 }  // namespace edgembed::convert

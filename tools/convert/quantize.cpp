@@ -38,9 +38,25 @@ OutputTensor to_f16(const MappedTensor& t) {
     return {t.name, DType::f16, t.shape, as_bytes(halves)};
 }
 
-// Symmetric per-output-channel int8: scale[n] = max|W[n, :]| / 127, q = nearbyint(W / scale).
-void to_qc8(const MappedTensor& t, std::vector<OutputTensor>& out) {
+// Symmetric per-output-channel int8: scale[n] = max|W[n, :]| / 127, q = nearbyint(W / scale). The
+// outlier channels' columns move to an f32 [rows, K] tensor first, zero in the int8 weight.
+void to_qc8(MappedTensor& t, const std::vector<int32_t>& outliers, std::vector<OutputTensor>& out) {
     const size_t rows = static_cast<size_t>(t.shape[0]), cols = static_cast<size_t>(t.shape[1]);
+    for (int32_t c : outliers)
+        if (c < 0 || static_cast<size_t>(c) >= cols)
+            throw Error(Status::invalid_argument, "outlier channel " + std::to_string(c) + " of '" + t.name + "' is not an input");
+    if (!outliers.empty()) {
+        std::vector<float> columns(rows * outliers.size());
+        for (size_t r = 0; r < rows; ++r)
+            for (size_t c = 0; c < outliers.size(); ++c) {
+                float& w = t.values[r * cols + static_cast<size_t>(outliers[c])];
+                columns[r * outliers.size() + c] = w;
+                w = 0.0f;
+            }
+        out.push_back({qc8_outlier_channels_name(t.name), DType::i32, {static_cast<int64_t>(outliers.size())}, as_bytes(outliers)});
+        out.push_back({qc8_outlier_columns_name(t.name), DType::f32, {t.shape[0], static_cast<int64_t>(outliers.size())},
+                       as_bytes(columns)});
+    }
     std::vector<int8_t> q(rows * cols);
     std::vector<float> scales(rows);
     for (size_t r = 0; r < rows; ++r) {
@@ -64,8 +80,7 @@ WeightFormat weight_format_from_name(const std::string& name) {
     throw Error(Status::invalid_argument, "unknown --dtype '" + name + "' (f32, f16 or int8)");
 }
 
-std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format,
-                                           const std::set<std::string>& keep_f16) {
+std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format, const Int8Plan& plan) {
     std::vector<OutputTensor> out;
     out.reserve(tensors.size() + 64);
     for (MappedTensor& t : tensors) {
@@ -73,7 +88,10 @@ std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, We
         // f16: every matrix (embedding tables included). int8: linear weights in int8, embedding tables in
         // f16 (gathered row by row at run time, so an int8 model maps them without widening); vectors
         // (biases, LayerNorm) stay f32 in every format.
-        if (format == WeightFormat::int8 && t.is_linear_weight && keep_f16.count(t.name) == 0) to_qc8(t, out);
+        if (format == WeightFormat::int8 && t.is_linear_weight && plan.keep_f16.count(t.name) == 0) {
+            const auto outliers = plan.outlier_channels.find(t.name);
+            to_qc8(t, outliers == plan.outlier_channels.end() ? std::vector<int32_t>{} : outliers->second, out);
+        }
         else if (format != WeightFormat::f32 && matrix) out.push_back(to_f16(t));
         else out.push_back({t.name, DType::f32, t.shape, as_bytes(t.values)});
         std::vector<float>().swap(t.values);

@@ -1,9 +1,11 @@
 // The step between tensor mapping and writing: turns the mapped f32 tensors into the stored weight
 // format: f32; f16; int8 (qc8: int8 weights + a per-output-channel f32 scale tensor "<name>.scales"
-// for every is_linear_weight tensor).
+// for every is_linear_weight tensor, and for those the plan names, outlier channels kept in f32:
+// base/dtype.h's "<name>.outlier_channels" / "<name>.outlier_columns").
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,9 +36,17 @@ struct OutputTensor {
     std::vector<uint8_t> bytes;
 };
 
-// Consumes `tensors` (each is freed once converted, to keep the peak memory low). With int8, the linear
-// weights named in keep_f16 are stored in f16 instead (the quality gate's per-layer fallback).
-std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format,
-                                           const std::set<std::string>& keep_f16 = {});
+// What the quality gate chose for an int8 model beyond plain per-channel int8.
+struct Int8Plan {
+    std::set<std::string> keep_f16;  // linear weights stored in f16 instead (the per-layer fallback)
+    // Linear weight name -> the input channels kept out of int8: their columns are stored in f32 and
+    // zeroed in the int8 weight (so they do not set its per-channel scales).
+    std::map<std::string, std::vector<int32_t>> outlier_channels;
+    bool empty() const { return keep_f16.empty() && outlier_channels.empty(); }
+};
+
+// Consumes `tensors` (each is freed once converted, to keep the peak memory low). With int8, `plan`
+// applies; other formats ignore it.
+std::vector<OutputTensor> quantize_tensors(std::vector<MappedTensor> tensors, WeightFormat format, const Int8Plan& plan = {});
 
 }  // namespace edgembed::convert
