@@ -3,7 +3,6 @@
 // checksum recomputed (so they reach the config validation and the encoder's tensor checks) and, when
 // the model loads, one embedding. Only edgembed::Error may escape; any crash, sanitizer report or
 // other exception is a finding. Seeds: fuzz/corpus/model_file (tiny models, see fuzz/make_tiny_model.cpp).
-#include <xxhash.h>
 
 #include <cstddef>
 #include <cstring>
@@ -14,6 +13,7 @@
 #include "fuzz/fuzz_util.h"
 #include "runtime/context.h"
 #include "runtime/model.h"
+#include "runtime/model_file/checksum.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"
 
@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     if (size < model_file::kHeaderSize) return 0;
     std::vector<uint8_t> copy(data, data + size);
-    const uint64_t checksum = XXH64(copy.data() + model_file::kHeaderSize, size - model_file::kHeaderSize, 0);
+    const uint64_t checksum = model_file::header_checksum(copy.data(), size);
     std::memcpy(copy.data() + offsetof(model_file::FileHeader, checksum), &checksum, sizeof checksum);
     try {
         std::shared_ptr<const Model> model = Model::load_from_memory(copy.data(), copy.size());

@@ -174,6 +174,27 @@ void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weight
     clear_queue();
 }
 
+void Context::check_prompt(const std::string& prompt) const {
+    if (prompt.empty()) return;
+    try {
+        model_->tokenizer().encode_pieces(prompt);
+    } catch (const Error& e) {
+        throw Error(e.status(), std::string("prompt: ") + e.what());
+    }
+}
+
+std::vector<int32_t> Context::prompted_pieces(std::string_view text, size_t index, const std::string& prompt,
+                                              std::string& prompted) const {
+    try {
+        if (prompt.empty()) return model_->tokenizer().encode_pieces(text);
+        prompted.replace(prompt.size(), std::string::npos, text);
+        return model_->tokenizer().encode_pieces(prompted);
+    } catch (const Error& e) {
+        throw Error(e.status(), "text " + std::to_string(index) + ": " + e.what() +
+                                    (prompt.empty() ? "" : " (counting the " + std::to_string(prompt.size()) + "-byte prompt)"));
+    }
+}
+
 EmbedStats Context::embed(const std::vector<std::string_view>& texts, const EmbedOptions& requested, float* out) {
     const EmbedOptions o = with_temperature_setting(requested);
     const ModelConfig& c = model_->config();
@@ -195,13 +216,10 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
 
     EmbedStats stats;
     std::vector<int32_t> sequence;
+    check_prompt(o.prompt);
+    std::string prompted = o.prompt;
     for (size_t i = 0; i < texts.size(); ++i) {
-        std::vector<int32_t> pieces;
-        try {
-            pieces = tokenizer.encode_pieces(texts[i]);
-        } catch (const Error& e) {
-            throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what());
-        }
+        std::vector<int32_t> pieces = prompted_pieces(texts[i], i, o.prompt, prompted);
         // Windows start every `stride` pieces; the last one ends at the last piece.
         std::vector<size_t> starts{0};
         if (pieces.size() > window) {
@@ -275,7 +293,7 @@ EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, c
     return stats;
 }
 
-EmbedStats Context::embed_tokens(const std::vector<std::string_view>& texts, const EmbedOptions& requested,
+EmbedStats Context::token_embeddings(const std::vector<std::string_view>& texts, const EmbedOptions& requested,
                                  std::vector<float>& states, std::vector<size_t>& offsets) {
     const EmbedOptions o = with_temperature_setting(requested);
     const int max_length = effective_max_length(o.max_length);
@@ -290,13 +308,10 @@ EmbedStats Context::embed_tokens(const std::vector<std::string_view>& texts, con
     EmbedStats stats;
     std::vector<std::vector<int32_t>> sequences(texts.size());
     offsets.assign(1, 0);
+    check_prompt(o.prompt);
+    std::string prompted = o.prompt;
     for (size_t i = 0; i < texts.size(); ++i) {
-        std::vector<int32_t> pieces;
-        try {
-            pieces = tokenizer.encode_pieces(texts[i]);
-        } catch (const Error& e) {
-            throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what());
-        }
+        std::vector<int32_t> pieces = prompted_pieces(texts[i], i, o.prompt, prompted);
         if (pieces.size() > window) {
             pieces.resize(window);
             ++stats.truncated;

@@ -32,6 +32,9 @@ struct EmbedOptions {
     // Per-layer factors on tau (empty = 1 for every layer; else exactly one per layer).
     std::vector<float> layer_temperatures;
     int max_length = 0;       // tokens per text incl. specials; 0 = the model's max_seq_length
+    // Prepended to every text before tokenizing, so it counts towards max_length (sentence-transformers
+    // prompts; resolve_prompt() in runtime/prompts.h turns a prompt name into it).
+    std::string prompt;
     LongInput long_input = LongInput::truncate;
     int window_stride = 0;    // pieces between window starts; 0 = half a window
     int threads = 0;          // 0 = leave the thread count as it is
@@ -70,9 +73,9 @@ public:
     // The final hidden state of every model input token of each text (sentence-transformers'
     // output_value="token_embeddings": before pooling, never normalized): text i's rows are
     // states[offsets[i] .. offsets[i + 1]) x dimension. Texts are truncated at max_length; long_input =
-    // window is Error(invalid_argument) (windows have no single token sequence).
-    EmbedStats embed_tokens(const std::vector<std::string_view>& texts, const EmbedOptions& options,
-                            std::vector<float>& states, std::vector<size_t>& offsets);
+    // window is Error(invalid_argument) (windows have no single token sequence). options.prompt goes first.
+    EmbedStats token_embeddings(const std::vector<std::string_view>& texts, const EmbedOptions& options,
+                                std::vector<float>& states, std::vector<size_t>& offsets);
     std::vector<int32_t> tokenize(std::string_view text, int max_length) const;
 
     const Model& model() const { return *model_; }
@@ -91,6 +94,11 @@ private:
     // Runs the encoder over the queued sequences (workspace_.hidden then holds their token states).
     void forward_queued(const EmbedOptions& options, float tau, float* dc);
     void clear_queue();
+    // Error(...) naming the prompt when it does not tokenize.
+    void check_prompt(const std::string& prompt) const;
+    // The pieces of prompt + text (prompted: scratch that starts with the prompt); errors name the text.
+    std::vector<int32_t> prompted_pieces(std::string_view text, size_t index, const std::string& prompt,
+                                         std::string& prompted) const;
     void queue(size_t text, const int32_t* ids, size_t count, float weight);
     // Whether a sequence of `count` tokens fits the batch queued so far within the limits (false: flush
     // first). Throws Error(limit_exceeded) when it cannot fit even alone.

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "runtime/models/family.h"
 #include "runtime/tokenizer/tokenizer_config_json.h"
+#include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {
 
@@ -65,6 +66,8 @@ void to_json(nlohmann::json& out, const ModelConfig& c) {
         {"source", c.source},
     };
     if (c.auto_temperature) out["auto_temperature"] = *c.auto_temperature;
+    if (!c.prompts.empty()) out["prompts"] = c.prompts;
+    if (!c.default_prompt_name.empty()) out["default_prompt_name"] = c.default_prompt_name;
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::string>* vocab) {
@@ -90,6 +93,8 @@ ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::st
     if (in.contains("family_options")) c.family_options = get<std::map<std::string, double>>(in, "family_options", where);
     if (in.contains("auto_temperature"))
         c.auto_temperature = temperature_setting_from_json(in.at("auto_temperature"), "model config: auto_temperature");
+    if (in.contains("prompts")) c.prompts = get<std::map<std::string, std::string>>(in, "prompts", where);
+    if (in.contains("default_prompt_name")) c.default_prompt_name = get<std::string>(in, "default_prompt_name", where);
     if (in.contains("tokenizer")) {
         c.tokenizer = tokenizer_config_from_json(in.at("tokenizer"), vocab);
     } else {  // written before model families: WordPiece only
@@ -130,6 +135,11 @@ void validate(const ModelConfig& c) {
             fail(e.what());
         }
     }
+    if (!c.default_prompt_name.empty() && c.prompts.count(c.default_prompt_name) == 0)
+        fail("default_prompt_name '" + c.default_prompt_name + "' is not one of the prompts");
+    for (const auto& [name, text] : c.prompts)
+        if (utf8_find_invalid(name) != utf8_npos || utf8_find_invalid(text) != utf8_npos)
+            fail("prompt '" + name + "' is not valid UTF-8");
     if (c.weight_dtype != "f32" && c.weight_dtype != "f16" && c.weight_dtype != "int8")
         fail("unknown weight_dtype '" + c.weight_dtype + "'");
     validate(c.tokenizer, c.vocab_size);

@@ -40,6 +40,11 @@ struct ModelConfig {
     std::optional<TemperatureSetting> auto_temperature;
     // Settings only one family reads (e.g. MPNet's relative-attention buckets), parsed by that family.
     std::map<std::string, double> family_options;
+    // sentence-transformers prompts (config_sentence_transformers.json): name -> text prepended to each
+    // text before tokenizing (runtime/prompts.h); default_prompt_name ("" = none) applies when a call
+    // names none. Both absent in files converted before 0.3.0 or from models without prompts.
+    std::map<std::string, std::string> prompts;
+    std::string default_prompt_name;
     TokenizerConfig tokenizer;
     std::string source;                 // free text: where the checkpoint came from
 

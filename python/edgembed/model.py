@@ -22,14 +22,6 @@ def _convert_for_cache(hf_dir: str, out_path: str, dtype: str) -> dict:
     return _convert(hf_dir, out_path, dtype, None, None, "")
 
 
-def _with_prompt(prompt: str, text: Text) -> Text:
-    if isinstance(text, bytes):
-        return prompt.encode("utf-8") + text
-    if isinstance(text, str):
-        return prompt + text
-    return text  # the binding names the wrong type
-
-
 class Model:
     """An edgembed model, ready to embed texts: a model file (from edgembed-convert or edgembed.convert) or a
     Hugging Face / sentence-transformers folder, converted once into a cache (edgembed.model_cache) with
@@ -145,10 +137,10 @@ class Model:
         return self._model.weight_dtype
 
     def _stored_prompts(self) -> dict[str, str]:
-        return dict(getattr(self._model, "prompts", {}) or {})
+        return dict(self._model.prompts)
 
     def _stored_default_prompt_name(self) -> str | None:
-        return getattr(self._model, "default_prompt_name", None) or None
+        return self._model.default_prompt_name
 
     def _check_truncate_dim(self, truncate_dim: int) -> int:
         if isinstance(truncate_dim, bool) or not isinstance(truncate_dim, (int, np.integer)) or \
@@ -247,9 +239,7 @@ class Model:
         n_threads = 0 if threads is None else int(threads)
         if n_threads < 0:
             raise ValueError("threads must be >= 1 (or None)")
-        resolved = self._resolve_prompt(prompt, prompt_name)
-        if resolved:
-            items = [_with_prompt(resolved, text) for text in items]
+        resolved = self._resolve_prompt(prompt, prompt_name) or ""
 
         starts = range(0, len(items), batch_size)
         if show_progress_bar:
@@ -261,8 +251,8 @@ class Model:
                 raise ValueError("token embeddings need long_input='truncate' (windows have no single token sequence)")
             tokens: list[np.ndarray] = []
             for start in starts:
-                states, offsets, _ = self._model.embed_tokens(items[start:start + batch_size], tau, length, batch_size,
-                                                              n_threads, auto)
+                states, offsets, _ = self._model.token_embeddings(items[start:start + batch_size], tau, length,
+                                                                  batch_size, n_threads, auto, resolved)
                 tokens += [states[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
             if precision != "float32" and tokens:
                 tokens = quantize_embeddings(tokens, precision)
@@ -273,7 +263,7 @@ class Model:
         for start in starts:
             end = min(start + batch_size, len(items))
             self._model.embed(items[start:end], out[start:end], tau, length, batch_size, normalize, n_threads, auto,
-                              long_input == "window", stride)
+                              long_input == "window", stride, resolved)
         if truncate_dim is not None and truncate_dim < self.dimension:
             # sentence-transformers: truncate (after the model's own Normalize module), then normalize if asked.
             out = np.ascontiguousarray(out[:, :truncate_dim])

@@ -1,10 +1,11 @@
 // The Python binding: edgembed._edgembed. python/edgembed/__init__.py builds the user-facing API
 // (Model.encode with sentence-transformers' conventions, the progress bar) on these pieces:
 //   _Model(path)                    an immutable model; thread-safe
-//   _Model.embed(texts, out, ...)   embeds a list of str / bytes into a float32 C-contiguous array
-//                                   (rows = texts), the GIL released meanwhile
-//   _Model.embed_tokens(texts, ...) -> (states, offsets): every text's token states, text i's rows being
-//                                   states[offsets[i]:offsets[i + 1]] (float32 [tokens, dimension])
+//   _Model.embed(texts, out, ..., prompt)  embeds a list of str / bytes into a float32 C-contiguous array
+//                                   (rows = texts), the GIL released meanwhile; prompt goes before each text
+//   _Model.token_embeddings(texts, ..., prompt) -> (states, offsets, stats): every text's token states,
+//                                   text i's rows being states[offsets[i]:offsets[i + 1]] (float32)
+//   _Model.prompts, .default_prompt_name   what the model file stores
 //   _Model.tokenize(text, max_length) -> list[int]
 //   convert(hf_dir, out_path, dtype, temperature, max_seq_length, auto_temperature) -> dict
 #include <pybind11/numpy.h>
@@ -44,13 +45,13 @@ public:
     // texts: a list of str (encoded to UTF-8) or bytes (passed as they are).
     py::dict embed(const py::list& texts, py::array_t<float, py::array::c_style> out, float temperature,
                    int max_length, int batch_size, int normalize, int threads, bool auto_temperature, bool windows,
-                   int window_stride) {
+                   int window_stride, const std::string& prompt) {
         const std::vector<std::string> owned = texts_of(texts);
         const size_t dim = static_cast<size_t>(dimension());
         if (out.ndim() != 2 || static_cast<size_t>(out.shape(0)) != owned.size() || static_cast<size_t>(out.shape(1)) != dim)
             throw py::value_error("out must be a C-contiguous float32 array of shape (len(texts), dimension)");
         if (!out.writeable()) throw py::value_error("out is read-only");
-        EmbedOptions options = options_of(temperature, max_length, batch_size, threads, auto_temperature);
+        EmbedOptions options = options_of(temperature, max_length, batch_size, threads, auto_temperature, prompt);
         options.normalize = normalize;
         options.long_input = windows ? LongInput::window : LongInput::truncate;
         options.window_stride = window_stride;
@@ -62,14 +63,14 @@ public:
     }
 
     // -> (states [total tokens, dimension] float32, offsets [len(texts) + 1] int64, stats)
-    py::tuple embed_tokens(const py::list& texts, float temperature, int max_length, int batch_size, int threads,
-                           bool auto_temperature) {
+    py::tuple token_embeddings(const py::list& texts, float temperature, int max_length, int batch_size, int threads,
+                               bool auto_temperature, const std::string& prompt) {
         const std::vector<std::string> owned = texts_of(texts);
-        const EmbedOptions options = options_of(temperature, max_length, batch_size, threads, auto_temperature);
+        const EmbedOptions options = options_of(temperature, max_length, batch_size, threads, auto_temperature, prompt);
         auto states = std::make_unique<std::vector<float>>();
         std::vector<size_t> offsets;
         const EmbedStats stats = with_context(owned, [&](Context& context, const std::vector<std::string_view>& views) {
-            return context.embed_tokens(views, options, *states, offsets);
+            return context.token_embeddings(views, options, *states, offsets);
         });
         const size_t dim = static_cast<size_t>(dimension());
         const size_t rows = offsets.back();
@@ -101,8 +102,10 @@ private:
         return owned;
     }
 
-    static EmbedOptions options_of(float temperature, int max_length, int batch_size, int threads, bool auto_temperature) {
+    static EmbedOptions options_of(float temperature, int max_length, int batch_size, int threads, bool auto_temperature,
+                                   const std::string& prompt) {
         EmbedOptions options;
+        options.prompt = prompt;
         options.temperature = temperature;  // NaN = the model's
         options.max_length = max_length;
         options.batch_size = batch_size;
@@ -221,9 +224,17 @@ PYBIND11_MODULE(_edgembed, m) {
         .def_property_readonly("weight_dtype", [](const PyModel& self) { return self.config().weight_dtype; })
         .def("embed", &PyModel::embed, py::arg("texts"), py::arg("out").noconvert(), py::arg("temperature"), py::arg("max_length"),
              py::arg("batch_size"), py::arg("normalize"), py::arg("threads"), py::arg("auto_temperature"),
-             py::arg("windows"), py::arg("window_stride"))
-        .def("embed_tokens", &PyModel::embed_tokens, py::arg("texts"), py::arg("temperature"), py::arg("max_length"),
-             py::arg("batch_size"), py::arg("threads"), py::arg("auto_temperature"))
+             py::arg("windows"), py::arg("window_stride"), py::arg("prompt") = std::string())
+        .def("token_embeddings", &PyModel::token_embeddings, py::arg("texts"), py::arg("temperature"),
+             py::arg("max_length"), py::arg("batch_size"), py::arg("threads"), py::arg("auto_temperature"),
+             py::arg("prompt") = std::string())
+        .def_property_readonly("prompts", [](const PyModel& self) { return self.config().prompts; })
+        .def_property_readonly("default_prompt_name",
+                               [](const PyModel& self) -> std::optional<std::string> {
+                                   const std::string& name = self.config().default_prompt_name;
+                                   if (name.empty()) return std::nullopt;
+                                   return name;
+                               })
         .def("tokenize", &PyModel::tokenize, py::arg("text"), py::arg("max_length") = 0);
 
     m.def("convert", &convert_model, py::arg("hf_dir"), py::arg("out_path"), py::arg("dtype") = "f32",

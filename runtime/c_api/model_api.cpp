@@ -72,6 +72,32 @@ edgembed_status edgembed_model_load_from_memory(const void* data, size_t size, c
 
 void edgembed_model_free(edgembed_model* model) { delete model; }
 
+edgembed_status edgembed_model_prompt_count(const edgembed_model* model, size_t* count_out) {
+    if (count_out) *count_out = 0;
+    return c_api::guard("edgembed_model_prompt_count", nullptr, [&] {
+        if (model == nullptr) c_api::invalid_argument("model is NULL");
+        if (count_out == nullptr) c_api::invalid_argument("count_out is NULL");
+        *count_out = model->model->config().prompts.size();
+    });
+}
+
+edgembed_status edgembed_model_prompt_at(const edgembed_model* model, size_t index, const char** name_out,
+                                         const char** text_out) {
+    if (name_out) *name_out = nullptr;
+    if (text_out) *text_out = nullptr;
+    return c_api::guard("edgembed_model_prompt_at", nullptr, [&] {
+        if (model == nullptr) c_api::invalid_argument("model is NULL");
+        if (name_out == nullptr || text_out == nullptr) c_api::invalid_argument("name_out or text_out is NULL");
+        const auto& prompts = model->model->config().prompts;
+        if (index >= prompts.size())
+            c_api::invalid_argument("prompt index " + std::to_string(index) + " is not below the model's " +
+                                    std::to_string(prompts.size()) + " prompts");
+        const auto& entry = *std::next(prompts.begin(), static_cast<std::ptrdiff_t>(index));
+        *name_out = entry.first.c_str();
+        *text_out = entry.second.c_str();
+    });
+}
+
 edgembed_model_info edgembed_model_default_info(void) {
     edgembed_model_info info;
     std::memset(&info, 0, sizeof info);
@@ -97,6 +123,7 @@ edgembed_status edgembed_model_get_info(const edgembed_model* model, edgembed_mo
         value.num_layers = c.num_layers;
         value.file_format_version = model->model->file().format_version();
         value.auto_temperature = model->auto_temperature.c_str();
+        value.default_prompt_name = c.default_prompt_name.c_str();
         c_api::write_versioned(value, c_api::kModelInfoV1Size, "edgembed_model_info", info);
     });
 }

@@ -68,7 +68,7 @@ extern "C" {
 
 /* The version of this header; edgembed_version() gives the library's. */
 #define EDGEMBED_VERSION_MAJOR 0
-#define EDGEMBED_VERSION_MINOR 2
+#define EDGEMBED_VERSION_MINOR 3
 #define EDGEMBED_VERSION_PATCH 0
 
 /* Status codes: explicit values, never reused (the same values as edgembed::Status inside). */
@@ -96,7 +96,7 @@ EDGEMBED_API const char* edgembed_status_string(edgembed_status status);
  * until the thread's next edgembed call. Never NULL. */
 EDGEMBED_API const char* edgembed_last_error(void);
 
-/* "0.2.0": the library's version (compare with EDGEMBED_VERSION_* of the header you compiled with). */
+/* "0.3.0": the library's version (compare with EDGEMBED_VERSION_* of the header you compiled with). */
 EDGEMBED_API const char* edgembed_version(void);
 /* The library's version numbers; any pointer may be NULL. */
 EDGEMBED_API void edgembed_version_numbers(int* major, int* minor, int* patch);
@@ -173,12 +173,23 @@ typedef struct edgembed_model_info {
     const char* auto_temperature; /* the setting edgembed_embed_params.auto_temperature applies, e.g.
                                      "tau=1 layers=1,1,1,0.8,0.8,0.8"; "" when the model stores none;
                                      owned by the model */
+    /* Added in 0.3.0: */
+    const char* default_prompt_name; /* the prompt an embed call uses when it names none; "" when the
+                                        model has none; owned by the model */
 } edgembed_model_info;
 
 /* An info struct with struct_size set and every other field zero. */
 EDGEMBED_API edgembed_model_info edgembed_model_default_info(void);
 /* Fills *info (the first info->struct_size bytes of it). */
 EDGEMBED_API edgembed_status edgembed_model_get_info(const edgembed_model* model, edgembed_model_info* info);
+
+/* Prompts (added in 0.3.0): texts prepended to each input before tokenizing, by name, as
+ * sentence-transformers stores them (config_sentence_transformers.json "prompts", e.g. "query" ->
+ * "query: "). *count_out is the number of prompts; edgembed_model_prompt_at() gives the index-th
+ * (0 <= index < count, ordered by name): name and text owned by the model, valid while it lives. */
+EDGEMBED_API edgembed_status edgembed_model_prompt_count(const edgembed_model* model, size_t* count_out);
+EDGEMBED_API edgembed_status edgembed_model_prompt_at(const edgembed_model* model, size_t index,
+                                                      const char** name_out, const char** text_out);
 
 /* ---- Context ---- */
 
@@ -211,6 +222,11 @@ typedef struct edgembed_embed_params {
     int window_stride;           /* windows: pieces between window starts; 0 = half a window */
     int length_scale_reference;  /* length-aware temperature N0: a text (window) of n > N0 tokens gets its */
     float length_scale_exponent; /* attention logits times (ln n / ln N0)^exponent (default 1); N0 = 0: off */
+    /* Added in 0.3.0: a prompt prepended to every text before tokenizing (it counts towards max_length and
+       is truncated with the text, as in sentence-transformers). An unknown prompt_name is
+       EDGEMBED_INVALID_ARGUMENT naming it and listing the model's prompts. */
+    const char* prompt_name; /* NULL: the model's default_prompt_name, if any */
+    const char* prompt;      /* literal prefix, overrides prompt_name ("" = no prompt at all) */
 } edgembed_embed_params;
 
 enum { EDGEMBED_LONG_INPUT_TRUNCATE = 0, EDGEMBED_LONG_INPUT_WINDOW = 1 };
@@ -243,18 +259,32 @@ EDGEMBED_API edgembed_status edgembed_embed(edgembed_context* ctx, const char* c
                                             size_t out_capacity, edgembed_embed_stats* stats_out);
 
 /*
- * The final hidden state of every model input token of one UTF-8 text, before pooling and never
- * normalized (sentence-transformers' output_value="token_embeddings"), token after token:
- * out[t * dimension .. (t + 1) * dimension) is token t of [CLS] pieces [SEP] (the text truncated at
- * max_length; long_input must be EDGEMBED_LONG_INPUT_TRUNCATE). length may be EDGEMBED_NUL_TERMINATED;
- * params may be NULL. *token_count_out is set to the number of tokens whenever the text embeds, also when
- * out is too small: then the call returns EDGEMBED_INVALID_ARGUMENT stating the floats needed (a buffer of
- * max_length x dimension floats always suffices). out == NULL with out_capacity == 0 asks for the count
- * only (it runs the model all the same) and returns EDGEMBED_OK.
+ * Added in 0.3.0. Embeds count inputs given as token ids: token_ids[i][0 .. lengths[i]) are the pieces of
+ * a text as the model's tokenizer makes them, without special tokens (what edgembed_tokenize gives
+ * minus its [CLS] / [SEP] ends). Each is treated as that text: the prompt's pieces go first, the pieces
+ * are cut at max_length with the model's special tokens around them, so an input gives the same vector
+ * as its text. An id outside [0, vocab_size) is EDGEMBED_INVALID_ARGUMENT naming input and position.
+ * long_input must be EDGEMBED_LONG_INPUT_TRUNCATE. out, out_capacity, params and stats_out as in
+ * edgembed_embed.
  */
-EDGEMBED_API edgembed_status edgembed_embed_tokens(edgembed_context* ctx, const char* text, size_t length,
+EDGEMBED_API edgembed_status edgembed_embed_tokens(edgembed_context* ctx, const int32_t* const* token_ids,
+                                                   const size_t* lengths, size_t count,
                                                    const edgembed_embed_params* params, float* out,
-                                                   size_t out_capacity, size_t* token_count_out);
+                                                   size_t out_capacity, edgembed_embed_stats* stats_out);
+
+/*
+ * Added in 0.3.0. The final hidden state of every model input token of one UTF-8 text, before pooling
+ * and never normalized (sentence-transformers' output_value="token_embeddings"), token after token:
+ * out[t * dimension .. (t + 1) * dimension) is token t of [CLS] prompt-and-text pieces [SEP], truncated at
+ * max_length (long_input must be EDGEMBED_LONG_INPUT_TRUNCATE). length may be EDGEMBED_NUL_TERMINATED;
+ * params may be NULL. *token_count_out is set to the number of tokens whenever the text embeds, also
+ * when out is too small: then the call returns EDGEMBED_INVALID_ARGUMENT stating the floats needed (a
+ * buffer of max_length x dimension floats always suffices). out == NULL with out_capacity == 0 asks for
+ * the count only (it runs the model all the same) and returns EDGEMBED_OK.
+ */
+EDGEMBED_API edgembed_status edgembed_token_embeddings(edgembed_context* ctx, const char* text, size_t length,
+                                                       const edgembed_embed_params* params, float* out,
+                                                       size_t out_capacity, size_t* token_count_out);
 
 /*
  * The model input ids of one UTF-8 text ([CLS] pieces [SEP], cut at max_length ids; 0 = the model's

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,7 +68,10 @@ struct EmbedParams {
     int threads = 0;           // 0 = leave as is
     int batch_size = 32;
     int normalize = -1;        // -1 = as the model says, 0 = off, 1 = on
+    std::optional<std::string> prompt_name;  // none: the model's default prompt, if any
+    std::optional<std::string> prompt;       // a literal prefix; overrides prompt_name
 
+    // The pointers in the result point into this object: keep it alive while the result is used.
     edgembed_embed_params to_c() const {
         edgembed_embed_params p = edgembed_embed_default_params();
         p.temperature = temperature;
@@ -75,6 +79,8 @@ struct EmbedParams {
         p.threads = threads;
         p.batch_size = batch_size;
         p.normalize = normalize;
+        p.prompt_name = prompt_name ? prompt_name->c_str() : nullptr;
+        p.prompt = prompt ? prompt->c_str() : nullptr;
         return p;
     }
 };
@@ -91,6 +97,12 @@ struct ModelInfo {
     int vocab_size = 0;
     int num_layers = 0;
     uint32_t file_format_version = 0;
+    std::string default_prompt_name;  // "" when none
+};
+
+struct Prompt {
+    std::string name;  // e.g. "query"
+    std::string text;  // e.g. "query: "
 };
 
 class Model {
@@ -134,7 +146,21 @@ public:
         info.vocab_size = c.vocab_size;
         info.num_layers = c.num_layers;
         info.file_format_version = c.file_format_version;
+        info.default_prompt_name = c.default_prompt_name;
         return info;
+    }
+    // The model's prompts, ordered by name.
+    std::vector<Prompt> prompts() const {
+        size_t count = 0;
+        detail::check(edgembed_model_prompt_count(handle(), &count));
+        std::vector<Prompt> out(count);
+        for (size_t i = 0; i < count; ++i) {
+            const char* name = nullptr;
+            const char* text = nullptr;
+            detail::check(edgembed_model_prompt_at(handle_, i, &name, &text));
+            out[i] = {name, text};
+        }
+        return out;
     }
     int dimension() const { return info().dimension; }
 
@@ -203,6 +229,24 @@ public:
     // One text: dimension() floats.
     std::vector<float> embed(std::string_view text, const EmbedParams& params = EmbedParams()) {
         return embed(std::vector<std::string_view>{text}, params);
+    }
+
+    // Inputs given as token ids (pieces without special tokens; see edgembed_embed_tokens()):
+    // inputs.size() x dimension() floats.
+    std::vector<float> embed_tokens(const std::vector<std::vector<int32_t>>& inputs,
+                                    const EmbedParams& params = EmbedParams()) {
+        std::vector<const int32_t*> pointers(inputs.size());
+        std::vector<size_t> lengths(inputs.size());
+        for (size_t i = 0; i < inputs.size(); ++i) {
+            pointers[i] = inputs[i].data();
+            lengths[i] = inputs[i].size();
+        }
+        std::vector<float> out(inputs.size() * dimension_);
+        const edgembed_embed_params p = params.to_c();
+        detail::check(edgembed_embed_tokens(handle(), pointers.data(), lengths.data(), inputs.size(), &p, out.data(),
+                                            out.size(), nullptr),
+                      handle_);
+        return out;
     }
 
     // Model input ids ([CLS] pieces [SEP]), cut at max_length (0 = the model's).

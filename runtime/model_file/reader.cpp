@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "base/error.h"
+#include "runtime/model_file/checksum.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/metadata_json.h"
 
@@ -136,20 +137,88 @@ void ModelFile::release_pages(const TensorView& t) const {
     if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
-const TensorView& ModelFile::tensor(const std::string& name) const {
+const TensorView& ModelFile::describe(const std::string& name) const {
     auto it = tensors_.find(name);
     if (it == tensors_.end()) corrupt("tensor '" + name + "' is missing");
     return it->second;
+}
+
+const TensorView& ModelFile::tensor(const std::string& name) const {
+    const TensorView& view = describe(name);
+    verify(name, view);
+    return view;
+}
+
+void ModelFile::verify_all_tensors() const {
+    for (const auto& [name, view] : tensors_) {
+        bool unchecked;
+        {
+            std::lock_guard<std::mutex> lock(verify_mutex_);
+            unchecked = tensor_checksums_.count(name) != 0;
+        }
+        if (!unchecked) continue;
+        verify(name, view);
+        release_pages(view);  // nothing loaded it, so nothing reads it
+    }
+}
+
+void ModelFile::verify(const std::string& name, const TensorView& view) const {
+    std::lock_guard<std::mutex> lock(verify_mutex_);
+    auto it = tensor_checksums_.find(name);
+    if (it == tensor_checksums_.end()) return;  // checked already, or nothing to check
+    // Through the mapping: the caller reads these pages next (and releases them when it is done).
+    if (tensor_checksum(view.data, view.nbytes) != it->second)
+        corrupt("checksum mismatch (the file is damaged): tensor '" + name + "'");
+    tensor_checksums_.erase(it);
+}
+
+void ModelFile::check_padding(int fd) const {
+    std::vector<std::pair<uint64_t, uint64_t>> spans;  // [begin, end) from the file start
+    for (const auto& [name, view] : tensors_) {
+        const uint64_t begin = static_cast<uint64_t>(static_cast<const uint8_t*>(view.data) - base_);
+        spans.emplace_back(begin, begin + view.nbytes);
+    }
+    std::sort(spans.begin(), spans.end());
+    FileHeader header;
+    std::memcpy(&header, base_, sizeof header);
+    uint64_t at = header.data_offset;
+    std::vector<uint8_t> gap;
+    auto check_gap = [&](uint64_t end) {
+        if (end <= at) return;
+        gap.resize(static_cast<size_t>(end - at));
+        if (fd >= 0) {  // pread: touching the mapping here would map whole large folios of tensor data
+            for (size_t done = 0; done < gap.size();) {
+                const ssize_t got = ::pread(fd, gap.data() + done, gap.size() - done, static_cast<off_t>(at + done));
+                if (got < 0 && errno == EINTR) continue;
+                if (got <= 0) throw Error(Status::io_error, "cannot read the model file to verify it");
+                done += static_cast<size_t>(got);
+            }
+        } else {
+            std::memcpy(gap.data(), base_ + at, gap.size());
+        }
+        for (size_t i = 0; i < gap.size(); ++i)
+            if (gap[i] != 0)
+                corrupt("checksum mismatch (the file is damaged): byte " + std::to_string(at + i) +
+                        " lies outside every tensor and is not zero");
+    };
+    for (const auto& [begin, end] : spans) {
+        if (begin < at) corrupt("tensors overlap at byte " + std::to_string(begin));
+        check_gap(begin);
+        at = end;
+    }
+    check_gap(size_);
 }
 
 void ModelFile::parse(bool verify_checksum, int fd) {
     FileHeader header;
     std::memcpy(&header, base_, sizeof header);
     if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0) corrupt("bad magic (not an edgembed model file)");
-    if (header.format_version != kFormatVersion)
+    if (header.format_version < kOldestFormatVersion || header.format_version > kFormatVersion)
         throw Error(Status::unsupported_version, "model file format version " + std::to_string(header.format_version) +
-                                                     " is not supported (this build reads version " +
+                                                     " is not supported (this build reads versions " +
+                                                     std::to_string(kOldestFormatVersion) + " to " +
                                                      std::to_string(kFormatVersion) + ")");
+    const bool tensor_sums = header.format_version >= 2;
     format_version_ = header.format_version;
     if (header.header_size != kHeaderSize || header.metadata_offset != kHeaderSize) corrupt("bad header size");
     // The checksum covers everything after the header and every other header field is checked, so with
@@ -160,8 +229,12 @@ void ModelFile::parse(bool verify_checksum, int fd) {
         corrupt("bad data offset");
     if (header.data_offset > size_ || header.data_size != size_ - header.data_offset)
         corrupt("file size " + std::to_string(size_) + " does not match the header (truncated or padded file)");
-    if (verify_checksum && checksum(fd, kHeaderSize, base_ + kHeaderSize, size_ - kHeaderSize) != header.checksum)
-        corrupt("checksum mismatch (the file is damaged)");
+    // Version 2 sums the metadata here and each tensor when it is used; version 1 the whole file, now.
+    if (verify_checksum) {
+        const uint64_t sum = tensor_sums ? header_checksum(base_, size_)
+                                         : checksum(fd, kHeaderSize, base_ + kHeaderSize, size_ - kHeaderSize);
+        if (sum != header.checksum) corrupt("checksum mismatch (the file is damaged)");
+    }
 
     // nlohmann's parser stops at a NUL as at the end of the input: refuse one, so that nothing can hide
     // behind it and metadata_size cannot grow into the zero padding unnoticed.
@@ -197,11 +270,19 @@ void ModelFile::parse(bool verify_checksum, int fd) {
             if (offset > header.data_size || view.nbytes > header.data_size - offset)
                 corrupt("tensor '" + name + "' lies outside the file");
             view.data = data + offset;
+            if (tensor_sums) {
+                uint64_t sum = 0;
+                if (!entry.contains("xxh3") || !entry["xxh3"].is_string() ||
+                    !parse_tensor_checksum(entry["xxh3"].get<std::string>(), &sum))
+                    corrupt("tensor '" + name + "' lacks its checksum ('xxh3': 16 hex digits)");
+                if (verify_checksum) tensor_checksums_[name] = sum;
+            }
             if (!tensors_.emplace(name, std::move(view)).second) corrupt("tensor '" + name + "' appears twice");
         } catch (const nlohmann::json::exception& e) {
             corrupt(std::string("bad tensor table entry: ") + e.what());
         }
     }
+    if (tensor_sums && verify_checksum) check_padding(fd);
 }
 
 }  // namespace edgembed::model_file

@@ -1,10 +1,13 @@
 // Opens a model file (format.h) from a path (mmap) or a memory buffer and validates everything
 // before any tensor is touched: magic, version, sizes, the metadata JSON, every tensor's dtype,
-// shape, offset and size against the file, and the checksum.
+// shape, offset and size against the file, and the checksum of the metadata (version 1: of the whole
+// file). A version 2 tensor's own checksum is checked when tensor() first hands it out, and
+// verify_all_tensors() checks the rest, so a loader reads each tensor once, while it is in cache.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,8 +35,13 @@ public:
     uint32_t format_version() const { return format_version_; }
     uint64_t file_size() const { return size_; }
     bool has(const std::string& name) const { return tensors_.count(name) != 0; }
-    // Throws Error(corrupt_model_file) when the tensor is missing.
+    // A tensor whose bytes the caller will read: checked against its checksum on first use (when the file
+    // was opened with verify_checksum). Throws Error(corrupt_model_file) when it is missing or damaged.
     const TensorView& tensor(const std::string& name) const;
+    // A tensor's dtype, shape and size only, for checks that do not read its bytes (data unverified).
+    const TensorView& describe(const std::string& name) const;
+    // Checks every tensor tensor() has not checked yet; a loader calls it before it hands out a model.
+    void verify_all_tensors() const;
     const std::unordered_map<std::string, TensorView>& tensors() const { return tensors_; }
     // A tensor the caller has copied and will not read again leaves the process's resident memory (its
     // pages go back to the page cache; reading it later stays valid). No effect on a buffer-backed file.
@@ -47,6 +55,9 @@ private:
     ModelFile() = default;
     // fd: the open file behind a mapping (the checksum reads it), or -1 for a buffer.
     void parse(bool verify_checksum, int fd);
+    // Version 2: the bytes of the data area outside every tensor must be zero (they have no checksum).
+    void check_padding(int fd) const;
+    void verify(const std::string& name, const TensorView& view) const;
 
     const uint8_t* base_ = nullptr;
     uint64_t size_ = 0;
@@ -56,6 +67,9 @@ private:
     uint32_t format_version_ = 0;
     ModelConfig config_;
     std::unordered_map<std::string, TensorView> tensors_;
+    // Version 2, when verifying: the tensors' checksums not yet checked (verify() erases each it checks).
+    mutable std::unordered_map<std::string, uint64_t> tensor_checksums_;
+    mutable std::mutex verify_mutex_;
 };
 
 }  // namespace edgembed::model_file

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <xxhash.h>
 
 #include "base/error.h"
+#include "runtime/model_file/checksum.h"
 #include "runtime/model_file/format.h"
 
 namespace edgembed::model_file {
@@ -47,7 +47,8 @@ std::vector<uint8_t> Writer::serialize() const {
     for (const Tensor& t : tensors_) {
         offset = align_up(offset, kTensorAlignment);
         table.push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape},
-                         {"offset", offset}, {"nbytes", t.bytes.size()}});
+                         {"offset", offset}, {"nbytes", t.bytes.size()},
+                         {"xxh3", tensor_checksum_hex(tensor_checksum(t.bytes.data(), t.bytes.size()))}});
         offset += t.bytes.size();
     }
     nlohmann::json config_json;
@@ -69,7 +70,8 @@ std::vector<uint8_t> Writer::serialize() const {
         const uint64_t at = header.data_offset + table[i]["offset"].get<uint64_t>();
         std::memcpy(file.data() + at, tensors_[i].bytes.data(), tensors_[i].bytes.size());
     }
-    header.checksum = XXH64(file.data() + kHeaderSize, file.size() - kHeaderSize, 0);
+    std::memcpy(file.data(), &header, sizeof header);
+    header.checksum = header_checksum(file.data(), file.size());
     std::memcpy(file.data(), &header, sizeof header);
     return file;
 }

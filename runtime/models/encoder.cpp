@@ -35,7 +35,7 @@ T* grow(std::vector<T>& buffer, size_t size) {
 // vectors (biases, LayerNorm) f32.
 void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
     if (!file.has(spec.name)) throw Error(Status::corrupt_model_file, "model file lacks tensor '" + spec.name + "'");
-    const model_file::TensorView& t = file.tensor(spec.name);
+    const model_file::TensorView& t = file.describe(spec.name);
     if (t.shape != spec.shape) bad_tensor(spec.name, "has the wrong shape for the model config");
     const bool matrix = spec.shape.size() == 2;
     const bool ok = t.dtype == DType::f32 || (matrix && t.dtype == DType::f16) ||
@@ -44,7 +44,7 @@ void check_tensor(const model_file::ModelFile& file, const TensorSpec& spec) {
     if (t.dtype == DType::qc8) {
         const std::string scales = qc8_scales_name(spec.name);
         if (!file.has(scales)) throw Error(Status::corrupt_model_file, "model file lacks tensor '" + scales + "'");
-        const model_file::TensorView& s = file.tensor(scales);
+        const model_file::TensorView& s = file.describe(scales);
         if (s.dtype != DType::f32 || s.shape != std::vector<int64_t>{spec.shape[0]})
             bad_tensor(scales, "must be f32 with one scale per output channel");
     }
@@ -71,11 +71,11 @@ bool use_bf16_attention(const ModelConfig& config) {
 // only while its back end reads them: the packed ones have their own copy).
 bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], Layer& layer,
               quant::WeightArena& arena, std::vector<const model_file::TensorView*>& packed_sources) {
-    const DType dtype = file.tensor(names[0] + ".weight").dtype;
+    const DType dtype = file.describe(names[0] + ".weight").dtype;
     for (const std::string& name : names)
-        if (file.tensor(name + ".weight").dtype != dtype) return false;
+        if (file.describe(name + ".weight").dtype != dtype) return false;
     size_t bytes_total = 0;
-    for (const std::string& name : names) bytes_total += file.tensor(name + ".weight").nbytes;
+    for (const std::string& name : names) bytes_total += file.describe(name + ".weight").nbytes;
     layer.qkv_weight.reserve(bytes_total);
     int64_t rows = 0, columns = 0;
     for (const std::string& name : names) {
@@ -138,7 +138,11 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         return owned.data();
     };
     auto vector = [&](const std::string& name) { return copy(file.tensor(name)); };
-    auto table = [&](const std::string& name) { return Table{&file, &file.tensor(name + ".weight")}; };
+    auto table = [&](const std::string& name) {  // rows are read with pread: its pages need not stay resident
+        const model_file::TensorView& t = file.tensor(name + ".weight");
+        file.release_pages(t);
+        return Table{&file, &t};
+    };
     word_ = table(n.word_embeddings);
     position_ = table(n.position_embeddings);
     if (spec_.token_types) token_type_ = table(n.token_type_embeddings);

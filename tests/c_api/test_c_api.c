@@ -525,7 +525,7 @@ static void test_tokenize(const edgembed_model* model) {
 }
 
 /* Token states: their mean, normalized, is the sentence embedding (all-MiniLM-L6-v2 pools by mean). */
-static void test_embed_tokens(const edgembed_model* model) {
+static void test_token_embeddings(const edgembed_model* model) {
     edgembed_context* ctx = NULL;
     const char* text = "edgembed runs on phones.";
     const int dim = dimension_of(model);
@@ -539,14 +539,14 @@ static void test_embed_tokens(const edgembed_model* model) {
 
     CHECK_STATUS(edgembed_context_create(model, &ctx), EDGEMBED_OK);
     CHECK_STATUS(edgembed_tokenize(ctx, text, EDGEMBED_NUL_TERMINATED, 0, NULL, 0, &needed_ids), EDGEMBED_OK);
-    CHECK_STATUS(edgembed_embed_tokens(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, NULL, 0, &tokens), EDGEMBED_OK);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, NULL, 0, &tokens), EDGEMBED_OK);
     CHECK(tokens == needed_ids);
     states = malloc(tokens * (size_t)dim * sizeof *states);
     states[0] = -7.0f;
-    CHECK_STATUS(edgembed_embed_tokens(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, tokens * (size_t)dim - 1, &count),
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, tokens * (size_t)dim - 1, &count),
                  EDGEMBED_INVALID_ARGUMENT);
     CHECK(count == tokens && states[0] == -7.0f); /* the count still set, nothing written */
-    CHECK_STATUS(edgembed_embed_tokens(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, tokens * (size_t)dim, &count),
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, tokens * (size_t)dim, &count),
                  EDGEMBED_OK);
     CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, NULL, sentence, (size_t)dim, NULL), EDGEMBED_OK);
     for (t = 0; t < tokens; ++t)
@@ -557,16 +557,16 @@ static void test_embed_tokens(const edgembed_model* model) {
     CHECK(worst < 1e-5); /* float sums in another order */
     /* Truncation at max_length; windows refused. */
     params.max_length = 3;
-    CHECK_STATUS(edgembed_embed_tokens(ctx, text, EDGEMBED_NUL_TERMINATED, &params, states, tokens * (size_t)dim, &count),
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, &params, states, tokens * (size_t)dim, &count),
                  EDGEMBED_OK);
     CHECK(count == 3);
     params.max_length = 0;
     params.long_input = EDGEMBED_LONG_INPUT_WINDOW;
-    CHECK_STATUS(edgembed_embed_tokens(ctx, text, EDGEMBED_NUL_TERMINATED, &params, states, tokens * (size_t)dim, &count),
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, &params, states, tokens * (size_t)dim, &count),
                  EDGEMBED_INVALID_ARGUMENT);
-    CHECK_STATUS(edgembed_embed_tokens(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, NULL, 5, &count), EDGEMBED_INVALID_ARGUMENT);
-    CHECK_STATUS(edgembed_embed_tokens(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, 5, NULL), EDGEMBED_INVALID_ARGUMENT);
-    CHECK_STATUS(edgembed_embed_tokens(ctx, "\xff", EDGEMBED_NUL_TERMINATED, NULL, NULL, 0, &count), EDGEMBED_INVALID_UTF8);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, NULL, 5, &count), EDGEMBED_INVALID_ARGUMENT);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, 5, NULL), EDGEMBED_INVALID_ARGUMENT);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, "\xff", EDGEMBED_NUL_TERMINATED, NULL, NULL, 0, &count), EDGEMBED_INVALID_UTF8);
     edgembed_context_free(ctx);
     free(states);
     free(sentence);
@@ -690,6 +690,92 @@ static void test_log_and_isa(void) {
     CHECK(strcmp(isa, before) == 0);
 }
 
+/* 0.3.0: prompts (a literal prompt equals embedding prompt + text; an unknown name lists the model's
+ * prompts) and token-id inputs (the pieces of a text give the text's vector; ids outside the vocabulary
+ * are refused). The default model stores no prompts; tests/python/test_prompts.py covers stored ones. */
+static void test_prompts_and_token_ids(const edgembed_model* model) {
+    edgembed_context* ctx = NULL;
+    edgembed_embed_params params = edgembed_embed_default_params();
+    edgembed_model_info info = edgembed_model_default_info();
+    edgembed_embed_stats stats;
+    const int dim = dimension_of(model);
+    const char* text = "edgembed runs on phones.";
+    const char* prompted[] = {"query: edgembed runs on phones."};
+    const char* name = "x";
+    const char* prompt_text = "x";
+    float* a = malloc(2 * (size_t)dim * sizeof(float));
+    float* b = malloc(2 * (size_t)dim * sizeof(float));
+    int32_t ids[64];
+    const int32_t* inputs[2];
+    size_t lengths[2], count = 7, i;
+
+    CHECK(params.prompt_name == NULL && params.prompt == NULL);
+    CHECK_STATUS(edgembed_model_get_info(model, &info), EDGEMBED_OK);
+    CHECK(info.default_prompt_name != NULL && info.default_prompt_name[0] == '\0');
+    CHECK_STATUS(edgembed_model_prompt_count(model, &count), EDGEMBED_OK);
+    CHECK(count == 0);
+    CHECK_STATUS(edgembed_model_prompt_at(model, 0, &name, &prompt_text), EDGEMBED_INVALID_ARGUMENT);
+    CHECK(name == NULL && prompt_text == NULL);
+    CHECK_STATUS(edgembed_model_prompt_count(NULL, &count), EDGEMBED_INVALID_ARGUMENT);
+
+    CHECK_STATUS(edgembed_context_create(model, &ctx), EDGEMBED_OK);
+    params.prompt = "query: ";
+    CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, &params, a, (size_t)dim, NULL), EDGEMBED_OK);
+    CHECK_STATUS(edgembed_embed(ctx, prompted, NULL, 1, NULL, b, (size_t)dim, NULL), EDGEMBED_OK);
+    CHECK(max_abs_diff(a, b, (size_t)dim) == 0.0);
+    params.prompt = NULL;
+    params.prompt_name = "query";
+    CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, &params, a, (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+    CHECK(contains(edgembed_context_last_error(ctx), "unknown prompt name 'query'") &&
+          contains(edgembed_context_last_error(ctx), "none"));
+    params.prompt = "\xff";  /* overrides the name; invalid UTF-8 */
+    CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, &params, a, (size_t)dim, NULL), EDGEMBED_INVALID_UTF8);
+    CHECK(contains(edgembed_context_last_error(ctx), "prompt"));
+
+    /* Token ids: the pieces of the text (its ids without [CLS] / [SEP]). */
+    CHECK_STATUS(edgembed_tokenize(ctx, text, EDGEMBED_NUL_TERMINATED, 0, ids, 64, &count), EDGEMBED_OK);
+    inputs[0] = ids + 1;
+    lengths[0] = count - 2;
+    inputs[1] = ids + 1;
+    lengths[1] = 1;
+    params = edgembed_embed_default_params();
+    memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
+    CHECK_STATUS(edgembed_embed_tokens(ctx, inputs, lengths, 2, &params, a, 2 * (size_t)dim, &stats), EDGEMBED_OK);
+    CHECK(stats.texts == 2 && stats.tokens == count + 3 && stats.truncated == 0);
+    CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, NULL, b, (size_t)dim, NULL), EDGEMBED_OK);
+    CHECK(max_abs_diff(a, b, (size_t)dim) < 1e-6);
+    CHECK(all_finite_nonzero(a + dim, (size_t)dim));
+    /* cut at max_length, specials included */
+    params.max_length = 4;
+    CHECK_STATUS(edgembed_embed_tokens(ctx, inputs, lengths, 1, &params, a, (size_t)dim, &stats), EDGEMBED_OK);
+    CHECK(stats.truncated == 1 && stats.tokens == 4);
+    params.max_length = 0;
+    /* with a prompt: the prompt's pieces first, as for text */
+    params.prompt = "query: ";
+    CHECK_STATUS(edgembed_embed_tokens(ctx, inputs, lengths, 1, &params, a, (size_t)dim, NULL), EDGEMBED_OK);
+    CHECK_STATUS(edgembed_embed(ctx, prompted, NULL, 1, NULL, b, (size_t)dim, NULL), EDGEMBED_OK);
+    CHECK(max_abs_diff(a, b, (size_t)dim) < 1e-6);
+    params.prompt = NULL;
+    for (i = 0; i < 2; ++i) {
+        int32_t bad[2];
+        bad[0] = ids[1];
+        bad[1] = i == 0 ? -1 : info.vocab_size;
+        inputs[0] = bad;
+        lengths[0] = 2;
+        CHECK_STATUS(edgembed_embed_tokens(ctx, inputs, lengths, 1, &params, a, (size_t)dim, NULL),
+                     EDGEMBED_INVALID_ARGUMENT);
+        CHECK(contains(edgembed_context_last_error(ctx), "at position 1 is outside the vocabulary"));
+    }
+    params.long_input = EDGEMBED_LONG_INPUT_WINDOW;
+    CHECK_STATUS(edgembed_embed_tokens(ctx, inputs, lengths, 1, &params, a, (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+    CHECK_STATUS(edgembed_embed_tokens(ctx, NULL, NULL, 1, NULL, a, (size_t)dim, NULL), EDGEMBED_INVALID_ARGUMENT);
+    CHECK_STATUS(edgembed_embed_tokens(ctx, NULL, NULL, 0, NULL, NULL, 0, NULL), EDGEMBED_OK);
+    edgembed_context_free(ctx);
+    free(a);
+    free(b);
+}
+
 int main(int argc, char** argv) {
     edgembed_model* model;
     if (argc != 2) {
@@ -708,7 +794,8 @@ int main(int argc, char** argv) {
     test_embed_batch_equals_single(model);
     test_invalid_utf8(model);
     test_tokenize(model);
-    test_embed_tokens(model);
+    test_prompts_and_token_ids(model);
+    test_token_embeddings(model);
     test_load_from_memory(model);
     test_context_in_use(model);
     test_log_and_isa();

@@ -58,6 +58,30 @@ TEST(CppWrapper, InfoEmbedTokenize) {
     EXPECT_THROW(context.embed({std::string_view("x")}, small.data(), small.size()), edgembed::Exception);
 }
 
+TEST(CppWrapper, PromptsAndTokenIds) {
+    edgembed::Model model = edgembed::Model::load(g_model_path);
+    EXPECT_TRUE(model.prompts().empty());
+    EXPECT_EQ(model.info().default_prompt_name, "");
+    edgembed::Context context(model);
+    edgembed::EmbedParams params;
+    params.prompt = "query: ";
+    EXPECT_EQ(context.embed("a text", params), context.embed("query: a text"));
+    params.prompt.reset();
+    params.prompt_name = "query";
+    try {
+        context.embed("a text", params);
+        ADD_FAILURE() << "an unknown prompt name embedded";
+    } catch (const edgembed::Exception& e) {
+        EXPECT_EQ(e.status(), EDGEMBED_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(e.what()).find("unknown prompt name 'query'"), std::string::npos) << e.what();
+    }
+    std::vector<int32_t> ids = context.tokenize("a text");
+    const std::vector<float> from_ids = context.embed_tokens({std::vector<int32_t>(ids.begin() + 1, ids.end() - 1)});
+    const std::vector<float> from_text = context.embed("a text");
+    ASSERT_EQ(from_ids.size(), from_text.size());
+    for (size_t i = 0; i < from_ids.size(); ++i) EXPECT_NEAR(from_ids[i], from_text[i], 1e-6f);
+}
+
 TEST(CppWrapper, MovesAndLifetimes) {
     edgembed::Model model = edgembed::Model::load(g_model_path);
     edgembed::Model moved = std::move(model);

@@ -11,7 +11,6 @@
 // except the test that damages the real int8 file (skipped without it).
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <cstddef>
 
@@ -28,6 +27,7 @@
 #include "base/error.h"
 #include "runtime/context.h"
 #include "runtime/model.h"
+#include "runtime/model_file/checksum.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"
 #include "tests/runtime/tiny_model_file.h"
@@ -64,7 +64,7 @@ FileHeader header_of(const Bytes& b) {
 }
 
 void fix_checksum(Bytes& b) {
-    const uint64_t checksum = XXH64(b.data() + kHeaderSize, b.size() - kHeaderSize, 0);
+    const uint64_t checksum = model_file::header_checksum(b.data(), b.size());
     std::memcpy(b.data() + offsetof(FileHeader, checksum), &checksum, sizeof checksum);
 }
 

@@ -26,6 +26,7 @@ class LegacyModelFile : public ::testing::TestWithParam<const char*> {};
 TEST_P(LegacyModelFile, LoadsAndEmbedsAsItsReleaseDid) {
     const std::string base = std::string(EDGEMBED_SOURCE_DIR) + "/tests/fixtures/bert_tiny_rev1.";
     const auto model = Model::load(base + GetParam() + ".edgembed");
+    EXPECT_EQ(model->file().format_version(), 1u);  // the whole-file checksum, no tensor sums
     EXPECT_EQ(model->config().architecture, "bert");
     EXPECT_EQ(model->config().layout_revision, 1);
     EXPECT_EQ(model->tokenizer().prefix(), std::vector<int32_t>{2});  // [CLS]

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <xxhash.h>
 
 #include "base/error.h"
+#include "runtime/model_file/checksum.h"
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"
 #include "runtime/model_file/writer.h"
@@ -58,7 +58,7 @@ protected:
         if (fix_checksum && data.size() >= kHeaderSize) {
             FileHeader h;
             std::memcpy(&h, data.data(), sizeof h);
-            h.checksum = XXH64(data.data() + kHeaderSize, data.size() - kHeaderSize, 0);
+            h.checksum = header_checksum(reinterpret_cast<const uint8_t*>(data.data()), data.size());
             std::memcpy(data.data(), &h, sizeof h);
         }
         const std::string p = (dir_ / "damaged.edgembed").string();
@@ -88,7 +88,7 @@ protected:
 
     void expect_refused(const std::string& path, Status status, const std::string& fragment) const {
         try {
-            ModelFile::open(path);
+            ModelFile::open(path)->verify_all_tensors();  // as a loader does before it hands out a model
             FAIL() << "expected a refusal containing '" << fragment << "'";
         } catch (const Error& e) {
             EXPECT_EQ(e.status(), status) << e.what();
@@ -147,6 +147,51 @@ TEST_F(ModelFileTest, ChecksumMismatch) {
     std::vector<char> data = bytes();
     data.back() ^= 1;
     expect_refused(write_file(data, false), Status::corrupt_model_file, "checksum mismatch");
+}
+
+// Version 2: the metadata is checked at open, a tensor when it is first handed out, the padding at open.
+TEST_F(ModelFileTest, DamagedMetadataIsRefusedAtOpen) {
+    std::vector<char> data = bytes();
+    data[kHeaderSize + 2] ^= 4;
+    try {
+        ModelFile::open(write_file(data, false));
+        FAIL() << "a damaged metadata byte was not noticed at open";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(ModelFileTest, DamagedTensorIsRefusedWhenFirstUsed) {
+    std::vector<char> data = bytes();
+    const nlohmann::json m = metadata();
+    FileHeader h;
+    std::memcpy(&h, data.data(), sizeof h);
+    uint64_t b_offset = 0;
+    for (const auto& t : m["tensors"])
+        if (t["name"] == "b") b_offset = t["offset"].get<uint64_t>();
+    data[h.data_offset + b_offset + 1] ^= 2;
+    auto file = ModelFile::open(write_file(data, false));  // the metadata is intact
+    EXPECT_EQ(static_cast<const float*>(file->tensor("a").data)[5], 5.0f);
+    EXPECT_EQ(file->describe("b").shape, std::vector<int64_t>{5});  // describing reads no tensor bytes
+    try {
+        file->tensor("b");
+        FAIL() << "a damaged tensor was handed out";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.status(), Status::corrupt_model_file);
+        EXPECT_NE(std::string(e.what()).find("checksum mismatch (the file is damaged): tensor 'b'"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(ModelFileTest, NonzeroPaddingIsRefused) {
+    std::vector<char> data = bytes();
+    const nlohmann::json m = metadata();
+    FileHeader h;
+    std::memcpy(&h, data.data(), sizeof h);
+    const auto& a = m["tensors"][0];
+    const uint64_t end_of_first = h.data_offset + a["offset"].get<uint64_t>() + a["nbytes"].get<uint64_t>();
+    ASSERT_NE(end_of_first % kTensorAlignment, 0u) << "the test needs padding after the first tensor";
+    data[end_of_first] = 1;
+    expect_refused(write_file(data, false), Status::corrupt_model_file, "lies outside every tensor and is not zero");
 }
 
 TEST_F(ModelFileTest, MetadataNotJson) {

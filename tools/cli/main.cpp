@@ -8,10 +8,12 @@
 #include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "quant/f32_gemm.h"
 #include "quant/int8_gemm.h"
 #include "runtime/context.h"
+#include "runtime/prompts.h"
 #include "base/error.h"
 #include "tools/cli/progress_line.h"
 #include "simd/isa.h"
@@ -44,6 +46,11 @@ std::vector<std::string> read_input(const InputArgs& args) {
     return cli::read_texts(file, format);
 }
 
+// --prompt-name / --prompt, resolved against the model once it is loaded.
+struct PromptArgs {
+    std::optional<std::string> name, text;
+};
+
 // The index of a chunk's first text added to the text number an error message starts with ("text 3: ..."),
 // so that it names the text of the whole input.
 std::string renumbered(const std::string& message, size_t first) {
@@ -57,11 +64,12 @@ std::string renumbered(const std::string& message, size_t first) {
 
 // Streams: reads a chunk of texts, embeds it, writes its vectors, and so on, so that memory stays bounded
 // whatever the input's length (a chunk holds at most kChunkTexts texts, fewer past kChunkBytes of text).
-int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const std::string& output,
-              const std::string& out_path, const std::string& layer_stats_path, bool progress) {
+int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const PromptArgs& prompt,
+              const std::string& output, const std::string& out_path, const std::string& layer_stats_path, bool progress) {
     constexpr size_t kChunkTexts = 4096, kChunkBytes = size_t{16} << 20;
     const auto t0 = std::chrono::steady_clock::now();
     Context context(Model::load(model_path));
+    options.prompt = resolve_prompt(context.model().config(), prompt.name, prompt.text);
     context.embed({}, options, nullptr);  // bad options fail before any output is written
     const size_t dim = static_cast<size_t>(context.model().dimension());
     const size_t layer_rows = static_cast<size_t>(context.model().config().num_layers) + 1;
@@ -232,6 +240,12 @@ int main(int argc, char** argv) {
     bool progress = cli::ProgressLine::stderr_is_terminal(), no_progress = false;
     embed->add_flag("--progress", progress, "show progress on stderr (default: when stderr is a terminal)");
     embed->add_flag("--no-progress", no_progress, "no progress display");
+    PromptArgs prompt;
+    std::string prompt_name, prompt_text;
+    CLI::Option* prompt_name_option = embed->add_option(
+        "--prompt-name", prompt_name, "a prompt the model stores (sentence-transformers prompts, e.g. query), prepended to each text");
+    CLI::Option* prompt_option = embed->add_option("--prompt", prompt_text, "a literal prompt prepended to each text");
+    prompt_option->excludes(prompt_name_option);
     add_input(embed, input);
 
     int max_length = 0;
@@ -274,8 +288,10 @@ int main(int argc, char** argv) {
         }
         options.long_input = long_input == "window" ? LongInput::window : LongInput::truncate;
         options.max_workspace_bytes = static_cast<size_t>(max_workspace_mb * 1e6);
+        if (*prompt_name_option) prompt.name = prompt_name;
+        if (*prompt_option) prompt.text = prompt_text;
         if (embed->parsed())
-            return run_embed(model_path, input, options, output, out_path, layer_stats_path, progress && !no_progress);
+            return run_embed(model_path, input, options, prompt, output, out_path, layer_stats_path, progress && !no_progress);
         if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
         if (inspect->parsed()) return run_inspect(model_path);
         if (bench->parsed()) return cli::run_bench(bench_options);

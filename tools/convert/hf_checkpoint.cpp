@@ -171,6 +171,33 @@ TensorSet read_sharded(const HfFiles& files, const std::string& index_name, Tens
     return all;
 }
 
+// prompts and default_prompt_name of config_sentence_transformers.json (sentence-transformers >= 2.4).
+void read_prompts(const HfFiles& root, ModelConfig* c, const NoteFn& note) {
+    const std::optional<json> doc = root.read_json_if_present("config_sentence_transformers.json");
+    if (!doc) return;
+    const JsonKeys keys(*doc, root.display("config_sentence_transformers.json"));
+    if (keys.has("prompts")) {
+        const json& prompts = keys.raw("prompts");
+        if (!prompts.is_object()) keys.wrong("prompts", "an object of name -> prompt text");
+        for (const auto& [name, text] : prompts.items()) {
+            if (!text.is_string()) keys.wrong("prompts", ("an object of strings ('" + name + "' is not)").c_str());
+            c->prompts[name] = text.get<std::string>();
+        }
+    }
+    if (keys.has("default_prompt_name")) {
+        c->default_prompt_name = keys.string("default_prompt_name");
+        if (c->prompts.count(c->default_prompt_name) == 0)
+            throw Error(Status::invalid_config, keys.file() + ": default_prompt_name '" + c->default_prompt_name +
+                                                    "' is not one of the prompts");
+    }
+    if (note && !c->prompts.empty()) {
+        std::string names;
+        for (const auto& [name, text] : c->prompts) names += (names.empty() ? "" : ", ") + name;
+        note(keys.file() + ": prompts " + names +
+             (c->default_prompt_name.empty() ? "" : " (default " + c->default_prompt_name + ")"));
+    }
+}
+
 }  // namespace
 
 HfCheckpoint read_hf_checkpoint(const std::string& dir, const NoteFn& note) {
@@ -225,6 +252,8 @@ HfCheckpoint read_hf_checkpoint(const std::string& dir, const NoteFn& note) {
     } else {
         c.max_seq_length = max_positions;
     }
+
+    read_prompts(root, &c, note);
 
     std::error_code ignored;
     const std::filesystem::path resolved = std::filesystem::weakly_canonical(dir, ignored);

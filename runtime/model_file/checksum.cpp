@@ -1,0 +1,40 @@
+#include "runtime/model_file/checksum.h"
+
+#include <algorithm>
+#include <cstring>
+#include <xxhash.h>
+
+#include "runtime/model_file/format.h"
+
+namespace edgembed::model_file {
+
+uint64_t header_checksum(const uint8_t* file, uint64_t size) {
+    if (size <= kHeaderSize) return XXH64(file, 0, 0);
+    FileHeader header;
+    std::memcpy(&header, file, sizeof header);
+    const uint64_t end = header.format_version >= 2 ? std::clamp<uint64_t>(header.data_offset, kHeaderSize, size) : size;
+    return XXH64(file + kHeaderSize, end - kHeaderSize, 0);
+}
+
+uint64_t tensor_checksum(const void* data, size_t size) { return XXH3_64bits(data, size); }
+
+std::string tensor_checksum_hex(uint64_t checksum) {
+    static const char digits[] = "0123456789abcdef";
+    std::string hex(16, '0');
+    for (int i = 15; i >= 0; --i, checksum >>= 4) hex[static_cast<size_t>(i)] = digits[checksum & 15];
+    return hex;
+}
+
+bool parse_tensor_checksum(const std::string& hex, uint64_t* checksum) {
+    if (hex.size() != 16) return false;
+    uint64_t value = 0;
+    for (char c : hex) {
+        const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) return false;
+        value = value << 4 | static_cast<uint64_t>(digit);
+    }
+    *checksum = value;
+    return true;
+}
+
+}  // namespace edgembed::model_file
