@@ -1,4 +1,4 @@
-"""Embedding quantization with sentence-transformers' rules (sentence_transformers.quantization.
+"""Embedding quantization with sentence-transformers' rules (sentence_transformers.util.quantization.
 quantize_embeddings), in numpy, so that encode(precision=...) gives the same arrays without torch.
 
 - "float32": the embeddings as float32.

@@ -9,6 +9,7 @@ is compared exactly, on the same float input.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import pickle
@@ -70,7 +71,7 @@ def test_truncate_dim_matches_sentence_transformers(model, reference, texts):
 
 
 def test_quantize_embeddings_equals_sentence_transformers(edgembed_pkg, model, texts):
-    from sentence_transformers.quantization import quantize_embeddings as st_quantize
+    from sentence_transformers.util.quantization import quantize_embeddings as st_quantize
 
     vectors = model.encode(texts)
     rng = np.random.default_rng(16)
@@ -96,7 +97,7 @@ def test_quantize_embeddings_equals_sentence_transformers(edgembed_pkg, model, t
 def test_encode_precision(edgembed_pkg, model, reference, texts):
     """encode(precision=p) quantizes the call's (truncated) embeddings as quantize_embeddings does; against
     sentence-transformers' own encode the codes agree but for values on a bucket edge (float noise)."""
-    from sentence_transformers.quantization import quantize_embeddings as st_quantize
+    from sentence_transformers.util.quantization import quantize_embeddings as st_quantize
 
     for truncate_dim in (None, 128):
         floats = model.encode(texts, truncate_dim=truncate_dim)
@@ -141,7 +142,7 @@ def test_token_embeddings_match_sentence_transformers(model, reference, texts):
     assert np.array_equal(model.encode(sample[0], output_value="token_embeddings"), ours[0])
     assert len(model.encode(sample[:3], output_value="token_embeddings", max_length=4)[2]) == 4
     quantized = model.encode(sample[:5], output_value="token_embeddings", precision="int8")
-    from sentence_transformers.quantization import quantize_embeddings as st_quantize
+    from sentence_transformers.util.quantization import quantize_embeddings as st_quantize
 
     for a, b in zip(quantized, st_quantize(ours[:5], "int8")):
         assert np.array_equal(a, b)
@@ -234,6 +235,31 @@ def test_hugging_face_folder_is_converted_once(edgembed_pkg, model, texts, tmp_p
     assert not list((tmp_path / "xdg" / "edgembed" / "models").glob("*.edgembed"))
 
 
+def test_stored_prompts_match_sentence_transformers(edgembed_pkg, texts, tmp_path, monkeypatch):
+    """A folder whose config_sentence_transformers.json has prompts (as e5 / bge / nomic ship them): the
+    converted model stores them, and encode_query / encode_document / prompt_name / default_prompt_name
+    pick them as sentence-transformers does from the same folder."""
+    from sentence_transformers import SentenceTransformer
+
+    monkeypatch.setenv("EDGEMBED_CACHE_DIR", str(tmp_path / "cache"))
+    folder = minilm_folder_copy(tmp_path)
+    config = {"prompts": {"query": "query: ", "document": "passage: ", "title": "Title of: "},
+              "default_prompt_name": "title"}
+    (folder / "config_sentence_transformers.json").write_text(json.dumps(config))
+    ours = edgembed_pkg.Model(folder)
+    assert ours.prompts == config["prompts"] and ours.default_prompt_name == "title"
+    ref = SentenceTransformer(str(folder), device="cpu")
+    sample = texts[:10] + [" ".join(texts[:40])]
+    for method, kwargs in (("encode", {}), ("encode", {"prompt_name": "query"}), ("encode", {"prompt": ""}),
+                           ("encode_query", {}), ("encode_document", {}), ("encode_document", {"prompt_name": "title"})):
+        assert max_diff(getattr(ours, method)(sample, **kwargs), getattr(ref, method)(sample, **kwargs)) <= \
+            F32_MAX_ABS_DIFF, (method, kwargs)
+    # The caller's prompts win over the stored ones, as in sentence-transformers.
+    mine = edgembed_pkg.Model(folder, prompts={"query": "search: "})
+    assert mine.prompts["query"] == "search: " and mine.prompts["document"] == "passage: "
+    assert np.array_equal(mine.encode_query(texts[:3]), ours.encode(texts[:3], prompt="search: "))
+
+
 def _encode_in_worker(args):
     model, texts = args
     return model.encode(texts)
@@ -248,8 +274,9 @@ def test_model_pickles(edgembed_pkg, edgembed_pkg_dir, model, texts, monkeypatch
     assert (back.path, back.truncate_dim, back.max_seq_length, back.prompts) == \
         (custom.path, 100, 64, custom.prompts)
     assert np.array_equal(back.encode_query(texts[:5]), custom.encode_query(texts[:5]))
-    # Processes started fresh (spawn) get the Model pickled and load it there.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(edgembed_pkg_dir), os.environ.get("PYTHONPATH", "")]))
+    # Processes started fresh (spawn, which hands them this process's sys.path) get the Model pickled and
+    # load it there.
+    monkeypatch.syspath_prepend(str(edgembed_pkg_dir))
     chunks = [texts[i:i + 25] for i in range(0, len(texts), 25)]
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         results = pool.map(_encode_in_worker, [(model, chunk) for chunk in chunks])
