@@ -107,7 +107,8 @@ def test_spark_pandas_udf(edgembed_pkg, texts, one_process, workers_import_edgem
     monkeypatch.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
     start = time.monotonic()
     spark = (SparkSession.builder.master("local[2]").appName("edgembed-test")
-             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.shuffle.partitions", "2")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.driver.memory", "1g").getOrCreate())
     try:

@@ -11,16 +11,16 @@ executor spark.executor.cores = C and spark.task.cpus = T: C / T tasks run at on
 worker holding its own copy of the model (the int8 MiniLM: about 25 MB). Texts arrive in Arrow batches of
 spark.sql.execution.arrow.maxRecordsPerBatch rows (10,000 by default).
 """
-from __future__ import annotations
-
 import os
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional, Union
 
 from ..model import Model
 from ._worker_model import model_spec, worker_model
 
 
-def embedding_udf(model: str | os.PathLike[str] | Model, *, threads: int | None = None, batch_size: int = 32,
+# No `from __future__ import annotations` here: pandas_udf reads the inner function's type hints, which
+# must be real types (Iterator[pd.Series]), not strings naming a local import.
+def embedding_udf(model: Union[str, "os.PathLike[str]", Model], *, threads: Optional[int] = None, batch_size: int = 32,
                   **encode_options: Any):
     """A pandas_udf(ArrayType(FloatType())) over a string column. model: a model file, a Hugging Face folder
     (converted here, on the driver, into the cache) or a Model; it reaches the executors as its path and
@@ -46,7 +46,7 @@ def embedding_udf(model: str | os.PathLike[str] | Model, *, threads: int | None 
     return embed
 
 
-def _task_cpus() -> int | None:
+def _task_cpus() -> Optional[int]:
     from pyspark import TaskContext
 
     context = TaskContext.get()
