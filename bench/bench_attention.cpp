@@ -1,6 +1,6 @@
 // Google Benchmark for attention's two products per (text, head), f32 (quant/f32_gemm.h) against bf16
 // (quant/attention_bf16.h), at the model's sequence lengths and head sizes, with FLOP/s counters.
-// Run: OMP_NUM_THREADS=1 build/bench/bench_attention
+// Run: build/bench/bench_attention
 #include <benchmark/benchmark.h>
 
 #include <random>

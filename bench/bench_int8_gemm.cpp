@@ -2,10 +2,10 @@
 // avx512vnni, neon, neon-dotprod, onednn), C[M, N] = A[M, K] W[N, K]^T with the weights packed once, at the
 // linear-layer shapes of all-MiniLM-L6-v2 (hidden 384, FFN 1536) and BERT-base (768, 3072).
 // The OP/s counter counts 2*M*N*K per call (the activation shift of the s8 x s8 back ends is timed too) per
-// second of the benchmark thread's CPU time: every back end runs on one thread (oneDNN is held to one), and
-// on a shared machine CPU time is what the kernel got. Compare with the one-core peaks in
-// docs/toolchain.md. Run:
-//   OMP_NUM_THREADS=1 taskset -c 0 build/bench/bench_int8_gemm --benchmark_repetitions=5
+// second of the benchmark thread's CPU time: every back end runs on one thread (run()'s thread budget of 1,
+// which oneDNN is held to too), and on a shared machine CPU time is what the kernel got. Compare with the
+// one-core peaks in docs/toolchain.md. Run:
+//   taskset -c 0 build/bench/bench_int8_gemm --benchmark_repetitions=5
 //     --benchmark_report_aggregates_only=true --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
@@ -15,17 +15,10 @@
 
 #include "quant/int8_gemm.h"
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
 namespace {
 
 void int8_gemm(benchmark::State& state, const std::string& backend) {
     const size_t m = state.range(0), k = state.range(1), n = state.range(2);
-#if defined(_OPENMP)
-    omp_set_num_threads(1);
-#endif
     std::mt19937 rng(7);
     std::uniform_int_distribution<int> u8(0, 255), s8(-128, 127);
     std::vector<int8_t> w(n * k);
@@ -39,9 +32,9 @@ void int8_gemm(benchmark::State& state, const std::string& backend) {
         state.SkipWithError("back end not available");
         return;
     }
-    gemm->run(a.data(), m, c.data());  // warm-up: oneDNN builds its primitive for this M here
+    gemm->run(a.data(), m, c.data(), 1);  // warm-up: oneDNN builds its primitive for this M here
     for (auto _ : state) {
-        gemm->run(a.data(), m, c.data());
+        gemm->run(a.data(), m, c.data(), 1);
         benchmark::DoNotOptimize(c.data());
         benchmark::ClobberMemory();
     }

@@ -10,10 +10,6 @@
 #include "base/tensor_view.h"
 #include "quant/linear.h"
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
 namespace {
 
 using edgembed::DType;
@@ -49,9 +45,6 @@ Layer make_layer(DType dtype, int64_t n, int64_t k) {
 
 void linear(benchmark::State& state, DType dtype) {
     const int64_t m = state.range(0), k = state.range(1), n = state.range(2);
-#if defined(_OPENMP)
-    omp_set_num_threads(static_cast<int>(state.range(3)));
-#endif
     // Six layers cycled, as in a model: their weights do not stay in cache between calls.
     constexpr size_t kLayers = 6;
     std::vector<Layer> layers;
@@ -62,6 +55,7 @@ void linear(benchmark::State& state, DType dtype) {
     std::normal_distribution<float> normal(0.0f, 1.0f);
     for (float& v : x) v = normal(rng);
     edgembed::quant::LinearScratch scratch;
+    scratch.threads = static_cast<size_t>(state.range(3));  // threads of the runtime's pool
     for (auto _ : state) {
         layers[next].linear->forward(x.data(), m, y.data(), nullptr, edgembed::quant::Epilogue::none, scratch);
         next = (next + 1) % kLayers;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 
@@ -12,7 +13,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #endif
 #if defined(_OPENMP)
-#include <omp.h>
+#include <omp.h>  // oneDNN's own threads (its OpenMP runtime)
 #endif
 
 namespace edgembed::quant {
@@ -53,28 +54,29 @@ PackedF32Weights::PackedF32Weights(const uint16_t* w, size_t n, size_t k, Weight
 }
 
 void PackedF32Weights::linear(const float* a, size_t lda, const float* bias, float* c, size_t ldc, size_t m,
-                              bool accumulate, bool gelu) const {
+                              bool accumulate, bool gelu, size_t threads) const {
     const size_t panels = (n_ + width_ - 1) / width_;
-    int parts = 1, threads = 1;
-#if defined(_OPENMP)
+    size_t parts = 1;
     if (m * n_ * k_ >= kParallelMacs) {
-        threads = std::min<int>(omp_get_max_threads(), static_cast<int>(panels));
-        parts = static_cast<int>(std::min<size_t>(panels, static_cast<size_t>(threads) * kPartsPerThread));
+        threads = std::min(threads, panels);
+        parts = std::min(panels, threads * kPartsPerThread);
+    } else {
+        threads = 1;
     }
-#pragma omp parallel for schedule(dynamic) num_threads(threads) if (threads > 1)
-#endif
-    for (int part = 0; part < parts; ++part) {
-        const size_t first = panels * part / parts * width_;
-        const size_t cols = std::min(n_, panels * (part + 1) / parts * width_) - first;
-        for (size_t i = 0; i < m; i += kRowBlock) {
-            const size_t rows = std::min(kRowBlock, m - i);
-            float* out = c + i * ldc + first;
-            kernels_.f32_gemm_packed(a + i * lda, lda, packed_ + first * k_, bias ? bias + first : nullptr,
-                                     accumulate ? 1 : 0, out, ldc, rows, cols, k_);
-            if (gelu)
-                for (size_t r = 0; r < rows; ++r) kernels_.f32_gelu(out + r * ldc, out + r * ldc, cols);
+    parallel_for(threads, parts, 1, [&](size_t first_part, size_t end_part, size_t) {
+        for (size_t part = first_part; part < end_part; ++part) {
+            const size_t first = panels * part / parts * width_;
+            const size_t cols = std::min(n_, panels * (part + 1) / parts * width_) - first;
+            for (size_t i = 0; i < m; i += kRowBlock) {
+                const size_t rows = std::min(kRowBlock, m - i);
+                float* out = c + i * ldc + first;
+                kernels_.f32_gemm_packed(a + i * lda, lda, packed_ + first * k_, bias ? bias + first : nullptr,
+                                         accumulate ? 1 : 0, out, ldc, rows, cols, k_);
+                if (gelu)
+                    for (size_t r = 0; r < rows; ++r) kernels_.f32_gelu(out + r * ldc, out + r * ldc, cols);
+            }
         }
-    }
+    });
 }
 
 void apply_isa_cap_to_backends() {
@@ -95,11 +97,21 @@ void apply_isa_cap_to_backends() {
 
 const char* f32_gemm_backend() noexcept { return "onednn"; }
 
+// oneDNN's sgemm: 3.5x the simd f32_gemm_nt on attention's scores at 128-512 tokens (bench_attention,
+// scores_f32), on par for the context product. It threads through OpenMP, so it is held to the calling
+// thread (a pool task): its OpenMP thread count is set to 1 around the call, then restored.
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k) {
+#if defined(_OPENMP)
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
     dnnl_sgemm('N', b_transposed ? 'T' : 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n),
                static_cast<dnnl_dim_t>(k), alpha, a, static_cast<dnnl_dim_t>(lda), b,
                static_cast<dnnl_dim_t>(ldb), 0.0f, c, static_cast<dnnl_dim_t>(ldc));
+#if defined(_OPENMP)
+    omp_set_num_threads(saved);
+#endif
 }
 
 #else

@@ -20,9 +20,10 @@ public:
     // The same from IEEE half weights, widened exactly (the f16 model file).
     PackedF32Weights(const uint16_t* w, size_t n, size_t k, WeightArena& arena);
     // C[m, n] = (accumulate ? C : 0) + A[m, k] W^T + bias (bias may be null), then GELU when `gelu`.
-    // OpenMP's threads share the weight's panels; lda/ldc are row strides.
+    // Up to `threads` threads of the pool (base/thread_pool.h) share the weight's panels; lda/ldc are row
+    // strides.
     void linear(const float* a, size_t lda, const float* bias, float* c, size_t ldc, size_t m, bool accumulate,
-                bool gelu) const;
+                bool gelu, size_t threads) const;
 
 private:
     PackedF32Weights(size_t n, size_t k, WeightArena& arena);  // allocates
@@ -31,7 +32,8 @@ private:
     float* packed_;
 };
 
-// C[m, n] = alpha * A[m, k] * op(B) where op(B) = B^T for B[n, k] when b_transposed, else B[k, n].
+// C[m, n] = alpha * A[m, k] * op(B) where op(B) = B^T for B[n, k] when b_transposed, else B[k, n], on the
+// calling thread only (attention's products, run inside the pool's tasks).
 void f32_gemm(const float* a, size_t lda, const float* b, size_t ldb, bool b_transposed, float alpha,
               float* c, size_t ldc, size_t m, size_t n, size_t k);
 

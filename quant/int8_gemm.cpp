@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "quant/int8_gemm_kernels.h"
 #include "simd/isa.h"
 
@@ -15,7 +16,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #endif
 #if defined(_OPENMP)
-#include <omp.h>
+#include <omp.h>  // oneDNN's own threads (its OpenMP runtime)
 #endif
 
 namespace edgembed::quant {
@@ -35,7 +36,7 @@ namespace {
 class GenericInt8Gemm final : public Int8Gemm {
 public:
     GenericInt8Gemm(const int8_t* w, size_t n, size_t k) : Int8Gemm(w, n, k), w_(w), n_(n), k_(k) {}
-    void run(uint8_t* a, size_t m, int32_t* c) const override {
+    void run(uint8_t* a, size_t m, int32_t* c, size_t) const override {
         for (size_t i = 0; i < m * k_; ++i) a[i] ^= 0x80;
         s8_gemm_s32_generic(reinterpret_cast<const int8_t*>(a), w_, c, m, n_, k_);
     }
@@ -50,11 +51,13 @@ private:
 
 // Below this many multiply-adds a packed GEMM runs on one thread: waking the others costs more.
 constexpr size_t kParallelMacs = size_t(1) << 18;
+// Runs of output blocks per thread, taken as the threads finish.
+constexpr size_t kPartsPerThread = 4;
 
 // One of the project's packed kernels (int8_gemm_kernels.h): the weights are packed into the kernel's tile
 // layout once, here, in the model's weight arena; s8 x s8 kernels get the activations shifted to s8 in
-// place. The threads (OpenMP's, where the build has it) split the output channels into runs of whole
-// blocks, unless the caller already runs in a parallel region.
+// place. The pool's threads take runs of whole blocks of output channels (a few per thread, so that a
+// core slowed by other work takes fewer); the sums are exact, so the split does not change them.
 class PackedInt8Gemm final : public Int8Gemm {
 public:
     PackedInt8Gemm(const Int8GemmKernel& kernel, const int8_t* w, size_t n, size_t k, WeightArena& arena)
@@ -63,25 +66,23 @@ public:
         kernel.pack(w, n, k, packed_);
         // The column sums are the product with a row of ones, which the kernel computes fastest.
         std::vector<uint8_t> ones(k, static_cast<uint8_t>(kernel.activation_offset + 1));
-        run(ones.data(), 1, col_sums_.data());
+        run(ones.data(), 1, col_sums_.data(), 1);
     }
-    void run(uint8_t* a, size_t m, int32_t* c) const override {
+    void run(uint8_t* a, size_t m, int32_t* c, size_t threads) const override {
         if (kernel_.activation_offset == 128)
             for (size_t i = 0; i < m * k_; ++i) a[i] ^= 0x80;
         const size_t nr = kernel_.block_columns, blocks = (n_ + nr - 1) / nr;
         const size_t block_bytes = kernel_.packed_bytes(nr, k_);
-        int parts = 1;
-#if defined(_OPENMP)
-        if (m * n_ * k_ >= kParallelMacs && !omp_in_parallel())
-            parts = static_cast<int>(std::min<size_t>(omp_get_max_threads(), blocks));
-#pragma omp parallel for schedule(static) num_threads(parts) if (parts > 1)
-#endif
-        for (int part = 0; part < parts; ++part) {
-            const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
-            const size_t first = b0 * nr;
-            kernel_.run(a, m, std::min(n_, b1 * nr) - first, k_, packed_ + b0 * block_bytes, c + first, n_,
-                        scratch(m));
-        }
+        if (m * n_ * k_ < kParallelMacs) threads = 1;
+        const size_t parts = std::min(blocks, threads * kPartsPerThread);
+        parallel_for(threads, parts, 1, [&](size_t first_part, size_t end_part, size_t) {
+            for (size_t part = first_part; part < end_part; ++part) {
+                const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+                const size_t first = b0 * nr;
+                kernel_.run(a, m, std::min(n_, b1 * nr) - first, k_, packed_ + b0 * block_bytes, c + first, n_,
+                            scratch(m));
+            }
+        });
     }
     int32_t activation_offset() const override { return kernel_.activation_offset; }
     const char* name() const override { return kernel_.name; }
@@ -164,8 +165,14 @@ public:
         stream.wait();
     }
 
-    void run(uint8_t* a, size_t m, int32_t* c) const override {
+    void run(uint8_t* a, size_t m, int32_t* c, size_t threads) const override {
         using dnnl::memory;
+#if defined(_OPENMP)
+        // oneDNN threads through OpenMP: this call's budget, on this thread (1 inside the pool's tasks).
+        omp_set_num_threads(static_cast<int>(std::max<size_t>(threads, 1)));
+#else
+        (void)threads;
+#endif
         const auto mm = static_cast<memory::dim>(m), kk = static_cast<memory::dim>(k_), nn = static_cast<memory::dim>(n_);
         const memory src({{mm, kk}, memory::data_type::u8, memory::format_tag::ab}, engine(), a);
         const memory dst({{mm, nn}, memory::data_type::s32, memory::format_tag::ab}, engine(), c);

@@ -15,8 +15,9 @@ namespace edgembed::quant {
 class Int8Gemm {
 public:
     virtual ~Int8Gemm() = default;
-    // a: [m, k] row-major u8 (a back end may rewrite it in place as scratch); c: [m, n] row-major.
-    virtual void run(uint8_t* a, size_t m, int32_t* c) const = 0;
+    // a: [m, k] row-major u8 (a back end may rewrite it in place as scratch); c: [m, n] row-major. Up to
+    // `threads` threads (the caller's included) share the work.
+    virtual void run(uint8_t* a, size_t m, int32_t* c, size_t threads) const = 0;
     // What the back end subtracts from every activation (0 for u8 x s8 hardware, 128 where it runs s8 x s8).
     virtual int32_t activation_offset() const = 0;
     virtual const char* name() const = 0;

@@ -5,13 +5,11 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "quant/f32_gemm.h"
 #include "quant/int8_gemm.h"
 #include "simd/kernels.h"
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 namespace edgembed::quant {
 
@@ -31,9 +29,9 @@ public:
         : Linear(in, out), weights_(w, out, in, arena), bias_(bias) {}
 
     void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
-                 LinearScratch&) const override {
+                 LinearScratch& s) const override {
         if (residual != nullptr && residual != y) std::memcpy(y, residual, m * out_ * sizeof(float));
-        weights_.linear(x, in_, bias_, y, out_, m, residual != nullptr, epilogue == Epilogue::gelu);
+        weights_.linear(x, in_, bias_, y, out_, m, residual != nullptr, epilogue == Epilogue::gelu, s.threads);
     }
     const char* kind() const override { return "f32"; }
 
@@ -42,8 +40,10 @@ private:
     const float* bias_;
 };
 
-// Row loops parallelize from this many rows up (below, the threads cost more than they save).
-constexpr long kParallelRows = 16;
+// Row passes parallelize from this many values up (below, waking the threads costs more than they save:
+// 16 tokens of MiniLM run them on one), in chunks of kRowChunk rows.
+constexpr size_t kParallelValues = size_t(1) << 15;
+constexpr size_t kRowChunk = 4;
 // From kChunksPerThread chunks per thread up, a quantized layer runs as chunks of kChunkRows rows that
 // the threads take as they finish, each quantized, multiplied and dequantized by the thread that took
 // it: one parallel region instead of three, and a core slowed by other work takes fewer chunks instead
@@ -64,32 +64,29 @@ public:
         float* row_scales = grow(s.row_scales, m);
         int32_t* zero_points = grow(s.zero_points, m);
         int32_t* acc = grow(s.accumulators, m * out_);
-        const long rows = static_cast<long>(m);
-#if defined(_OPENMP)
-        const size_t threads = static_cast<size_t>(omp_get_max_threads());
-        if (threads > 1 && m >= kChunkRows * kChunksPerThread * threads && !omp_in_parallel()) {
-            const long chunks = static_cast<long>((m + kChunkRows - 1) / kChunkRows);
-#pragma omp parallel for schedule(dynamic, 1)
-            for (long chunk = 0; chunk < chunks; ++chunk) {
-                const size_t first = static_cast<size_t>(chunk) * kChunkRows, count = std::min(kChunkRows, m - first);
-                quantize_rows(x, q, row_scales, zero_points, first, first + count);
-                gemm_->run(q + first * in_, count, acc + first * out_);
-                dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, first, first + count);
-            }
+        const size_t threads = s.threads;
+        if (threads > 1 && m >= kChunkRows * kChunksPerThread * threads) {
+            const size_t chunks = (m + kChunkRows - 1) / kChunkRows;
+            parallel_for(threads, chunks, 1, [&](size_t first_chunk, size_t end_chunk, size_t) {
+                for (size_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
+                    const size_t first = chunk * kChunkRows, count = std::min(kChunkRows, m - first);
+                    quantize_rows(x, q, row_scales, zero_points, first, first + count);
+                    gemm_->run(q + first * in_, count, acc + first * out_, 1);
+                    dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, first, first + count);
+                }
+            });
             return;
         }
-#endif
-        // The row passes around the matmul share its threads (oneDNN's OpenMP pool): serial, they were
-        // what kept two threads from scaling.
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (rows >= kParallelRows)
-#endif
-        for (long i = 0; i < rows; ++i) quantize_rows(x, q, row_scales, zero_points, i, i + 1);
-        gemm_->run(q, m, acc);
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (rows >= kParallelRows)
-#endif
-        for (long i = 0; i < rows; ++i) dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, i, i + 1);
+        // The row passes around the matmul share its threads: serial, they were what kept two threads
+        // from scaling.
+        parallel_for(m * in_ >= kParallelValues ? threads : 1, m, kRowChunk, [&](size_t first, size_t last, size_t) {
+            quantize_rows(x, q, row_scales, zero_points, first, last);
+        });
+        gemm_->run(q, m, acc, threads);
+        const size_t out_threads = m * out_ >= kParallelValues ? threads : 1;
+        parallel_for(out_threads, m, kRowChunk, [&](size_t first, size_t last, size_t) {
+            dequantize_rows(acc, row_scales, zero_points, residual, epilogue, y, first, last);
+        });
     }
     const char* kind() const override { return "qc8"; }
     bool reads_source_weights() const override { return gemm_->reads_source_weights(); }

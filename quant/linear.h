@@ -16,8 +16,9 @@ namespace edgembed::quant {
 
 enum class Epilogue : uint8_t { none, gelu };
 
-// Per-context scratch for the quantized path.
+// Per-context state of the linear layers: the thread budget and the quantized path's scratch.
 struct LinearScratch {
+    size_t threads = 1;                 // threads a forward() may use, the caller's included
     std::vector<uint8_t> activations;   // [m, k] quantized rows
     std::vector<float> row_scales;      // [m]
     std::vector<int32_t> zero_points;   // [m]

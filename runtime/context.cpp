@@ -4,12 +4,10 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "runtime/pooling.h"
 #include "simd/kernels.h"
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 namespace edgembed {
 namespace {
@@ -25,6 +23,10 @@ void require_finite(const float* vectors, size_t texts, size_t dim) {
 }
 
 }  // namespace
+
+Context::Context(std::shared_ptr<const Model> model) : model_(std::move(model)) {
+    workspace_.threads = default_thread_count();
+}
 
 int Context::effective_max_length(int requested) const {
     const ModelConfig& c = model_->config();
@@ -85,16 +87,14 @@ void Context::validate(const EmbedOptions& o) const {
         for (float t : o.layer_temperatures)
             if (!(t > 0.0f) || !std::isfinite(t)) throw Error(Status::invalid_argument, "layer temperatures must be > 0");
     }
-#if defined(_OPENMP)
-    if (o.threads > 0) omp_set_num_threads(o.threads);
-#endif
 }
 
 bool Context::admits(const EmbedOptions& o, size_t text, size_t count) const {
     const models::Encoder& encoder = model_->encoder();
     auto within = [&](size_t tokens, size_t longest) {
         return (o.max_batch_tokens == 0 || tokens <= o.max_batch_tokens) &&
-               (o.max_workspace_bytes == 0 || encoder.workspace_bytes(tokens, longest) <= o.max_workspace_bytes);
+               (o.max_workspace_bytes == 0 ||
+                encoder.workspace_bytes(tokens, longest, workspace_.threads) <= o.max_workspace_bytes);
     };
     if (!within(count, count)) {
         const std::string what = "text " + std::to_string(text) + ": a sequence of " + std::to_string(count) + " tokens ";
@@ -102,7 +102,8 @@ bool Context::admits(const EmbedOptions& o, size_t text, size_t count) const {
             throw Error(Status::limit_exceeded, what + "is over the limit of " + std::to_string(o.max_batch_tokens) +
                                                     " tokens per batch (max_batch_tokens; a lower max length, or "
                                                     "windows, keep sequences shorter)");
-        throw Error(Status::limit_exceeded, what + "needs " + std::to_string(encoder.workspace_bytes(count, count)) +
+        const size_t needed = encoder.workspace_bytes(count, count, workspace_.threads);
+        throw Error(Status::limit_exceeded, what + "needs " + std::to_string(needed) +
                                                 " bytes of workspace, over the limit of " +
                                                 std::to_string(o.max_workspace_bytes) + " (max_workspace_bytes)");
     }
@@ -201,6 +202,7 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
     const int max_length = effective_max_length(o.max_length);
     const float tau = effective_temperature(o.temperature);
     validate(o);
+    if (o.threads > 0) workspace_.threads = static_cast<size_t>(o.threads);
     const Tokenizer& tokenizer = model_->tokenizer();
     const size_t specials = tokenizer.template_size();
     if (o.long_input == LongInput::window && static_cast<size_t>(max_length) < specials + 1)
@@ -273,6 +275,7 @@ EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, c
     const ModelConfig& c = model_->config();
     const float tau = effective_temperature(o.temperature);
     validate(o);
+    if (o.threads > 0) workspace_.threads = static_cast<size_t>(o.threads);
     const size_t dim = static_cast<size_t>(c.hidden_size);
     std::vector<float> weights(inputs.size(), 0.0f);
     clear_queue();

@@ -37,7 +37,8 @@ struct EmbedOptions {
     std::string prompt;
     LongInput long_input = LongInput::truncate;
     int window_stride = 0;    // pieces between window starts; 0 = half a window
-    int threads = 0;          // 0 = leave the thread count as it is
+    int threads = 0;          // threads of the runtime's pool this call and later ones use, the caller's
+                              // included; 0 = leave the context's count (at first the CPUs it may run on)
     int batch_size = 32;      // sequences (texts or windows) per forward pass (packed, no padding)
     int normalize = -1;       // -1 = as the model says, 0 = off, 1 = on
     // Limits (0 = none). A forward pass runs at most max_batch_tokens tokens and needs at most
@@ -62,7 +63,7 @@ struct EmbedStats {
 
 class Context {
 public:
-    explicit Context(std::shared_ptr<const Model> model) : model_(std::move(model)) {}
+    explicit Context(std::shared_ptr<const Model> model);
 
     // Embeds texts into out[texts.size() * dimension], in input order. Throws Error on invalid UTF-8
     // (naming the text and byte) or invalid options.
@@ -82,6 +83,8 @@ public:
     // The effective limits after validating options (throws Error(invalid_argument)).
     int effective_max_length(int requested) const;
     float effective_temperature(float requested) const;
+    // The threads this context's calls use (EmbedOptions::threads sets it).
+    size_t threads() const { return workspace_.threads; }
 
 private:
     struct Sequence {

@@ -2,7 +2,9 @@
 # Cross-builds edgembed for aarch64 Linux (no oneDNN, no OpenMP) and runs the whole C++ test suite under
 # qemu-user twice: -cpu cortex-a72 (Armv8.0 NEON, no dotprod) and -cpu cortex-a76 (Armv8.2 + dotprod).
 # Before that, embeds a few sentences with the aarch64 CLI under both models and compares them with the
-# x86-64 CLI's vectors, when the x86 build and the converted model exist (scripts/setup.sh makes both).
+# x86-64 CLI's vectors, when the x86 build and the converted model exist (scripts/setup.sh makes both),
+# and checks that the f32 and int8 models' vectors are bit-identical at 1 and 4 threads (and across batch
+# sizes). The suite's test_concurrency runs contexts of 1 to 4 threads against one thread, bit for bit.
 # Installs what it needs (apt, arm64 multiarch). Safe to rerun: the build dir is kept, so reruns are
 # incremental.
 # Usage: scripts/ci_aarch64.sh            env: EDGEMBED_AARCH64_BUILD_DIR (default build-aarch64),
@@ -122,6 +124,40 @@ EOF
   done
 else
   echo "== cli parity skipped: needs $MODEL and $X86_CLI (scripts/setup.sh)"
+fi
+
+# Threads: the same bits at 1 and 4 threads of the pool and at batch sizes 12 and 5. 12 texts of 12 to
+# ~45 tokens: the batch of 12 passes 256 tokens, so the int8 layers' row chunks run at 4 threads too.
+if [ -f "$MODEL" ]; then
+  work=$BUILD/thread-parity
+  mkdir -p "$work"
+  python3 - "$work/input.txt" <<'EOF'
+import sys
+words = ("the embedding model runs on every core of an emulated Arm board while the vectors must not "
+         "change by a single bit whatever the thread count or the batch size of the call").split()
+with open(sys.argv[1], "w") as f:
+    for i in range(12):
+        n = 10 + (i * 13) % 32
+        f.write(" ".join(words[(i + j) % len(words)] for j in range(n)) + "\n")
+EOF
+  cpu=${CPUS%% *}
+  for kind in f32 int8; do
+    model=$ROOT/models/all-MiniLM-L6-v2.$kind.edgembed
+    [ -f "$model" ] || continue
+    start=$SECONDS
+    for run in "1 12" "4 12" "4 5"; do
+      read -r threads batch <<< "$run"
+      QEMU_CPU=$cpu /usr/bin/qemu-aarch64-static "$BUILD/tools/cli/edgembed" embed -m "$model" --threads "$threads" \
+        --batch-size "$batch" --output npy -o "$work/$kind-t$threads-b$batch.npy" "$work/input.txt" 2>/dev/null
+    done
+    if cmp -s "$work/$kind-t1-b12.npy" "$work/$kind-t4-b12.npy" && cmp -s "$work/$kind-t1-b12.npy" "$work/$kind-t4-b5.npy"
+    then
+      echo "thread parity aarch64 ($cpu, $kind): 12 texts bit-identical at 1 / 4 threads, batch 12 / 5 ($((SECONDS - start)) s)"
+    else
+      echo "ERROR: aarch64 $kind vectors differ between thread counts or batch sizes under -cpu $cpu"
+      status=1
+    fi
+  done
 fi
 
 # Tests that need the converted model find it here (the file format is little-endian and portable).

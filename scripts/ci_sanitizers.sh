@@ -6,7 +6,8 @@
 #       -fsanitize=fuzzer-no-link,address,undefined) with the tests added, so scripts/ci_fuzz.sh after it
 #       builds nothing more; the oneDNN wrappers run uninstrumented in the normal build's tests;
 #   (b) ThreadSanitizer (build-tsan/, no oneDNN: prebuilt OpenMP is not instrumented and would report
-#       false races): tests/runtime/test_concurrency.cpp, 8 threads sharing one Model.
+#       false races): tests/runtime/test_concurrency.cpp, 8 threads sharing one Model and the thread
+#       pool; tests/base/test_thread_pool.cpp.
 # Any sanitizer report fails the run (halt_on_error). Needs what scripts/setup.sh installs and converts
 # (the tests that need the models skip without them).
 # Usage: scripts/ci_sanitizers.sh [asan|tsan]...   (default: both)
@@ -68,8 +69,9 @@ run_tsan() {
   echo "== (b) TSan: configure + build ($build)"
   $CMAKE -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEMBED_SANITIZE=thread \
     -DEDGEMBED_WITH_ONEDNN=OFF -DEDGEMBED_BUILD_TESTS=ON -DEDGEMBED_BUILD_BENCH=OFF -DEDGEMBED_BUILD_EXAMPLES=OFF >/dev/null
-  $CMAKE --build "$build" -j "$(nproc)" --target test_concurrency
+  $CMAKE --build "$build" -j "$(nproc)" --target test_concurrency test_thread_pool
   echo "== build took $((SECONDS - start)) s"
+  "$build/tests/test_thread_pool" || status=1  # the pool itself: many callers at once, nested, exceptions
   # The tiny models with all 50 texts; the converted ones (f32 runs the portable GEMM, some 50x slower
   # under TSan) with 6 short texts.
   EDGEMBED_CONCURRENCY_ROUNDS=${EDGEMBED_TSAN_ROUNDS:-1} EDGEMBED_CONCURRENCY_TEXTS=${EDGEMBED_TSAN_TEXTS:-6} \

@@ -10,7 +10,7 @@ MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
 
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libxsimd-dev
   libsentencepiece-dev libbenchmark-dev googletest libgtest-dev nlohmann-json3-dev libutf8proc-dev
-  libcli11-dev libxxhash-dev libzip-dev clang libclang-rt-14-dev
+  libcli11-dev libxxhash-dev libzip-dev clang libclang-rt-14-dev libcpp-httplib-dev libssl-dev
   openjdk-17-jre-headless)  # Java: PySpark in tests/python/test_integrations.py
 missing=()
 # "pkg:native-arch" too: once scripts/ci_aarch64.sh adds the :arm64 copies, a bare name is ambiguous.

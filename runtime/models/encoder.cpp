@@ -9,13 +9,11 @@
 #include "quant/attention_bf16.h"
 #include "quant/f32_gemm.h"
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "runtime/models/family.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 namespace edgembed::models {
 
@@ -279,20 +277,10 @@ void Encoder::relative_bias(size_t longest, Workspace& ws) const {
     }
 }
 
-namespace {
-int attention_workers() {
-#if defined(_OPENMP)
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-}  // namespace
-
-size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
+size_t Encoder::workspace_bytes(size_t tokens, size_t longest, size_t threads) const {
     const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
     const size_t widest = std::max(3 * h, ffn);  // the fused QKV layer's 3h outputs, or the FFN's
-    const size_t workers = static_cast<size_t>(attention_workers());
+    const size_t workers = std::max<size_t>(threads, 1);  // attention's per-worker scratch
     // hidden, attention, residual; q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed).
     const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
     const size_t floats = (3 + qkv) * tokens * h + tokens * ffn + workers * longest * longest;
@@ -310,22 +298,14 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
     const size_t d = static_cast<size_t>(config_.head_dim());
     int64_t longest = 0;
     for (int t = 0; t < num_texts; ++t) longest = std::max(longest, offsets[t + 1] - offsets[t]);
-    const int workers = attention_workers();
+    const size_t workers = std::max<size_t>(ws.threads, 1);
     float* scores_all = grow(ws.scores, static_cast<size_t>(workers) * longest * longest);
     const size_t bf16_bytes = attention_bf16_ ? quant::bf16_attention_scratch_bytes(static_cast<size_t>(longest), d) : 0;
     uint8_t* bf16_all = attention_bf16_ ? grow(ws.attention_bf16, static_cast<size_t>(workers) * bf16_bytes) : nullptr;
     const simd::Kernels& k = simd::kernels();
     // One task per (text, head): each owns disjoint columns of its text's output rows.
     const int tasks = num_texts * heads;
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic)
-#endif
-    for (int task = 0; task < tasks; ++task) {
-#if defined(_OPENMP)
-        const size_t worker = static_cast<size_t>(omp_get_thread_num());
-#else
-        const size_t worker = 0;
-#endif
+    auto run_task = [&](int task, size_t worker) {
         float* scores = scores_all + worker * static_cast<size_t>(longest * longest);
         uint8_t* bf16_scratch = attention_bf16_ ? bf16_all + worker * bf16_bytes : nullptr;
         const int t = task / heads, head = task % heads;
@@ -360,7 +340,10 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
         } else {
             quant::f32_gemm(scores, length, v, ld, /*b_transposed=*/false, 1.0f, context, h, length, d, length);
         }
-    }
+    };
+    parallel_for(workers, static_cast<size_t>(tasks), 1, [&](size_t first, size_t end, size_t worker) {
+        for (size_t task = first; task < end; ++task) run_task(static_cast<int>(task), worker);
+    });
 }
 
 void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {
@@ -395,6 +378,15 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     float* inner = grow(ws.ffn, tokens * ffn);
     const simd::Kernels& k = simd::kernels();
     using quant::Epilogue;
+    ws.linear.threads = ws.threads;
+    // LayerNorm rows, in chunks of 4, on the pool's threads from 2^15 values up (below, one thread is faster).
+    const size_t row_threads = tokens * h >= (size_t(1) << 15) ? ws.threads : 1;
+    auto layernorm = [&](const float* gamma, const float* beta) {
+        parallel_for(row_threads, tokens, 4, [&](size_t first, size_t last, size_t) {
+            for (size_t i = first; i < last; ++i)
+                k.f32_layernorm(residual + i * h, gamma, beta, config_.layer_norm_eps, x + i * h, h);
+        });
+    };
 
     embed_tokens(ids, offsets, num_texts, x);
     if (!relative_attention_bias_.empty()) {
@@ -416,18 +408,10 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
             attention(q, key, v, h, offsets, num_texts, logit_scales, layer_factor, ws);
         }
         layer.attention_out->forward(context, tokens, residual, x, Epilogue::none, ws.linear);
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (tokens >= 16)
-#endif
-        for (long i = 0; i < static_cast<long>(tokens); ++i)
-            k.f32_layernorm(residual + i * h, layer.ln1_gamma, layer.ln1_beta, config_.layer_norm_eps, x + i * h, h);
+        layernorm(layer.ln1_gamma, layer.ln1_beta);
         layer.ffn_in->forward(x, tokens, inner, nullptr, Epilogue::gelu, ws.linear);
         layer.ffn_out->forward(inner, tokens, residual, x, Epilogue::none, ws.linear);
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (tokens >= 16)
-#endif
-        for (long i = 0; i < static_cast<long>(tokens); ++i)
-            k.f32_layernorm(residual + i * h, layer.ln2_gamma, layer.ln2_beta, config_.layer_norm_eps, x + i * h, h);
+        layernorm(layer.ln2_gamma, layer.ln2_beta);
         if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
     }
 }

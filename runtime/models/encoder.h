@@ -14,8 +14,10 @@
 
 namespace edgembed::models {
 
-// Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed.
+// Scratch memory for one forward pass, owned by a Context (one per thread), grown as needed, and the
+// context's thread budget.
 struct Workspace {
+    size_t threads = 1;  // threads a forward pass may use (the caller's included; base/thread_pool.h)
     std::vector<float> hidden, q, k, v, attention, residual, ffn, scores;  // q holds [tokens, 3h] when fused
     std::vector<uint8_t> attention_bf16;  // per worker: packed bf16 operands of the attention products
     std::vector<float> relative_bias;     // [heads, 2 * longest - 1]: the logit bias per relative distance
@@ -51,8 +53,9 @@ public:
                  const float* layer_factors, Workspace& ws, float* dc_share = nullptr) const;
 
     // Bytes of Workspace a forward pass over `tokens` tokens whose longest sequence has `longest` tokens
-    // needs (the context's own buffers; a GEMM back end's internal scratch is not counted).
-    size_t workspace_bytes(size_t tokens, size_t longest) const;
+    // needs on `threads` threads (the context's own buffers; a GEMM back end's internal scratch is not
+    // counted).
+    size_t workspace_bytes(size_t tokens, size_t longest, size_t threads) const;
 
     const ModelConfig& config() const { return config_; }
     const EncoderSpec& spec() const { return spec_; }

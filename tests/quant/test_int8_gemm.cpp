@@ -111,7 +111,7 @@ protected:
                       size_t n, size_t k, bool random = true) {
         std::vector<uint8_t> scratch(a.begin(), a.begin() + m * k);
         std::vector<int32_t> c(m * n + kGuard, kSentinel);
-        gemm.run(scratch.data(), m, c.data());
+        gemm.run(scratch.data(), m, c.data(), 3);  // 3 threads of the pool share the larger products
         const std::vector<int32_t> expected = reference(a.data(), w.data(), m, n, k, gemm.activation_offset());
         size_t wrong = 0, first = 0, zeros = 0;
         for (size_t i = 0; i < m * n; ++i) {
@@ -197,7 +197,7 @@ TEST_P(Int8GemmBackend, ExtremeValuesDoNotSaturate) {
                 // The closed form, so the reference itself is checked too.
                 std::vector<uint8_t> copy = a;
                 std::vector<int32_t> c(m * n);
-                gemm->run(copy.data(), m, c.data());
+                gemm->run(copy.data(), m, c.data(), 1);
                 const int64_t expected = (int64_t{av} - gemm->activation_offset()) * wv * static_cast<int64_t>(k);
                 EXPECT_EQ(c[0], expected) << "a=" << int(av) << " w=" << int(wv) << " k=" << k;
                 EXPECT_EQ(c[m * n - 1], expected) << "a=" << int(av) << " w=" << int(wv) << " k=" << k;
@@ -257,7 +257,7 @@ TEST_P(Int8GemmBackend, ConcurrentRuns) {
             for (size_t m = 1 + t; m <= max_m; ++m) {
                 std::vector<uint8_t> a = inputs[m];
                 std::vector<int32_t> c(m * n);
-                gemm->run(a.data(), m, c.data());
+                gemm->run(a.data(), m, c.data(), 2);
                 if (c != expected[m]) wrong[t] += " m=" + std::to_string(m);
             }
         });

@@ -150,8 +150,8 @@ TEST_P(LinearLayers, MatchReference) {
             }
 }
 
-// A row's outputs have the same bits whatever the rows around it: one row at a time (serial) against all
-// 200 at once (the threads' split; qc8's row chunks when the host has 2 or more cores).
+// A row's outputs have the same bits whatever the rows around it and the thread count: one row at a time
+// on one thread against all 200 at once on 3 of the pool's threads (the panels' split; qc8's row chunks).
 TEST_P(LinearLayers, RowsDoNotDependOnTheRowsAroundThem) {
     std::mt19937 rng(12);
     std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -164,7 +164,9 @@ TEST_P(LinearLayers, RowsDoNotDependOnTheRowsAroundThem) {
         const bool with_residual = epilogue == Epilogue::none;
         edgembed::quant::LinearScratch scratch;
         std::vector<float> all = residual, one = residual;
+        scratch.threads = 3;
         layer.linear->forward(x.data(), m, all.data(), with_residual ? all.data() : nullptr, epilogue, scratch);
+        scratch.threads = 1;
         for (size_t i = 0; i < m; ++i)
             layer.linear->forward(x.data() + i * k, 1, one.data() + i * n, with_residual ? one.data() + i * n : nullptr,
                                   epilogue, scratch);

@@ -512,7 +512,7 @@ TEST_F(HostileText, LimitsCutBatchesOrRefuseClearly) {
     context_->embed(views, o, limited.data());
     for (size_t i = 0; i < free_run.size(); ++i) ASSERT_NEAR(limited[i], free_run[i], 1e-6f) << i;
 
-    const size_t one_text = context_->model().encoder().workspace_bytes(16, 16);
+    const size_t one_text = context_->model().encoder().workspace_bytes(16, 16, context_->threads());
     o = {};
     o.max_workspace_bytes = one_text;
     context_->embed(views, o, limited.data());

@@ -1,4 +1,4 @@
-// The edgembed command line: embed, tokenize, inspect.
+// The edgembed command line: embed, tokenize, inspect, bench, serve.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -22,6 +22,9 @@
 #include "tools/cli/peak_memory.h"
 #include "tools/cli/text_input.h"
 #include "tools/cli/vector_output.h"
+#if defined(EDGEMBED_WITH_SERVE)
+#include "tools/serve/serve_command.h"
+#endif
 
 namespace {
 
@@ -271,6 +274,11 @@ int main(int argc, char** argv) {
     bench->add_flag("--mixed", bench_options.mixed, "also compare a mixed-length batch packed vs padded");
     bench->add_option("--json", bench_options.json_path, "write the results as JSON");
 
+#if defined(EDGEMBED_WITH_SERVE)
+    serve::ServeOptions serve_options;
+    CLI::App* serve_command = serve::add_serve_command(app, serve_options);
+#endif
+
     CLI11_PARSE(app, argc, argv);
     try {
         simd::active_isa();  // fail early on a bad EDGEMBED_FORCE_ISA
@@ -295,6 +303,9 @@ int main(int argc, char** argv) {
         if (tokenize->parsed()) return run_tokenize(model_path, input, max_length, no_special);
         if (inspect->parsed()) return run_inspect(model_path);
         if (bench->parsed()) return cli::run_bench(bench_options);
+#if defined(EDGEMBED_WITH_SERVE)
+        if (serve_command->parsed()) return serve::run_server(serve_options);
+#endif
     } catch (const Error& e) {
         std::cerr << "edgembed: error: " << e.what() << " [" << status_name(e.status()) << "]\n";
         return 1;
