@@ -117,10 +117,8 @@ void Context::queue(size_t text, const int32_t* ids, size_t count, float weight)
     queued_.push_back({text, weight});
 }
 
-void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weights, float* dc_share) {
-    if (queued_.empty()) return;
+void Context::forward_queued(const EmbedOptions& o, float tau, float* dc) {
     const ModelConfig& c = model_->config();
-    const size_t dim = static_cast<size_t>(c.hidden_size);
     const int count = static_cast<int>(queued_.size());
     // TempScale folded into the softmax's one scale factor: softmax(QK^T / (tau * sqrt(d)) + M), times the
     // length-aware factor of each sequence.
@@ -135,12 +133,26 @@ void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weight
     }
     layer_factors_.clear();
     for (float t : o.layer_temperatures) layer_factors_.push_back(1.0f / t);
-    const int stats_rows = c.num_layers + 1;
-    if (dc_share) dc_.assign(static_cast<size_t>(stats_rows) * queued_.size(), 0.0f);
     workspace_.observe_linear_input = o.observe_linear_inputs;
     model_->encoder().forward(ids_.data(), offsets_.data(), count, scales_.data(),
-                              layer_factors_.empty() ? nullptr : layer_factors_.data(), workspace_,
-                              dc_share ? dc_.data() : nullptr);
+                              layer_factors_.empty() ? nullptr : layer_factors_.data(), workspace_, dc);
+}
+
+void Context::clear_queue() {
+    ids_.clear();
+    offsets_.assign(1, 0);
+    queued_.clear();
+    queued_longest_ = 0;
+}
+
+void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weights, float* dc_share) {
+    if (queued_.empty()) return;
+    const ModelConfig& c = model_->config();
+    const size_t dim = static_cast<size_t>(c.hidden_size);
+    const int count = static_cast<int>(queued_.size());
+    const int stats_rows = c.num_layers + 1;
+    if (dc_share) dc_.assign(static_cast<size_t>(stats_rows) * queued_.size(), 0.0f);
+    forward_queued(o, tau, dc_share ? dc_.data() : nullptr);
     pooled_.resize(dim);
     const simd::Kernels& k = simd::kernels();
     for (int s = 0; s < count; ++s) {
@@ -161,10 +173,28 @@ void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weight
             for (int l = 0; l < stats_rows; ++l)
                 dc_share[seq.text * stats_rows + l] += dc_[static_cast<size_t>(l) * count + s];
     }
-    ids_.clear();
-    offsets_.assign(1, 0);
-    queued_.clear();
-    queued_longest_ = 0;
+    clear_queue();
+}
+
+void Context::check_prompt(const std::string& prompt) const {
+    if (prompt.empty()) return;
+    try {
+        model_->tokenizer().encode_pieces(prompt);
+    } catch (const Error& e) {
+        throw Error(e.status(), std::string("prompt: ") + e.what());
+    }
+}
+
+std::vector<int32_t> Context::prompted_pieces(std::string_view text, size_t index, const std::string& prompt,
+                                              std::string& prompted) const {
+    try {
+        if (prompt.empty()) return model_->tokenizer().encode_pieces(text);
+        prompted.replace(prompt.size(), std::string::npos, text);
+        return model_->tokenizer().encode_pieces(prompted);
+    } catch (const Error& e) {
+        throw Error(e.status(), "text " + std::to_string(index) + ": " + e.what() +
+                                    (prompt.empty() ? "" : " (counting the " + std::to_string(prompt.size()) + "-byte prompt)"));
+    }
 }
 
 EmbedStats Context::embed(const std::vector<std::string_view>& texts, const EmbedOptions& requested, float* out) {
@@ -185,34 +215,14 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
     std::vector<float> weights(texts.size(), 0.0f), windows_per_text(texts.size(), 0.0f);
     if (o.layer_dc_share) o.layer_dc_share->assign(texts.size() * static_cast<size_t>(stats_rows), 0.0f);
     float* dc_share = o.layer_dc_share ? o.layer_dc_share->data() : nullptr;
-    ids_.clear();
-    offsets_.assign(1, 0);
-    queued_.clear();
-    queued_longest_ = 0;
+    clear_queue();
 
     EmbedStats stats;
     std::vector<int32_t> sequence;
-    if (!o.prompt.empty()) {
-        try {
-            tokenizer.encode_pieces(o.prompt);
-        } catch (const Error& e) {
-            throw Error(e.status(), std::string("prompt: ") + e.what());
-        }
-    }
+    check_prompt(o.prompt);
     std::string prompted = o.prompt;
     for (size_t i = 0; i < texts.size(); ++i) {
-        std::vector<int32_t> pieces;
-        try {
-            if (o.prompt.empty()) {
-                pieces = tokenizer.encode_pieces(texts[i]);
-            } else {
-                prompted.replace(o.prompt.size(), std::string::npos, texts[i]);
-                pieces = tokenizer.encode_pieces(prompted);
-            }
-        } catch (const Error& e) {
-            throw Error(e.status(), "text " + std::to_string(i) + ": " + e.what() +
-                                        (o.prompt.empty() ? "" : " (counting the " + std::to_string(o.prompt.size()) + "-byte prompt)"));
-        }
+        std::vector<int32_t> pieces = prompted_pieces(texts[i], i, o.prompt, prompted);
         // Windows start every `stride` pieces; the last one ends at the last piece.
         std::vector<size_t> starts{0};
         if (pieces.size() > window) {
@@ -269,10 +279,7 @@ EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, c
     if (o.threads > 0) workspace_.threads = static_cast<size_t>(o.threads);
     const size_t dim = static_cast<size_t>(c.hidden_size);
     std::vector<float> weights(inputs.size(), 0.0f);
-    ids_.clear();
-    offsets_.assign(1, 0);
-    queued_.clear();
-    queued_longest_ = 0;
+    clear_queue();
     EmbedStats stats;
     for (size_t i = 0; i < inputs.size(); ++i) {
         if (inputs[i].empty()) throw Error(Status::invalid_argument, "input " + std::to_string(i) + " has no tokens");
@@ -287,6 +294,64 @@ EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, c
         for (size_t i = 0; i < inputs.size(); ++i) l2_normalize(out + i * dim, dim);
     require_finite(out, inputs.size(), dim);
     stats.texts = inputs.size();
+    return stats;
+}
+
+EmbedStats Context::token_embeddings(const std::vector<std::string_view>& texts, const EmbedOptions& requested,
+                                 std::vector<float>& states, std::vector<size_t>& offsets) {
+    const EmbedOptions o = with_temperature_setting(requested);
+    const int max_length = effective_max_length(o.max_length);
+    const float tau = effective_temperature(o.temperature);
+    validate(o);
+    if (o.long_input == LongInput::window)
+        throw Error(Status::invalid_argument, "token embeddings: windows have no single token sequence (use truncate)");
+    const size_t dim = static_cast<size_t>(model_->dimension());
+    const Tokenizer& tokenizer = model_->tokenizer();
+    const size_t window = static_cast<size_t>(max_length) - tokenizer.template_size();
+    clear_queue();
+    EmbedStats stats;
+    std::vector<std::vector<int32_t>> sequences(texts.size());
+    offsets.assign(1, 0);
+    check_prompt(o.prompt);
+    std::string prompted = o.prompt;
+    for (size_t i = 0; i < texts.size(); ++i) {
+        std::vector<int32_t> pieces = prompted_pieces(texts[i], i, o.prompt, prompted);
+        if (pieces.size() > window) {
+            pieces.resize(window);
+            ++stats.truncated;
+        }
+        sequences[i] = tokenizer.wrap(pieces.data(), pieces.size());
+        stats.tokens += sequences[i].size();
+        offsets.push_back(offsets.back() + sequences[i].size());
+    }
+    states.resize(offsets.back() * dim);
+    // Runs the queue and copies each sequence's rows to its text's place.
+    auto run = [&](size_t first_text) {
+        if (queued_.empty()) return;
+        forward_queued(o, tau, nullptr);
+        const size_t rows = static_cast<size_t>(offsets_.back());
+        std::copy(workspace_.hidden.begin(), workspace_.hidden.begin() + static_cast<std::ptrdiff_t>(rows * dim),
+                  states.begin() + static_cast<std::ptrdiff_t>(offsets[first_text] * dim));
+        clear_queue();
+    };
+    size_t first = 0;  // the first text of the queue
+    for (size_t i = 0; i < texts.size(); ++i) {
+        if (!admits(o, i, sequences[i].size())) {
+            run(first);
+            first = i;
+        }
+        queue(i, sequences[i].data(), sequences[i].size(), 1.0f);
+        if (queued_.size() >= static_cast<size_t>(o.batch_size)) {
+            run(first);
+            first = i + 1;
+            if (o.progress) o.progress(i + 1, texts.size());
+        }
+    }
+    run(first);
+    if (o.progress) o.progress(texts.size(), texts.size());
+    require_finite(states.data(), offsets.back(), dim);
+    stats.texts = texts.size();
+    stats.windows = texts.size();
     return stats;
 }
 

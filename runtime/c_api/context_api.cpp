@@ -180,6 +180,30 @@ edgembed_status edgembed_embed_tokens(edgembed_context* ctx, const int32_t* cons
     });
 }
 
+edgembed_status edgembed_token_embeddings(edgembed_context* ctx, const char* text, size_t length,
+                                          const edgembed_embed_params* params, float* out, size_t out_capacity,
+                                          size_t* token_count_out) {
+    if (token_count_out) *token_count_out = 0;
+    return c_api::guard("edgembed_token_embeddings", ctx, [&] {
+        if (ctx == nullptr) c_api::invalid_argument("ctx is NULL");
+        if (token_count_out == nullptr) c_api::invalid_argument("token_count_out is NULL");
+        if (text == nullptr) c_api::invalid_argument("text is NULL");
+        if (out == nullptr && out_capacity != 0) c_api::invalid_argument("out is NULL but out_capacity is not 0");
+        const EmbedOptions options = c_api::to_options(params, ctx->context.model().config());
+        std::vector<float> states;
+        std::vector<size_t> offsets;
+        ctx->context.token_embeddings({c_api::text_view(text, length)}, options, states, offsets);
+        *token_count_out = offsets.back();
+        if (out == nullptr) return;  // a count query
+        if (out_capacity < states.size())
+            c_api::invalid_argument("the output buffer holds " + std::to_string(out_capacity) + " floats; " +
+                                    std::to_string(offsets.back()) + " tokens x " +
+                                    std::to_string(ctx->context.model().dimension()) + " dimensions need " +
+                                    std::to_string(states.size()));
+        std::copy(states.begin(), states.end(), out);
+    });
+}
+
 edgembed_status edgembed_tokenize(edgembed_context* ctx, const char* text, size_t length, int max_length, int32_t* ids,
                                   size_t capacity, size_t* count_out) {
     if (count_out) *count_out = 0;

@@ -273,6 +273,20 @@ EDGEMBED_API edgembed_status edgembed_embed_tokens(edgembed_context* ctx, const 
                                                    size_t out_capacity, edgembed_embed_stats* stats_out);
 
 /*
+ * Added in 0.3.0. The final hidden state of every model input token of one UTF-8 text, before pooling
+ * and never normalized (sentence-transformers' output_value="token_embeddings"), token after token:
+ * out[t * dimension .. (t + 1) * dimension) is token t of [CLS] prompt-and-text pieces [SEP], truncated at
+ * max_length (long_input must be EDGEMBED_LONG_INPUT_TRUNCATE). length may be EDGEMBED_NUL_TERMINATED;
+ * params may be NULL. *token_count_out is set to the number of tokens whenever the text embeds, also
+ * when out is too small: then the call returns EDGEMBED_INVALID_ARGUMENT stating the floats needed (a
+ * buffer of max_length x dimension floats always suffices). out == NULL with out_capacity == 0 asks for
+ * the count only (it runs the model all the same) and returns EDGEMBED_OK.
+ */
+EDGEMBED_API edgembed_status edgembed_token_embeddings(edgembed_context* ctx, const char* text, size_t length,
+                                                       const edgembed_embed_params* params, float* out,
+                                                       size_t out_capacity, size_t* token_count_out);
+
+/*
  * The model input ids of one UTF-8 text ([CLS] pieces [SEP], cut at max_length ids; 0 = the model's
  * max_length) into ids[0 .. *count_out). length may be EDGEMBED_NUL_TERMINATED. *count_out is set to
  * the number of ids whenever the text tokenizes, also when ids is too small: then the call returns

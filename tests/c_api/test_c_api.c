@@ -524,6 +524,55 @@ static void test_tokenize(const edgembed_model* model) {
     edgembed_context_free(ctx);
 }
 
+/* Token states: their mean, normalized, is the sentence embedding (all-MiniLM-L6-v2 pools by mean). */
+static void test_token_embeddings(const edgembed_model* model) {
+    edgembed_context* ctx = NULL;
+    const char* text = "edgembed runs on phones.";
+    const int dim = dimension_of(model);
+    size_t tokens = 0, count = 0, needed_ids = 0, t;
+    int j;
+    float* states;
+    float* sentence = malloc((size_t)dim * sizeof *sentence);
+    double* mean = calloc((size_t)dim, sizeof *mean);
+    double norm = 0.0, worst = 0.0;
+    edgembed_embed_params params = edgembed_embed_default_params();
+
+    CHECK_STATUS(edgembed_context_create(model, &ctx), EDGEMBED_OK);
+    CHECK_STATUS(edgembed_tokenize(ctx, text, EDGEMBED_NUL_TERMINATED, 0, NULL, 0, &needed_ids), EDGEMBED_OK);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, NULL, 0, &tokens), EDGEMBED_OK);
+    CHECK(tokens == needed_ids);
+    states = malloc(tokens * (size_t)dim * sizeof *states);
+    states[0] = -7.0f;
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, tokens * (size_t)dim - 1, &count),
+                 EDGEMBED_INVALID_ARGUMENT);
+    CHECK(count == tokens && states[0] == -7.0f); /* the count still set, nothing written */
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, tokens * (size_t)dim, &count),
+                 EDGEMBED_OK);
+    CHECK_STATUS(edgembed_embed(ctx, &text, NULL, 1, NULL, sentence, (size_t)dim, NULL), EDGEMBED_OK);
+    for (t = 0; t < tokens; ++t)
+        for (j = 0; j < dim; ++j) mean[j] += states[t * (size_t)dim + (size_t)j] / (double)tokens;
+    for (j = 0; j < dim; ++j) norm += mean[j] * mean[j];
+    for (j = 0; j < dim; ++j)
+        if (fabs(mean[j] / sqrt(norm) - sentence[j]) > worst) worst = fabs(mean[j] / sqrt(norm) - sentence[j]);
+    CHECK(worst < 1e-5); /* float sums in another order */
+    /* Truncation at max_length; windows refused. */
+    params.max_length = 3;
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, &params, states, tokens * (size_t)dim, &count),
+                 EDGEMBED_OK);
+    CHECK(count == 3);
+    params.max_length = 0;
+    params.long_input = EDGEMBED_LONG_INPUT_WINDOW;
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, &params, states, tokens * (size_t)dim, &count),
+                 EDGEMBED_INVALID_ARGUMENT);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, NULL, 5, &count), EDGEMBED_INVALID_ARGUMENT);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, text, EDGEMBED_NUL_TERMINATED, NULL, states, 5, NULL), EDGEMBED_INVALID_ARGUMENT);
+    CHECK_STATUS(edgembed_token_embeddings(ctx, "\xff", EDGEMBED_NUL_TERMINATED, NULL, NULL, 0, &count), EDGEMBED_INVALID_UTF8);
+    edgembed_context_free(ctx);
+    free(states);
+    free(sentence);
+    free(mean);
+}
+
 static void test_load_from_memory(const edgembed_model* from_file) {
     FILE* f = fopen(g_model_path, "rb");
     long size;
@@ -746,6 +795,7 @@ int main(int argc, char** argv) {
     test_invalid_utf8(model);
     test_tokenize(model);
     test_prompts_and_token_ids(model);
+    test_token_embeddings(model);
     test_load_from_memory(model);
     test_context_in_use(model);
     test_log_and_isa();

@@ -19,9 +19,11 @@ tools/eval/edgembed_eval/data.py, re-exported here with a skip when a data file 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,42 @@ def hf_tokenizer():
     if not tokenizer.is_fast:
         pytest.skip("the Hugging Face tokenizer is not the fast (Rust) one")
     return tokenizer
+
+
+# --- the Python package (pyproject.toml, python/), built once per session --------------------------------
+
+PKG_BUILD_DIR = REPO_ROOT / "build-python"
+
+
+def pip_install_package(target: Path) -> None:
+    cmd = [sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--upgrade",
+           "--target", str(target), f"--config-settings=build-dir={PKG_BUILD_DIR}", str(REPO_ROOT)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def edgembed_pkg_dir(tmp_path_factory) -> Path:
+    """The folder the package is installed into (`pip install --no-build-isolation --target`, the CMake build
+    kept in build-python/ so reruns are incremental): for sys.path, or PYTHONPATH of worker processes."""
+    for module in ("scikit_build_core", "pybind11"):
+        if importlib.util.find_spec(module) is None:
+            pytest.fail(f"{module} is missing from this environment (pip install -r requirements.txt)")
+    target = tmp_path_factory.mktemp("edgembed_pkg")
+    start = time.monotonic()
+    pip_install_package(target)
+    print(f"built and installed the package in {time.monotonic() - start:.1f} s")
+    return target
+
+
+@pytest.fixture(scope="session")
+def edgembed_pkg(edgembed_pkg_dir):
+    """The package, imported from edgembed_pkg_dir."""
+    sys.path.insert(0, str(edgembed_pkg_dir))
+    try:
+        import edgembed
+    finally:
+        sys.path.remove(str(edgembed_pkg_dir))
+    assert Path(edgembed.__file__).parent == edgembed_pkg_dir / "edgembed"
+    return edgembed

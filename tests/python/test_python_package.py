@@ -1,12 +1,12 @@
 """The Python package (pyproject.toml, python/): built with pip, then checked against the CLI.
 
-The package is built once per session with this interpreter (`pip install --no-build-isolation --target`,
-CMake build kept in build-python/ so reruns are incremental) and imported from that target. The last test
+The package is built once per session with this interpreter (conftest.py's edgembed_pkg fixture:
+`pip install --no-build-isolation --target`, CMake build kept in build-python/ so reruns are incremental) and
+imported from that target. The last test
 installs it the way a user does: `pip install <repo>` into a fresh venv, build dependencies from the index.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -23,35 +23,8 @@ from conftest import REPO_ROOT, load_texts
 
 # encode() and the CLI run the same C++ code with the same batches; only the thread count may differ.
 MAX_ABS_DIFF = 1e-6
-PKG_BUILD_DIR = REPO_ROOT / "build-python"
 
 pytestmark = pytest.mark.skipif(not edgembed_cli.available(), reason="edgembed CLI or model not built")
-
-
-def pip_install_package(target: Path) -> None:
-    cmd = [sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--upgrade",
-           "--target", str(target), f"--config-settings=build-dir={PKG_BUILD_DIR}", str(REPO_ROOT)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.fail(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-
-
-@pytest.fixture(scope="session")
-def edgembed_pkg(tmp_path_factory):
-    for module in ("scikit_build_core", "pybind11"):
-        if importlib.util.find_spec(module) is None:
-            pytest.fail(f"{module} is missing from this environment (pip install -r requirements.txt)")
-    target = tmp_path_factory.mktemp("edgembed_pkg")
-    start = time.monotonic()
-    pip_install_package(target)
-    print(f"built and installed the package in {time.monotonic() - start:.1f} s")
-    sys.path.insert(0, str(target))
-    try:
-        import edgembed
-    finally:
-        sys.path.remove(str(target))
-    assert Path(edgembed.__file__).parent == target / "edgembed"
-    return edgembed
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,5 @@
 #include "tools/cli/bench_command.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,28 +11,13 @@
 #include "base/error.h"
 #include "runtime/context.h"
 #include "simd/isa.h"
+#include "tools/cli/peak_memory.h"
 
 namespace edgembed::cli {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// This process's peak resident memory: VmHWM, the high-water mark of its own address space. ru_maxrss
-// would also hold the parent's RSS at fork (Linux carries it over exec), e.g. a test runner's hundreds of MB.
-double peak_rss_mb() {
-    if (std::FILE* status = std::fopen("/proc/self/status", "r")) {
-        char line[256];
-        long kilobytes = -1;
-        while (std::fgets(line, sizeof line, status))
-            if (std::sscanf(line, "VmHWM: %ld kB", &kilobytes) == 1) break;
-        std::fclose(status);
-        if (kilobytes >= 0) return static_cast<double>(kilobytes) / 1024.0;
-    }
-    struct rusage usage {};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
-}
 
 double percentile(std::vector<double> values, double p) {
     std::sort(values.begin(), values.end());

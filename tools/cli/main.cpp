@@ -1,8 +1,11 @@
 // The edgembed command line: embed, tokenize, inspect, bench, serve.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +18,8 @@
 #include "tools/cli/progress_line.h"
 #include "simd/isa.h"
 #include "tools/cli/bench_command.h"
+#include "tools/cli/output_file.h"
+#include "tools/cli/peak_memory.h"
 #include "tools/cli/text_input.h"
 #include "tools/cli/vector_output.h"
 #if defined(EDGEMBED_WITH_SERVE)
@@ -49,39 +54,98 @@ struct PromptArgs {
     std::optional<std::string> name, text;
 };
 
+// The index of a chunk's first text added to the text number an error message starts with ("text 3: ..."),
+// so that it names the text of the whole input.
+std::string renumbered(const std::string& message, size_t first) {
+    const std::string prefix = "text ";
+    size_t end = prefix.size();
+    while (end < message.size() && message[end] >= '0' && message[end] <= '9') ++end;
+    if (first == 0 || message.compare(0, prefix.size(), prefix) != 0 || end == prefix.size()) return message;
+    return prefix + std::to_string(std::stoull(message.substr(prefix.size(), end - prefix.size())) + first) +
+           message.substr(end);
+}
+
+// Streams: reads a chunk of texts, embeds it, writes its vectors, and so on, so that memory stays bounded
+// whatever the input's length (a chunk holds at most kChunkTexts texts, fewer past kChunkBytes of text).
 int run_embed(const std::string& model_path, const InputArgs& input, EmbedOptions options, const PromptArgs& prompt,
               const std::string& output, const std::string& out_path, const std::string& layer_stats_path, bool progress) {
+    constexpr size_t kChunkTexts = 4096, kChunkBytes = size_t{16} << 20;
     const auto t0 = std::chrono::steady_clock::now();
     Context context(Model::load(model_path));
     options.prompt = resolve_prompt(context.model().config(), prompt.name, prompt.text);
-    const std::vector<std::string> texts = read_input(input);
-    std::vector<std::string_view> views(texts.begin(), texts.end());
+    context.embed({}, options, nullptr);  // bad options fail before any output is written
     const size_t dim = static_cast<size_t>(context.model().dimension());
-    std::vector<float> vectors(texts.size() * dim), dc_share;
-    if (!layer_stats_path.empty()) options.layer_dc_share = &dc_share;
-    cli::ProgressLine progress_line("embedding", "texts", progress);
-    options.progress = [&](size_t done, size_t total) { progress_line.update(done, total); };
-    const EmbedStats stats = context.embed(views, options, vectors.data());
-    progress_line.finish();
-    if (!layer_stats_path.empty()) {
-        // One JSON array per text: the DC share after the embeddings and after each layer.
-        std::ofstream stats_file(layer_stats_path);
-        const size_t rows = static_cast<size_t>(context.model().config().num_layers) + 1;
-        for (size_t i = 0; i < texts.size(); ++i) cli::write_jsonl(stats_file, dc_share.data() + i * rows, 1, rows);
-        if (!stats_file) throw Error(Status::io_error, "cannot write '" + layer_stats_path + "'");
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const size_t layer_rows = static_cast<size_t>(context.model().config().num_layers) + 1;
+    const size_t batch = static_cast<size_t>(options.batch_size);
+    const size_t chunk_texts = std::max(batch, (kChunkTexts + batch - 1) / batch * batch);
 
-    std::ofstream file;
-    if (out_path != "-") {
-        file.open(out_path, std::ios::binary);
-        if (!file) throw Error(Status::io_error, "cannot write '" + out_path + "'");
+    std::ifstream file;
+    if (input.path != "-") {
+        file.open(input.path, std::ios::binary);
+        if (!file) throw Error(Status::file_not_found, "cannot open input file '" + input.path + "'");
     }
-    std::ostream& out = out_path == "-" ? std::cout : file;
-    if (output == "npy") cli::write_npy(out, vectors.data(), texts.size(), dim);
-    else cli::write_jsonl(out, vectors.data(), texts.size(), dim);
-    out.flush();
-    if (!out) throw Error(Status::io_error, "writing the output failed");
+    std::istream& in = input.path == "-" ? std::cin : file;
+    // The share of the input read so far, for the progress line (a named regular file only).
+    double input_bytes = -1.0;
+    std::error_code size_error;
+    if (input.path != "-" && std::filesystem::is_regular_file(input.path, size_error))
+        input_bytes = static_cast<double>(std::filesystem::file_size(input.path, size_error));
+    auto input_fraction = [&]() -> double {
+        if (!(input_bytes > 0.0)) return -1.0;
+        const std::streampos at = in.tellg();
+        return at == std::streampos(-1) ? 1.0 : std::min(1.0, static_cast<double>(at) / input_bytes);
+    };
+
+    cli::OutputFile out(out_path);
+    std::optional<cli::NpyWriter> npy;
+    if (output == "npy") npy.emplace(out.stream(), dim);
+    std::optional<cli::OutputFile> stats_out;
+    std::vector<float> vectors, dc_share;
+    if (!layer_stats_path.empty()) {
+        stats_out.emplace(layer_stats_path);
+        options.layer_dc_share = &dc_share;
+    }
+    cli::ProgressLine progress_line("embedding", "texts", progress);
+    cli::TextReader reader(in, input.format == "jsonl" ? cli::InputFormat::jsonl : cli::InputFormat::lines);
+    std::vector<std::string> texts;
+    EmbedStats stats;
+    double chunk_start_fraction = input_fraction() < 0.0 ? -1.0 : 0.0;
+    while (reader.read_chunk(texts, chunk_texts, kChunkBytes)) {
+        const size_t first = reader.texts_read() - texts.size();
+        const double chunk_end_fraction = input_fraction();
+        options.progress = [&](size_t done, size_t total) {
+            const double fraction = chunk_end_fraction < 0.0 ? -1.0
+                : chunk_start_fraction + (chunk_end_fraction - chunk_start_fraction) * static_cast<double>(done) /
+                                             static_cast<double>(std::max<size_t>(total, 1));
+            progress_line.update_stream(first + done, fraction);
+        };
+        const std::vector<std::string_view> views(texts.begin(), texts.end());
+        vectors.resize(texts.size() * dim);
+        EmbedStats chunk;
+        try {
+            chunk = context.embed(views, options, vectors.data());
+        } catch (const Error& e) {
+            throw Error(e.status(), renumbered(e.what(), first));
+        }
+        stats.texts += chunk.texts;
+        stats.tokens += chunk.tokens;
+        stats.truncated += chunk.truncated;
+        stats.windowed += chunk.windowed;
+        stats.windows += chunk.windows;
+        if (npy) npy->write(vectors.data(), texts.size());
+        else cli::write_jsonl(out.stream(), vectors.data(), texts.size(), dim);
+        // One JSON array per text: the DC share after the embeddings and after each layer.
+        if (stats_out)
+            for (size_t i = 0; i < texts.size(); ++i)
+                cli::write_jsonl(stats_out->stream(), dc_share.data() + i * layer_rows, 1, layer_rows);
+        if (!out.stream()) throw Error(Status::io_error, "writing the output failed");
+        chunk_start_fraction = chunk_end_fraction;
+    }
+    if (npy) npy->finish();
+    out.commit();
+    if (stats_out) stats_out->commit();
+    progress_line.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cerr << "edgembed: embedded " << stats.texts << " texts (" << stats.tokens << " tokens, " << stats.truncated
               << " truncated at " << context.effective_max_length(options.max_length) << " tokens, " << stats.windowed
               << " split into " << stats.windows - (stats.texts - stats.windowed) << " windows), "
@@ -90,7 +154,8 @@ int run_embed(const std::string& model_path, const InputArgs& input, EmbedOption
               << ", isa " << simd::isa_name(simd::active_isa())
               << ", gemm " << quant::f32_gemm_backend()
               << (context.model().config().weight_dtype == "int8" ? std::string(", int8 gemm ") + quant::int8_gemm_backend() : "")
-              << ", " << seconds << " s\n";
+              << ", " << seconds << " s, " << static_cast<long>(static_cast<double>(stats.texts) / seconds)
+              << " texts/s, peak memory " << static_cast<long>(cli::peak_rss_mb() + 0.5) << " MB\n";
     return 0;
 }
 
@@ -146,7 +211,7 @@ int main(int argc, char** argv) {
     InputArgs input;
     EmbedOptions options;
     std::string temperature;
-    CLI::App* embed = app.add_subcommand("embed", "embed texts (one per line) into vectors");
+    CLI::App* embed = app.add_subcommand("embed", "embed texts (one per line) into vectors, a chunk at a time (bounded memory)");
     embed->add_option("-m,--model", model_path, "model file from edgembed-convert")->required();
     embed->add_option("--temperature", temperature,
                       "TempScale attention temperature tau > 0, or 'auto': the model's stored label-free setting "
@@ -154,7 +219,7 @@ int main(int argc, char** argv) {
     embed->add_option("--max-length", options.max_length, "tokens per text incl. specials (default: the model's; up to its position limit)");
     embed->add_option("--threads", options.threads, "worker threads (default: all cores)");
     embed->add_option("--batch-size", options.batch_size, "texts per forward pass")->check(CLI::PositiveNumber);
-    embed->add_option("--output", output, "jsonl or npy")->check(CLI::IsMember({"jsonl", "npy"}));
+    embed->add_option("--output", output, "jsonl or npy (npy needs an output it can seek in: -o FILE)")->check(CLI::IsMember({"jsonl", "npy"}));
     std::string long_input = "truncate", layer_stats_path;
     embed->add_option("--long-input", long_input,
                       "texts over --max-length: truncate (default, counted on stderr) or window (overlapping windows, pooled)")
