@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "quant/attention_bf16.h"
@@ -110,11 +111,12 @@ void require_implemented(const EncoderSpec& s, const std::string& family) {
         throw Error(Status::unsupported_architecture, "model family '" + family + "': " + what + " is not implemented in this runtime");
     };
     if (s.norm != NormKind::layer_norm) refuse("RMSNorm");
-    if (s.placement != NormPlacement::post) refuse("pre-LN placement");
-    if (s.ffn != FfnKind::gelu) refuse("an FFN other than the erf GELU");
-    if (s.positions == PositionKind::rotary) refuse("rotary positions");
-    if (!s.biases) refuse("layers without biases");
-    if (s.final_norm) refuse("a final norm");
+    if (s.ffn != FfnKind::gelu && s.ffn != FfnKind::geglu) refuse("an FFN other than the erf GELU or GeGLU");
+    const bool modern = s.placement == NormPlacement::pre;  // pre-LN, rotary, GeGLU, final norm come together
+    if (modern != (s.positions == PositionKind::rotary) || (s.ffn == FfnKind::geglu) != modern || s.final_norm != modern)
+        refuse("this mix of norm placement, positions, FFN and final norm");
+    if (!s.first_attention_norm && !modern) refuse("a post-LN block without its first norm");
+    if (s.positions == PositionKind::rotary && s.token_types) refuse("token types with rotary positions");
 }
 
 }  // namespace
@@ -127,6 +129,9 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
                                                      std::to_string(family.layout_revision) + "); update edgembed");
     spec_ = family.spec(config_);
     require_implemented(spec_, config_.architecture);
+    tiled_attention_ = spec_.placement == NormPlacement::pre;
+    const size_t widest_out = static_cast<size_t>(std::max(3 * config_.hidden_size, 2 * config_.intermediate_size));
+    if (!spec_.biases) zeros_.assign(widest_out, 0.0f);
     if (max_tokens() < 2) throw Error(Status::invalid_config, "model config: the position table leaves no room for a text");
     quant::apply_isa_cap_to_backends();
     attention_bf16_ = use_bf16_attention(config_);
@@ -138,14 +143,21 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         return owned.data();
     };
     auto vector = [&](const std::string& name) { return copy(file.tensor(name)); };
+    // A bias (of a norm or a linear layer), or zeros for a family without them.
+    auto bias = [&](const std::string& prefix) { return spec_.biases ? vector(prefix + ".bias") : zeros_.data(); };
     auto table = [&](const std::string& name) { return Table{&file, &file.tensor(name + ".weight")}; };
     word_ = table(n.word_embeddings);
-    position_ = table(n.position_embeddings);
+    if (spec_.positions != PositionKind::rotary) position_ = table(n.position_embeddings);
     if (spec_.token_types) token_type_ = table(n.token_type_embeddings);
     if (spec_.embedding_norm) {
         emb_gamma_ = vector(n.embedding_norm + ".weight");
-        emb_beta_ = vector(n.embedding_norm + ".bias");
+        emb_beta_ = bias(n.embedding_norm);
     }
+    if (spec_.final_norm) {
+        final_gamma_ = vector(n.final_norm + ".weight");
+        final_beta_ = bias(n.final_norm);
+    }
+    if (spec_.positions == PositionKind::rotary) rotary_tables();
     if (spec_.positions == PositionKind::learned_relative_bias) {
         const Table bias = table(n.relative_attention_bias);
         const size_t heads = static_cast<size_t>(config_.num_heads);
@@ -164,7 +176,7 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
             scales.data = copy(scales);
         }
         std::unique_ptr<quant::Linear> made =
-            quant::make_linear(w, w.dtype == DType::qc8 ? &scales : nullptr, vector(prefix + ".bias"), packed_weights_);
+            quant::make_linear(w, w.dtype == DType::qc8 ? &scales : nullptr, bias(prefix), packed_weights_);
         if (!made->reads_source_weights()) {  // the packed copy is what runs
             file.release_pages(w);
             packed_sources.push_back(&w);
@@ -175,7 +187,9 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         const std::string p = layer_prefix(n, i);
         Layer layer;
         const std::string names[3] = {p + n.query, p + n.key, p + n.value};
-        if (!fuse_qkv(file, names, layer, packed_weights_, packed_sources)) {
+        if (n.key.empty()) {
+            layer.qkv = linear(p + n.query);  // stored as one [3h, h] layer
+        } else if (!fuse_qkv(file, names, layer, packed_weights_, packed_sources)) {
             layer.query = linear(names[0]);
             layer.key = linear(names[1]);
             layer.value = linear(names[2]);
@@ -183,10 +197,11 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         layer.attention_out = linear(p + n.attention_out);
         layer.ffn_in = linear(p + n.ffn_in);
         layer.ffn_out = linear(p + n.ffn_out);
-        layer.ln1_gamma = vector(p + n.attention_norm + ".weight");
-        layer.ln1_beta = vector(p + n.attention_norm + ".bias");
+        const bool attention_norm = i > 0 || spec_.first_attention_norm;
+        layer.ln1_gamma = attention_norm ? vector(p + n.attention_norm + ".weight") : nullptr;
+        layer.ln1_beta = attention_norm ? bias(p + n.attention_norm) : nullptr;
         layer.ln2_gamma = vector(p + n.ffn_norm + ".weight");
-        layer.ln2_beta = vector(p + n.ffn_norm + ".bias");
+        layer.ln2_beta = bias(p + n.ffn_norm);
         (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
         layers_.push_back(std::move(layer));
     }
@@ -235,8 +250,10 @@ void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_t
             if (padding_idx >= 0) row = id == padding_idx ? padding_idx : padding_idx + ++counted;
             float* y = out + static_cast<size_t>(offsets[t] + p) * h;
             word_.row(static_cast<size_t>(id), h, sum.data(), scratch);
-            position_.row(static_cast<size_t>(row), h, position.data(), scratch);
-            k.f32_add(sum.data(), position.data(), sum.data(), h);
+            if (spec_.positions != PositionKind::rotary) {
+                position_.row(static_cast<size_t>(row), h, position.data(), scratch);
+                k.f32_add(sum.data(), position.data(), sum.data(), h);
+            }
             if (spec_.token_types) k.f32_add(sum.data(), token_type.data(), sum.data(), h);
             if (spec_.embedding_norm) k.f32_layernorm(sum.data(), emb_gamma_, emb_beta_, config_.layer_norm_eps, y, h);
             else std::memcpy(y, sum.data(), h * sizeof(float));
@@ -291,7 +308,8 @@ size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
     const size_t workers = static_cast<size_t>(attention_workers());
     // hidden, attention, residual; q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed).
     const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
-    const size_t floats = (3 + qkv) * tokens * h + tokens * ffn + workers * longest * longest;
+    const size_t scores = tiled_attention_ ? 0 : workers * longest * longest;  // the tiled kernel keeps none
+    const size_t floats = (3 + qkv) * tokens * h + tokens * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
     const size_t linear = tokens * widest * (sizeof(uint8_t) + sizeof(int32_t)) + tokens * (sizeof(float) + sizeof(int32_t));
     const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
@@ -359,6 +377,144 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
     }
 }
 
+void Encoder::layer_norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const {
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    const simd::Kernels& k = simd::kernels();
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (tokens >= 16)
+#endif
+    for (long i = 0; i < static_cast<long>(tokens); ++i)
+        k.f32_layernorm(in + i * h, gamma, beta, config_.layer_norm_eps, out + i * h, h);
+}
+
+void Encoder::rotary_tables() {
+    // As transformers computes them in float32: inv_freq_i = 1 / theta^(2i / d), angle = position * inv_freq_i
+    // (one float product), then cos / sin of that float angle.
+    const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2, positions = static_cast<size_t>(max_tokens());
+    const double thetas[2] = {spec_.rope_theta, spec_.rope_theta_local};
+    for (int kind = 0; kind < 2; ++kind) {
+        std::vector<float> inv_freq(half);
+        for (size_t i = 0; i < half; ++i)
+            inv_freq[i] = 1.0f / std::pow(static_cast<float>(thetas[kind]), static_cast<float>(2 * i) / static_cast<float>(d));
+        rope_cos_[kind].resize(positions * half);
+        rope_sin_[kind].resize(positions * half);
+        for (size_t p = 0; p < positions; ++p)
+            for (size_t i = 0; i < half; ++i) {
+                const double angle = static_cast<double>(static_cast<float>(p) * inv_freq[i]);
+                rope_cos_[kind][p * half + i] = static_cast<float>(std::cos(angle));
+                rope_sin_[kind][p * half + i] = static_cast<float>(std::sin(angle));
+            }
+    }
+}
+
+void Encoder::rotate(float* q, float* key, size_t ld, const int64_t* offsets, int num_texts, bool global) const {
+    const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2, heads = static_cast<size_t>(config_.num_heads);
+    const float* cos = rope_cos_[global ? 0 : 1].data();
+    const float* sin = rope_sin_[global ? 0 : 1].data();
+    const simd::Kernels& k = simd::kernels();
+    for (int t = 0; t < num_texts; ++t) {
+        const long first = static_cast<long>(offsets[t]), length = static_cast<long>(offsets[t + 1] - offsets[t]);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (length >= 16)
+#endif
+        for (long p = 0; p < length; ++p) {
+            const size_t row = static_cast<size_t>(first + p) * ld;
+            for (size_t head = 0; head < heads; ++head) {
+                k.f32_rope(q + row + head * d, cos + p * half, sin + p * half, half);
+                k.f32_rope(key + row + head * d, cos + p * half, sin + p * half, half);
+            }
+        }
+    }
+}
+
+void Encoder::tiled_attention(const float* q_all, const float* k_all, const float* v_all, size_t ld, const int64_t* offsets,
+                              int num_texts, const float* logit_scales, float layer_factor, size_t radius, Workspace& ws) const {
+    // One task per (text, head, tile of query rows): each owns disjoint output rows x columns.
+    constexpr int64_t kQueryTile = 64;
+    const size_t h = static_cast<size_t>(config_.hidden_size), d = static_cast<size_t>(config_.head_dim());
+    const int heads = config_.num_heads;
+    int64_t longest = 0;
+    std::vector<int64_t> first_task(static_cast<size_t>(num_texts) + 1, 0);
+    for (int t = 0; t < num_texts; ++t) {
+        const int64_t length = offsets[t + 1] - offsets[t];
+        longest = std::max(longest, length);
+        first_task[t + 1] = first_task[t] + heads * ((length + kQueryTile - 1) / kQueryTile);
+    }
+    const size_t span = 2 * static_cast<size_t>(longest) - 1;  // ws.relative_bias per head (MPNet)
+    const simd::Kernels& k = simd::kernels();
+    const long tasks = static_cast<long>(first_task[num_texts]);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(dynamic)
+#endif
+    for (long task = 0; task < tasks; ++task) {
+        const int t = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
+        const int64_t local = task - first_task[t], tiles = (first_task[t + 1] - first_task[t]) / heads;
+        const int head = static_cast<int>(local / tiles);
+        const size_t first_row = static_cast<size_t>((local % tiles) * kQueryTile);
+        const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]);
+        const size_t rows = std::min<size_t>(kQueryTile, length - first_row);
+        const size_t start = static_cast<size_t>(offsets[t]), column = static_cast<size_t>(head) * d;
+        const float* bias = relative_attention_bias_.empty()
+                                ? nullptr
+                                : ws.relative_bias.data() + static_cast<size_t>(head) * span + static_cast<size_t>(longest - 1);
+        const size_t reach = std::min(radius, length);
+        k.f32_attention(q_all + (start + first_row) * ld + column, ld, k_all + start * ld + column, v_all + start * ld + column,
+                        ld, bias, logit_scales[t] * layer_factor, first_row, rows, length, reach, reach, d,
+                        ws.attention.data() + (start + first_row) * h + column, h);
+    }
+}
+
+void Encoder::geglu(float* inner, size_t tokens) const {
+    const size_t ffn = static_cast<size_t>(config_.intermediate_size);
+    const simd::Kernels& k = simd::kernels();
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (tokens >= 16)
+#endif
+    for (long i = 0; i < static_cast<long>(tokens); ++i) k.f32_gelu(inner + i * 2 * ffn, inner + i * 2 * ffn, ffn);
+    // Row i moves to i * ffn, below every row not yet read (2 j ffn for j > i): in order, one thread.
+    for (size_t i = 0; i < tokens; ++i) {
+        const float* activated = inner + i * 2 * ffn;
+        const float* gate = activated + ffn;
+        float* out = inner + i * ffn;
+        for (size_t c = 0; c < ffn; ++c) out[c] = activated[c] * gate[c];
+    }
+}
+
+void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_texts, const float* logit_scales,
+                           float layer_factor, Workspace& ws) const {
+    using quant::Epilogue;
+    const Layer& layer = layers_[l];
+    const size_t tokens = static_cast<size_t>(offsets[num_texts]), h = static_cast<size_t>(config_.hidden_size);
+    float* normed = ws.residual.data();
+    const float* attention_in = x;
+    if (layer.ln1_gamma) {
+        layer_norm_rows(x, layer.ln1_gamma, layer.ln1_beta, normed, tokens);
+        attention_in = normed;
+    }
+    float *q = ws.q.data(), *key = q + h, *v = q + 2 * h;
+    size_t ld = 3 * h;
+    if (layer.qkv) {
+        layer.qkv->forward(attention_in, tokens, q, nullptr, Epilogue::none, ws.linear);
+    } else {
+        key = ws.k.data();
+        v = ws.v.data();
+        ld = h;
+        layer.query->forward(attention_in, tokens, q, nullptr, Epilogue::none, ws.linear);
+        layer.key->forward(attention_in, tokens, key, nullptr, Epilogue::none, ws.linear);
+        layer.value->forward(attention_in, tokens, v, nullptr, Epilogue::none, ws.linear);
+    }
+    const bool global = spec_.is_global(static_cast<int>(l));
+    if (spec_.positions == PositionKind::rotary) rotate(q, key, ld, offsets, num_texts, global);
+    const size_t radius = global ? std::numeric_limits<size_t>::max() : static_cast<size_t>(spec_.local_radius);
+    tiled_attention(q, key, v, ld, offsets, num_texts, logit_scales, layer_factor, radius, ws);
+    layer.attention_out->forward(ws.attention.data(), tokens, x, x, Epilogue::none, ws.linear);
+    layer_norm_rows(x, layer.ln2_gamma, layer.ln2_beta, normed, tokens);
+    float* inner = ws.ffn.data();
+    layer.ffn_in->forward(normed, tokens, inner, nullptr, Epilogue::none, ws.linear);
+    geglu(inner, tokens);
+    layer.ffn_out->forward(inner, tokens, x, x, Epilogue::none, ws.linear);
+}
+
 void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
     std::vector<double> mean(h);
@@ -388,7 +544,7 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
     float* context = grow(ws.attention, tokens * h);
     float* residual = grow(ws.residual, tokens * h);
-    float* inner = grow(ws.ffn, tokens * ffn);
+    float* inner = grow(ws.ffn, tokens * ffn * (gated_ffn(spec_) ? 2 : 1));
     const simd::Kernels& k = simd::kernels();
     using quant::Epilogue;
 
@@ -402,6 +558,11 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     for (size_t l = 0; l < layers_.size(); ++l) {
         const Layer& layer = layers_[l];
         const float layer_factor = layer_factors ? layer_factors[l] : 1.0f;
+        if (spec_.placement == NormPlacement::pre) {
+            pre_ln_layer(l, x, offsets, num_texts, logit_scales, layer_factor, ws);
+            if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
+            continue;
+        }
         if (layer.qkv) {
             layer.qkv->forward(x, tokens, q, nullptr, Epilogue::none, ws.linear);
             attention(q, q + h, q + 2 * h, 3 * h, offsets, num_texts, logit_scales, layer_factor, ws);
@@ -426,6 +587,7 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
             k.f32_layernorm(residual + i * h, layer.ln2_gamma, layer.ln2_beta, config_.layer_norm_eps, x + i * h, h);
         if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
     }
+    if (spec_.final_norm) layer_norm_rows(x, final_gamma_, final_beta_, x, tokens);
 }
 
 }  // namespace edgembed::models

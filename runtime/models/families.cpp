@@ -4,10 +4,11 @@
 
 namespace edgembed::models {
 
-extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family;
+extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family, modernbert_family;
 
 namespace {
-const Family* const kFamilies[] = {&bert_family, &distilbert_family, &mpnet_family, &roberta_family, &xlm_roberta_family};
+const Family* const kFamilies[] = {&bert_family,    &distilbert_family,  &modernbert_family,
+                                   &mpnet_family,   &roberta_family,     &xlm_roberta_family};
 }  // namespace
 
 std::vector<std::string> supported_families() {

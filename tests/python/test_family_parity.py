@@ -45,12 +45,21 @@ F32_SCORE_POINTS = 0.005          # Spearman / nDCG x100: equal to 2 decimals
 INT8_SPEARMAN_POINTS, INT8_NDCG_POINTS = 0.5, 1.0
 
 STSB_TEXTS, MANPAGES, MANPAGE_MAX_LENGTH = 300, 50, 512
+LONG_MANPAGES, LONG_8192_TEXTS = 16, 4   # ModernBERT at 1024 / 2048 tokens; at 8192 (full shapes only)
 MULTILINGUAL_TEXTS = 200
 # The real MPNet on man pages at 384 and 512 tokens: 500 (the issue's set) with EDGEMBED_FULL_SHAPES=1, else the
 # first 40, which keeps CI under its hour (100 took 257 s there; EDGEMBED_MPNET_MANPAGES overrides both).
 MPNET_MANPAGES = int(os.environ.get("EDGEMBED_MPNET_MANPAGES", "500" if FULL_SHAPES else "40"))
 
-CASES = [pytest.param(family, shape, PARITY_LAYERS, id=f"{family}-{shape}-L{PARITY_LAYERS}")
+# ModernBERT needs 3 layers for one global and two sliding-window layers.
+MIN_LAYERS = {"modernbert": 3}
+
+
+def parity_layers(family: str) -> int:
+    return max(PARITY_LAYERS, MIN_LAYERS.get(family, 1))
+
+
+CASES = [pytest.param(family, shape, parity_layers(family), id=f"{family}-{shape}-L{parity_layers(family)}")
          for family, shape in families.all_shapes()]
 CASES += [pytest.param(family, shape, None, id=f"{family}-{shape}-full",
                        marks=pytest.mark.skipif(not FULL_SHAPES, reason="full shapes only with EDGEMBED_FULL_SHAPES=1"))
@@ -69,6 +78,19 @@ def stsb_texts() -> list[str]:
 
 def manpage_texts(count: int = MANPAGES) -> list[str]:
     return load_texts("manpages_corpus")[:count]
+
+
+def long_texts(count: int, tokens: int) -> list[str]:
+    """count texts of well over `tokens` tokens: consecutive man pages joined."""
+    pages, out, chunk = load_texts("manpages_corpus"), [], []
+    for page in pages:
+        chunk.append(page)
+        if sum(len(p) for p in chunk) > 6 * tokens:  # > 1 token per 6 characters: past `tokens`
+            out.append("\n\n".join(chunk))
+            chunk = []
+            if len(out) == count:
+                break
+    return out
 
 
 @functools.lru_cache(maxsize=None)
@@ -118,16 +140,21 @@ def parity_sets(family: str) -> dict[str, tuple[list[str], int]]:
     sets = {"stsb_test": (stsb_texts(), MANPAGE_MAX_LENGTH), "manpages": (manpage_texts(), MANPAGE_MAX_LENGTH)}
     if family == "xlm-roberta":
         sets["multilingual"] = (multilingual_texts(), MANPAGE_MAX_LENGTH)
+    if family == "modernbert":  # long inputs: past the 128-token window; 2048 / 8192 at full shape only
+        sets["manpages_1024"] = (manpage_texts(LONG_MANPAGES), 1024)
+        if FULL_SHAPES:
+            sets["manpages_2048"] = (manpage_texts(LONG_MANPAGES), 2048)
+            sets["manpages_8192"] = (long_texts(LONG_8192_TEXTS, 8192), 8192)
     return sets
 
 
-DATASETS = ("stsb_test", "manpages", "multilingual")
+DATASETS = ("stsb_test", "manpages", "multilingual", "manpages_1024", "manpages_2048", "manpages_8192")
 
 
 def texts_or_skip(family: str, dataset: str) -> tuple[list[str], int]:
     sets = parity_sets(family)
     if dataset not in sets:
-        pytest.skip(f"{dataset} is for xlm-roberta only")
+        pytest.skip(f"{dataset} is not a set of {family} (multilingual: xlm-roberta; long man pages: modernbert)")
     texts, max_length = sets[dataset]
     if not texts:
         pytest.skip(f"no {dataset} texts (apt Translation files not fetched)")
@@ -266,7 +293,7 @@ def test_default_max_length_is_the_folders(family, shape, layers, models_dir):
     """Without --max-length, edgembed truncates where sentence-transformers does (sentence_bert_config.json)."""
     folder = folder_of(family, shape, layers)
     max_seq_length = json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"]
-    texts = manpage_texts(10)
+    texts = manpage_texts(3 if max_seq_length > 2048 else 10)  # ModernBERT: up to 8192 tokens each
     model = str(convert(folder, "f32", models_dir))
     ours = edgembed_cli.embed(texts, model=model)
     assert_close(f"{family}/{shape} default max length ({max_seq_length})", ours,
