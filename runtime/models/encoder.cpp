@@ -304,14 +304,15 @@ int attention_workers() {
 
 size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
     const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
-    const size_t widest = std::max(3 * h, ffn);  // the fused QKV layer's 3h outputs, or the FFN's
+    const size_t widest = std::max(3 * h, ffn * (gated_ffn(spec_) ? 2 : 1));  // the fused QKV layer's 3h outputs, or the FFN's
     const size_t workers = static_cast<size_t>(attention_workers());
     // hidden, attention, residual; q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed).
     const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
     const size_t scores = tiled_attention_ ? 0 : workers * longest * longest;  // the tiled kernel keeps none
-    const size_t floats = (3 + qkv) * tokens * h + tokens * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
+    const size_t rows = linear_rows(tokens);  // a pre-LN block's linear layers run in chunks
+    const size_t floats = (2 + qkv) * tokens * h + rows * h + rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
-    const size_t linear = tokens * widest * (sizeof(uint8_t) + sizeof(int32_t)) + tokens * (sizeof(float) + sizeof(int32_t));
+    const size_t linear = rows * widest * (sizeof(uint8_t) + sizeof(int32_t)) + rows * (sizeof(float) + sizeof(int32_t));
     const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
     const size_t bias = relative_attention_bias_.empty() ? 0 : static_cast<size_t>(config_.num_heads) * (2 * longest) * sizeof(float);
     return floats * sizeof(float) + linear + bf16 + bias;
@@ -485,34 +486,46 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
     using quant::Epilogue;
     const Layer& layer = layers_[l];
     const size_t tokens = static_cast<size_t>(offsets[num_texts]), h = static_cast<size_t>(config_.hidden_size);
+    // The linear layers run kPreLnChunk tokens at a time: their inputs (normed rows), the FFN's inner rows
+    // and the int8 back end's scratch stay that small at any length; only x, q / k / v and attention's
+    // output span the whole batch.
     float* normed = ws.residual.data();
-    const float* attention_in = x;
-    if (layer.ln1_gamma) {
-        layer_norm_rows(x, layer.ln1_gamma, layer.ln1_beta, normed, tokens);
-        attention_in = normed;
-    }
     float *q = ws.q.data(), *key = q + h, *v = q + 2 * h;
     size_t ld = 3 * h;
-    if (layer.qkv) {
-        layer.qkv->forward(attention_in, tokens, q, nullptr, Epilogue::none, ws.linear);
-    } else {
+    if (!layer.qkv) {
         key = ws.k.data();
         v = ws.v.data();
         ld = h;
-        layer.query->forward(attention_in, tokens, q, nullptr, Epilogue::none, ws.linear);
-        layer.key->forward(attention_in, tokens, key, nullptr, Epilogue::none, ws.linear);
-        layer.value->forward(attention_in, tokens, v, nullptr, Epilogue::none, ws.linear);
+    }
+    for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
+        const size_t n = std::min(kPreLnChunk, tokens - c0);
+        const float* in = x + c0 * h;
+        if (layer.ln1_gamma) {
+            layer_norm_rows(in, layer.ln1_gamma, layer.ln1_beta, normed, n);
+            in = normed;
+        }
+        if (layer.qkv) {
+            layer.qkv->forward(in, n, q + c0 * ld, nullptr, Epilogue::none, ws.linear);
+        } else {
+            layer.query->forward(in, n, q + c0 * ld, nullptr, Epilogue::none, ws.linear);
+            layer.key->forward(in, n, key + c0 * ld, nullptr, Epilogue::none, ws.linear);
+            layer.value->forward(in, n, v + c0 * ld, nullptr, Epilogue::none, ws.linear);
+        }
     }
     const bool global = spec_.is_global(static_cast<int>(l));
     if (spec_.positions == PositionKind::rotary) rotate(q, key, ld, offsets, num_texts, global);
     const size_t radius = global ? std::numeric_limits<size_t>::max() : static_cast<size_t>(spec_.local_radius);
     tiled_attention(q, key, v, ld, offsets, num_texts, logit_scales, layer_factor, radius, ws);
-    layer.attention_out->forward(ws.attention.data(), tokens, x, x, Epilogue::none, ws.linear);
-    layer_norm_rows(x, layer.ln2_gamma, layer.ln2_beta, normed, tokens);
     float* inner = ws.ffn.data();
-    layer.ffn_in->forward(normed, tokens, inner, nullptr, Epilogue::none, ws.linear);
-    geglu(inner, tokens);
-    layer.ffn_out->forward(inner, tokens, x, x, Epilogue::none, ws.linear);
+    for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
+        const size_t n = std::min(kPreLnChunk, tokens - c0);
+        float* rows = x + c0 * h;
+        layer.attention_out->forward(ws.attention.data() + c0 * h, n, rows, rows, Epilogue::none, ws.linear);
+        layer_norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
+        layer.ffn_in->forward(normed, n, inner, nullptr, Epilogue::none, ws.linear);
+        geglu(inner, n);
+        layer.ffn_out->forward(inner, n, rows, rows, Epilogue::none, ws.linear);
+    }
 }
 
 void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {
@@ -543,8 +556,8 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     float* key = any_separate_qkv_ ? grow(ws.k, tokens * h) : nullptr;
     float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
     float* context = grow(ws.attention, tokens * h);
-    float* residual = grow(ws.residual, tokens * h);
-    float* inner = grow(ws.ffn, tokens * ffn * (gated_ffn(spec_) ? 2 : 1));
+    float* residual = grow(ws.residual, linear_rows(tokens) * h);
+    float* inner = grow(ws.ffn, linear_rows(tokens) * ffn * (gated_ffn(spec_) ? 2 : 1));
     const simd::Kernels& k = simd::kernels();
     using quant::Epilogue;
 

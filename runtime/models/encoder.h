@@ -68,6 +68,11 @@ public:
     std::vector<const char*> linear_kinds() const;
 
 private:
+    // Tokens per call of a pre-LN block's linear layers (encoder.cpp: pre_ln_layer).
+    static constexpr size_t kPreLnChunk = 512;
+    size_t linear_rows(size_t tokens) const {
+        return spec_.placement == NormPlacement::pre && tokens > kPreLnChunk ? kPreLnChunk : tokens;
+    }
     void embed_tokens(const int32_t* ids, const int64_t* offsets, int num_texts, float* out) const;
     // q, k, v: the projections' rows, `ld` floats apart (h, or 3h when they come from one fused layer).
     void attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
