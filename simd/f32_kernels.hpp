@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <vector>
 #include <xsimd/xsimd.hpp>
 
 #if defined(__F16C__)
@@ -535,8 +536,9 @@ void f32_gemm_packed(const float* a, size_t lda, const float* packed, const floa
 // stream over key tiles of kAttentionKeys keys. Per tile, S = scale Q K^T (f32_gemm_nt) over the block's
 // key range (the union of its rows' ranges; keys outside a row's own range are masked), then per row the
 // running max moves to the tile's, the running sum and the output row are rescaled by exp(old - new),
-// P = exp(S - max) joins the sum, and out += P V (f32_gemm_nn). The output rows are the accumulators.
-constexpr size_t kAttentionRows = 16, kAttentionKeys = 64;
+// P = exp(S - max) joins the sum, and out += P V (f32_gemm_nn). The output rows are the accumulators; the
+// block's query rows are copied first, so out may overwrite them.
+constexpr size_t kAttentionRows = 16, kAttentionKeys = 64, kAttentionStackHeadDim = 256;
 
 template <class Arch>
 void f32_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
@@ -547,6 +549,9 @@ void f32_attention(const float* q, size_t ldq, const float* k, const float* v, s
     const float neg_inf = -std::numeric_limits<float>::infinity();
     alignas(64) float s[kAttentionRows * kAttentionKeys];
     float row_max[kAttentionRows], row_sum[kAttentionRows];
+    alignas(64) float q_stack[kAttentionRows * kAttentionStackHeadDim];
+    std::vector<float> q_heap(d > kAttentionStackHeadDim ? kAttentionRows * d : 0);
+    float* q_block = d > kAttentionStackHeadDim ? q_heap.data() : q_stack;
     // Key range [lo, hi) of query row i (before / after may exceed keys: no overflow).
     auto lo_of = [&](size_t i) { return i - (before < i ? before : i); };
     auto hi_of = [&](size_t i) { return keys - i - 1 <= after ? keys : i + after + 1; };
@@ -555,6 +560,8 @@ void f32_attention(const float* q, size_t ldq, const float* k, const float* v, s
         const size_t rows = m - r0 < kAttentionRows ? m - r0 : kAttentionRows;
         const size_t i0 = first + r0;
         const size_t lo = lo_of(i0), hi = hi_of(i0 + rows - 1);
+        for (size_t r = 0; r < rows; ++r)
+            for (size_t c = 0; c < d; ++c) q_block[r * d + c] = q[(r0 + r) * ldq + c];
         for (size_t r = 0; r < rows; ++r) {
             row_max[r] = neg_inf;
             row_sum[r] = 0.0f;
@@ -563,7 +570,7 @@ void f32_attention(const float* q, size_t ldq, const float* k, const float* v, s
         }
         for (size_t j0 = lo; j0 < hi; j0 += kAttentionKeys) {
             const size_t cols = hi - j0 < kAttentionKeys ? hi - j0 : kAttentionKeys;
-            f32_gemm_nt<Arch>(q + r0 * ldq, ldq, k + j0 * ldkv, ldkv, scale, 0, s, kAttentionKeys, rows, cols, d);
+            f32_gemm_nt<Arch>(q_block, d, k + j0 * ldkv, ldkv, scale, 0, s, kAttentionKeys, rows, cols, d);
             for (size_t r = 0; r < rows; ++r) {
                 const size_t i = i0 + r, a = lo_of(i), b = hi_of(i);
                 float* sr = s + r * kAttentionKeys;

@@ -306,11 +306,13 @@ size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
     const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
     const size_t widest = std::max(3 * h, ffn * (gated_ffn(spec_) ? 2 : 1));  // the fused QKV layer's 3h outputs, or the FFN's
     const size_t workers = static_cast<size_t>(attention_workers());
-    // hidden, attention, residual; q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed).
+    // hidden (and attention's output, post-LN); q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed);
+    // the residual rows (pre-LN: the normed rows of one chunk).
     const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
     const size_t scores = tiled_attention_ ? 0 : workers * longest * longest;  // the tiled kernel keeps none
     const size_t rows = linear_rows(tokens);  // a pre-LN block's linear layers run in chunks
-    const size_t floats = (2 + qkv) * tokens * h + rows * h + rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
+    const size_t whole = (spec_.placement == NormPlacement::post ? 2 : 1) + qkv;  // [tokens, h] buffers
+    const size_t floats = whole * tokens * h + rows * h + rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
     const size_t linear = rows * widest * (sizeof(uint8_t) + sizeof(int32_t)) + rows * (sizeof(float) + sizeof(int32_t));
     const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
@@ -429,10 +431,11 @@ void Encoder::rotate(float* q, float* key, size_t ld, const int64_t* offsets, in
 }
 
 void Encoder::tiled_attention(const float* q_all, const float* k_all, const float* v_all, size_t ld, const int64_t* offsets,
-                              int num_texts, const float* logit_scales, float layer_factor, size_t radius, Workspace& ws) const {
+                              int num_texts, const float* logit_scales, float layer_factor, size_t radius, float* out,
+                              size_t ldo, Workspace& ws) const {
     // One task per (text, head, tile of query rows): each owns disjoint output rows x columns.
     constexpr int64_t kQueryTile = 64;
-    const size_t h = static_cast<size_t>(config_.hidden_size), d = static_cast<size_t>(config_.head_dim());
+    const size_t d = static_cast<size_t>(config_.head_dim());
     const int heads = config_.num_heads;
     int64_t longest = 0;
     std::vector<int64_t> first_task(static_cast<size_t>(num_texts) + 1, 0);
@@ -461,7 +464,7 @@ void Encoder::tiled_attention(const float* q_all, const float* k_all, const floa
         const size_t reach = std::min(radius, length);
         k.f32_attention(q_all + (start + first_row) * ld + column, ld, k_all + start * ld + column, v_all + start * ld + column,
                         ld, bias, logit_scales[t] * layer_factor, first_row, rows, length, reach, reach, d,
-                        ws.attention.data() + (start + first_row) * h + column, h);
+                        out + (start + first_row) * ldo + column, ldo);
     }
 }
 
@@ -488,7 +491,7 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
     const size_t tokens = static_cast<size_t>(offsets[num_texts]), h = static_cast<size_t>(config_.hidden_size);
     // The linear layers run kPreLnChunk tokens at a time: their inputs (normed rows), the FFN's inner rows
     // and the int8 back end's scratch stay that small at any length; only x, q / k / v and attention's
-    // output span the whole batch.
+    // span the whole batch (attention's output overwrites q).
     float* normed = ws.residual.data();
     float *q = ws.q.data(), *key = q + h, *v = q + 2 * h;
     size_t ld = 3 * h;
@@ -515,12 +518,13 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
     const bool global = spec_.is_global(static_cast<int>(l));
     if (spec_.positions == PositionKind::rotary) rotate(q, key, ld, offsets, num_texts, global);
     const size_t radius = global ? std::numeric_limits<size_t>::max() : static_cast<size_t>(spec_.local_radius);
-    tiled_attention(q, key, v, ld, offsets, num_texts, logit_scales, layer_factor, radius, ws);
+    tiled_attention(q, key, v, ld, offsets, num_texts, logit_scales, layer_factor, radius, q, ld, ws);  // over q
     float* inner = ws.ffn.data();
     for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
         const size_t n = std::min(kPreLnChunk, tokens - c0);
         float* rows = x + c0 * h;
-        layer.attention_out->forward(ws.attention.data() + c0 * h, n, rows, rows, Epilogue::none, ws.linear);
+        for (size_t i = 0; i < n; ++i) std::memcpy(normed + i * h, q + (c0 + i) * ld, h * sizeof(float));
+        layer.attention_out->forward(normed, n, rows, rows, Epilogue::none, ws.linear);
         layer_norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
         layer.ffn_in->forward(normed, n, inner, nullptr, Epilogue::none, ws.linear);
         geglu(inner, n);
@@ -555,7 +559,7 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     float* q = grow(ws.q, tokens * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
     float* key = any_separate_qkv_ ? grow(ws.k, tokens * h) : nullptr;
     float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
-    float* context = grow(ws.attention, tokens * h);
+    float* context = spec_.placement == NormPlacement::post ? grow(ws.attention, tokens * h) : nullptr;
     float* residual = grow(ws.residual, linear_rows(tokens) * h);
     float* inner = grow(ws.ffn, linear_rows(tokens) * ffn * (gated_ffn(spec_) ? 2 : 1));
     const simd::Kernels& k = simd::kernels();

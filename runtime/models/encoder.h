@@ -77,9 +77,11 @@ private:
     // q, k, v: the projections' rows, `ld` floats apart (h, or 3h when they come from one fused layer).
     void attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
                    const float* logit_scales, float layer_factor, Workspace& ws) const;
-    // The same over the tiled kernel, each query row reading the keys within `radius` of it (all: SIZE_MAX).
+    // Attention through the tiled kernel, each query row reading the keys within `radius` of it (all: SIZE_MAX).
+    // Writes [tokens, h] rows ldo apart into out, which may be q (each head's output over its queries).
     void tiled_attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
-                         const float* logit_scales, float layer_factor, size_t radius, Workspace& ws) const;
+                         const float* logit_scales, float layer_factor, size_t radius, float* out, size_t ldo,
+                         Workspace& ws) const;
     // One pre-LN block (x += attention(norm(x)); x += ffn(norm(x))) of layer l, in place on x.
     void pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_texts, const float* logit_scales,
                       float layer_factor, Workspace& ws) const;

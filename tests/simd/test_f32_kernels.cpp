@@ -535,7 +535,8 @@ void check(KernelTag<&Kernels::f32_gemm_packed>, const Kernels& k, Rng& rng) {
 // Attention over the tile edges (lengths around the 16-row query blocks and 64-key tiles), head sizes
 // around the vector widths, every key range kind (all keys, windows of radius 1, 3 and 64, causal, an
 // asymmetric band), with and without a relative bias, strided operands, a query tile in the middle of
-// the text, and a NaN query row (NaN there, nothing elsewhere). Columns past d and rows past m stay.
+// the text, a NaN query row (NaN there, nothing elsewhere), and in place over q (the same bits). Columns
+// past d and rows past m stay.
 void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
     struct Range { size_t before, after; };
     const std::vector<size_t> lengths = {1, 2, 3, 5, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 129, 130, 200};
@@ -567,6 +568,19 @@ void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
                 std::vector<float> out((m + 1) * ldo, kSentinel);
                 k.f32_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d,
                                 out.data(), ldo);
+                if (variant % 3 == 1) {  // in place: the output over the query rows (the same values)
+                    std::vector<float> in_place = q;
+                    float* rows = in_place.data() + first * ldq;
+                    k.f32_attention(rows, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after,
+                                    d, rows, ldq);
+                    for (size_t r = 0; r < m; ++r)
+                        for (size_t c = 0; c < ldq; ++c) {
+                            const float want = c < d ? out[r * ldo + c] : qf[r * ldq + c];
+                            const float got = rows[r * ldq + c];
+                            ASSERT_TRUE(std::memcmp(&got, &want, sizeof got) == 0 || (std::isnan(got) && std::isnan(want)))
+                                << "in place: d " << d << " keys " << keys << " row " << r << " col " << c;
+                        }
+                }
                 size_t nonzero = 0;
                 for (size_t r = 0; r <= m; ++r) {
                     const size_t i = first + r;
