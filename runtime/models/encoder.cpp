@@ -183,11 +183,35 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         }
         return made;
     };
+    // A stored [3h, h] query-key-value layer as a query layer (rows 0..h) and a key-value one (h..3h): a
+    // pre-LN block projects the keys and values of every token first, then the queries a chunk at a time.
+    auto split_qkv = [&](const std::string& prefix, Layer& layer) {
+        const model_file::TensorView& w = file.tensor(prefix + ".weight");
+        const int64_t h = config_.hidden_size;
+        const size_t row_bytes = w.nbytes / static_cast<size_t>(w.shape[0]);
+        const float* scales = w.dtype == DType::qc8 ? copy(file.tensor(qc8_scales_name(prefix + ".weight"))) : nullptr;
+        auto rows = [&](int64_t first, int64_t count) {
+            const model_file::TensorView part{w.dtype, {count, w.shape[1]}, static_cast<const uint8_t*>(w.data) + first * row_bytes,
+                                              static_cast<size_t>(count) * row_bytes};
+            const model_file::TensorView part_scales{DType::f32, {count}, scales ? scales + first : nullptr,
+                                                     static_cast<size_t>(count) * sizeof(float)};
+            const float* part_bias = spec_.biases ? vector(prefix + ".bias") + first : zeros_.data();
+            return quant::make_linear(part, scales ? &part_scales : nullptr, part_bias, packed_weights_);
+        };
+        layer.query = rows(0, h);
+        layer.key_value = rows(h, 2 * h);
+        if (!layer.query->reads_source_weights() && !layer.key_value->reads_source_weights()) {
+            file.release_pages(w);
+            packed_sources.push_back(&w);
+        }
+    };
     for (int i = 0; i < config_.num_layers; ++i) {
         const std::string p = layer_prefix(n, i);
         Layer layer;
         const std::string names[3] = {p + n.query, p + n.key, p + n.value};
-        if (n.key.empty()) {
+        if (n.key.empty() && spec_.placement == NormPlacement::pre) {
+            split_qkv(p + n.query, layer);
+        } else if (n.key.empty()) {
             layer.qkv = linear(p + n.query);  // stored as one [3h, h] layer
         } else if (!fuse_qkv(file, names, layer, packed_weights_, packed_sources)) {
             layer.query = linear(names[0]);
@@ -202,7 +226,7 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         layer.ln1_beta = attention_norm ? bias(p + n.attention_norm) : nullptr;
         layer.ln2_gamma = vector(p + n.ffn_norm + ".weight");
         layer.ln2_beta = bias(p + n.ffn_norm);
-        (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
+        if (!layer.key_value) (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
         layers_.push_back(std::move(layer));
     }
     // Again, all of them: reading a neighbour (a bias, the next weight) mapped whole large folios back in.
@@ -213,6 +237,7 @@ std::vector<const char*> Encoder::linear_kinds() const {
     std::vector<const char*> kinds;
     for (const Layer& l : layers_) {
         if (l.qkv) kinds.insert(kinds.end(), 3, l.qkv->kind());
+        if (l.key_value) kinds.insert(kinds.end(), 2, l.key_value->kind());
         for (const auto* linear : {&l.query, &l.key, &l.value, &l.attention_out, &l.ffn_in, &l.ffn_out})
             if (*linear) kinds.push_back((*linear)->kind());
     }
@@ -311,8 +336,9 @@ size_t Encoder::workspace_bytes(size_t tokens, size_t longest) const {
     const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
     const size_t scores = tiled_attention_ ? 0 : workers * longest * longest;  // the tiled kernel keeps none
     const size_t rows = linear_rows(tokens);  // a pre-LN block's linear layers run in chunks
-    const size_t whole = (spec_.placement == NormPlacement::post ? 2 : 1) + qkv;  // [tokens, h] buffers
-    const size_t floats = whole * tokens * h + rows * h + rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
+    const bool pre = spec_.placement == NormPlacement::pre;
+    const size_t whole = pre ? 3 : 2 + qkv;  // [tokens, h] buffers: pre-LN x, keys, values
+    const size_t floats = whole * tokens * h + (pre ? 2 : 1) * rows * h + rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
     const size_t linear = rows * widest * (sizeof(uint8_t) + sizeof(int32_t)) + rows * (sizeof(float) + sizeof(int32_t));
     const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
@@ -410,39 +436,42 @@ void Encoder::rotary_tables() {
     }
 }
 
-void Encoder::rotate(float* q, float* key, size_t ld, const int64_t* offsets, int num_texts, bool global) const {
+void Encoder::rotate(float* x, size_t ld, size_t row_begin, size_t row_end, const int64_t* offsets, int num_texts,
+                     bool global) const {
     const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2, heads = static_cast<size_t>(config_.num_heads);
     const float* cos = rope_cos_[global ? 0 : 1].data();
     const float* sin = rope_sin_[global ? 0 : 1].data();
     const simd::Kernels& k = simd::kernels();
     for (int t = 0; t < num_texts; ++t) {
-        const long first = static_cast<long>(offsets[t]), length = static_cast<long>(offsets[t + 1] - offsets[t]);
+        const long first = std::max<long>(static_cast<long>(offsets[t]), static_cast<long>(row_begin));
+        const long last = std::min<long>(static_cast<long>(offsets[t + 1]), static_cast<long>(row_end));
 #if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (length >= 16)
+#pragma omp parallel for schedule(static) if (last - first >= 16)
 #endif
-        for (long p = 0; p < length; ++p) {
-            const size_t row = static_cast<size_t>(first + p) * ld;
-            for (size_t head = 0; head < heads; ++head) {
-                k.f32_rope(q + row + head * d, cos + p * half, sin + p * half, half);
-                k.f32_rope(key + row + head * d, cos + p * half, sin + p * half, half);
-            }
+        for (long row = first; row < last; ++row) {
+            const size_t position = static_cast<size_t>(row - offsets[t]);
+            float* r = x + static_cast<size_t>(row - static_cast<long>(row_begin)) * ld;
+            for (size_t head = 0; head < heads; ++head) k.f32_rope(r + head * d, cos + position * half, sin + position * half, half);
         }
     }
 }
 
-void Encoder::tiled_attention(const float* q_all, const float* k_all, const float* v_all, size_t ld, const int64_t* offsets,
-                              int num_texts, const float* logit_scales, float layer_factor, size_t radius, float* out,
-                              size_t ldo, Workspace& ws) const {
+void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, const float* v_all, size_t ldkv,
+                              const int64_t* offsets, int num_texts, size_t row_begin, size_t row_end,
+                              const float* logit_scales, float layer_factor, size_t radius, float* out, size_t ldo,
+                              Workspace& ws) const {
     // One task per (text, head, tile of query rows): each owns disjoint output rows x columns.
     constexpr int64_t kQueryTile = 64;
     const size_t d = static_cast<size_t>(config_.head_dim());
     const int heads = config_.num_heads;
     int64_t longest = 0;
-    std::vector<int64_t> first_task(static_cast<size_t>(num_texts) + 1, 0);
+    std::vector<int64_t> first_task(static_cast<size_t>(num_texts) + 1, 0), query_begin(static_cast<size_t>(num_texts));
     for (int t = 0; t < num_texts; ++t) {
-        const int64_t length = offsets[t + 1] - offsets[t];
-        longest = std::max(longest, length);
-        first_task[t + 1] = first_task[t] + heads * ((length + kQueryTile - 1) / kQueryTile);
+        longest = std::max(longest, offsets[t + 1] - offsets[t]);
+        const int64_t begin = std::max<int64_t>(offsets[t], static_cast<int64_t>(row_begin));
+        const int64_t end = std::min<int64_t>(offsets[t + 1], static_cast<int64_t>(row_end));
+        query_begin[t] = begin;
+        first_task[t + 1] = first_task[t] + (end > begin ? heads * ((end - begin + kQueryTile - 1) / kQueryTile) : 0);
     }
     const size_t span = 2 * static_cast<size_t>(longest) - 1;  // ws.relative_bias per head (MPNet)
     const simd::Kernels& k = simd::kernels();
@@ -454,17 +483,18 @@ void Encoder::tiled_attention(const float* q_all, const float* k_all, const floa
         const int t = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
         const int64_t local = task - first_task[t], tiles = (first_task[t + 1] - first_task[t]) / heads;
         const int head = static_cast<int>(local / tiles);
-        const size_t first_row = static_cast<size_t>((local % tiles) * kQueryTile);
-        const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]);
-        const size_t rows = std::min<size_t>(kQueryTile, length - first_row);
-        const size_t start = static_cast<size_t>(offsets[t]), column = static_cast<size_t>(head) * d;
+        const int64_t end = std::min<int64_t>(offsets[t + 1], static_cast<int64_t>(row_end));
+        const int64_t row = query_begin[t] + (local % tiles) * kQueryTile;  // in the batch
+        const size_t rows = static_cast<size_t>(std::min<int64_t>(kQueryTile, end - row));
+        const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]), start = static_cast<size_t>(offsets[t]);
+        const size_t column = static_cast<size_t>(head) * d, here = static_cast<size_t>(row) - row_begin;
         const float* bias = relative_attention_bias_.empty()
                                 ? nullptr
                                 : ws.relative_bias.data() + static_cast<size_t>(head) * span + static_cast<size_t>(longest - 1);
         const size_t reach = std::min(radius, length);
-        k.f32_attention(q_all + (start + first_row) * ld + column, ld, k_all + start * ld + column, v_all + start * ld + column,
-                        ld, bias, logit_scales[t] * layer_factor, first_row, rows, length, reach, reach, d,
-                        out + (start + first_row) * ldo + column, ldo);
+        k.f32_attention(q + here * ldq + column, ldq, k_all + start * ldkv + column, v_all + start * ldkv + column, ldkv, bias,
+                        logit_scales[t] * layer_factor, static_cast<size_t>(row) - start, rows, length, reach, reach, d,
+                        out + here * ldo + column, ldo);
     }
 }
 
@@ -489,42 +519,33 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
     using quant::Epilogue;
     const Layer& layer = layers_[l];
     const size_t tokens = static_cast<size_t>(offsets[num_texts]), h = static_cast<size_t>(config_.hidden_size);
-    // The linear layers run kPreLnChunk tokens at a time: their inputs (normed rows), the FFN's inner rows
-    // and the int8 back end's scratch stay that small at any length; only x, q / k / v and attention's
-    // span the whole batch (attention's output overwrites q).
+    // Keys and values of every token first, then per chunk of kPreLnChunk tokens: queries, attention,
+    // output projection, FFN. Only x and the keys / values span the whole batch; the chunk's rows of x
+    // change after every key and value has been read from them.
     float* normed = ws.residual.data();
-    float *q = ws.q.data(), *key = q + h, *v = q + 2 * h;
-    size_t ld = 3 * h;
-    if (!layer.qkv) {
-        key = ws.k.data();
-        v = ws.v.data();
-        ld = h;
-    }
+    float* queries = ws.q.data();  // [chunk, h]; attention's output overwrites them
+    float* kv = ws.k.data();       // [tokens, 2h]
+    float* inner = ws.ffn.data();
+    const bool global = spec_.is_global(static_cast<int>(l));
+    auto attention_input = [&](size_t c0, size_t n) -> const float* {
+        if (!layer.ln1_gamma) return x + c0 * h;
+        layer_norm_rows(x + c0 * h, layer.ln1_gamma, layer.ln1_beta, normed, n);
+        return normed;
+    };
     for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
         const size_t n = std::min(kPreLnChunk, tokens - c0);
-        const float* in = x + c0 * h;
-        if (layer.ln1_gamma) {
-            layer_norm_rows(in, layer.ln1_gamma, layer.ln1_beta, normed, n);
-            in = normed;
-        }
-        if (layer.qkv) {
-            layer.qkv->forward(in, n, q + c0 * ld, nullptr, Epilogue::none, ws.linear);
-        } else {
-            layer.query->forward(in, n, q + c0 * ld, nullptr, Epilogue::none, ws.linear);
-            layer.key->forward(in, n, key + c0 * ld, nullptr, Epilogue::none, ws.linear);
-            layer.value->forward(in, n, v + c0 * ld, nullptr, Epilogue::none, ws.linear);
-        }
+        layer.key_value->forward(attention_input(c0, n), n, kv + c0 * 2 * h, nullptr, Epilogue::none, ws.linear);
     }
-    const bool global = spec_.is_global(static_cast<int>(l));
-    if (spec_.positions == PositionKind::rotary) rotate(q, key, ld, offsets, num_texts, global);
+    if (spec_.positions == PositionKind::rotary) rotate(kv, 2 * h, 0, tokens, offsets, num_texts, global);
     const size_t radius = global ? std::numeric_limits<size_t>::max() : static_cast<size_t>(spec_.local_radius);
-    tiled_attention(q, key, v, ld, offsets, num_texts, logit_scales, layer_factor, radius, q, ld, ws);  // over q
-    float* inner = ws.ffn.data();
     for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
         const size_t n = std::min(kPreLnChunk, tokens - c0);
         float* rows = x + c0 * h;
-        for (size_t i = 0; i < n; ++i) std::memcpy(normed + i * h, q + (c0 + i) * ld, h * sizeof(float));
-        layer.attention_out->forward(normed, n, rows, rows, Epilogue::none, ws.linear);
+        layer.query->forward(attention_input(c0, n), n, queries, nullptr, Epilogue::none, ws.linear);
+        if (spec_.positions == PositionKind::rotary) rotate(queries, h, c0, c0 + n, offsets, num_texts, global);
+        tiled_attention(queries, h, kv, kv + h, 2 * h, offsets, num_texts, c0, c0 + n, logit_scales, layer_factor, radius,
+                        queries, h, ws);
+        layer.attention_out->forward(queries, n, rows, rows, Epilogue::none, ws.linear);
         layer_norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
         layer.ffn_in->forward(normed, n, inner, nullptr, Epilogue::none, ws.linear);
         geglu(inner, n);
@@ -556,7 +577,8 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     float* x = grow(ws.hidden, tokens * h);
-    float* q = grow(ws.q, tokens * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
+    float* q = grow(ws.q, linear_rows(tokens) * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
+    if (spec_.placement == NormPlacement::pre) grow(ws.k, tokens * 2 * h);  // pre_ln_layer's keys and values
     float* key = any_separate_qkv_ ? grow(ws.k, tokens * h) : nullptr;
     float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
     float* context = spec_.placement == NormPlacement::post ? grow(ws.attention, tokens * h) : nullptr;

@@ -29,6 +29,8 @@ struct Layer {
     // over copies of their weights, scales and biases stacked in that order (the weight copy is dropped
     // unless the layer's back end reads it after load); else query, key and value.
     std::unique_ptr<quant::Linear> qkv, query, key, value, attention_out, ffn_in, ffn_out;
+    // Pre-LN blocks: a stored [3h, h] layer as `query` and this [2h, h] key-value layer.
+    std::unique_ptr<quant::Linear> key_value;
     std::vector<uint8_t> qkv_weight;
     std::vector<float> qkv_scales, qkv_bias;
     // Post-LN: after attention, after the FFN. Pre-LN: before them (ln1 null: no norm before attention).
@@ -78,15 +80,18 @@ private:
     void attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
                    const float* logit_scales, float layer_factor, Workspace& ws) const;
     // Attention through the tiled kernel, each query row reading the keys within `radius` of it (all: SIZE_MAX).
-    // Writes [tokens, h] rows ldo apart into out, which may be q (each head's output over its queries).
-    void tiled_attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
-                         const float* logit_scales, float layer_factor, size_t radius, float* out, size_t ldo,
-                         Workspace& ws) const;
+    // For the query rows row_begin .. row_end - 1 of the batch (q and out point at row_begin's; out may be
+    // q): every head's output. k and v hold every token's rows, ldkv apart.
+    void tiled_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const int64_t* offsets,
+                         int num_texts, size_t row_begin, size_t row_end, const float* logit_scales, float layer_factor,
+                         size_t radius, float* out, size_t ldo, Workspace& ws) const;
     // One pre-LN block (x += attention(norm(x)); x += ffn(norm(x))) of layer l, in place on x.
     void pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_texts, const float* logit_scales,
                       float layer_factor, Workspace& ws) const;
-    // Rotary positions on every head of q and k (token rows ld apart), by position within each text.
-    void rotate(float* q, float* k, size_t ld, const int64_t* offsets, int num_texts, bool global) const;
+    // Rotary positions on every head of the batch's rows row_begin .. row_end - 1 (x points at row_begin's,
+    // rows ld apart), by position within each text.
+    void rotate(float* x, size_t ld, size_t row_begin, size_t row_end, const int64_t* offsets, int num_texts,
+                bool global) const;
     // out = LayerNorm(in) row by row (in place allowed).
     void layer_norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const;
     // rope_cos_ / rope_sin_ for every position the model allows.
