@@ -38,12 +38,7 @@ void read_config(const JsonKeys& k, ModelConfig& c) {
     if (k.has("head_dim") && k.integer("head_dim") * k.integer("num_attention_heads") != k.integer("hidden_size"))
         refuse(k, "head_dim other than hidden_size / num_attention_heads");
     c.hidden_act = "gelu";
-    c.hidden_size = k.integer("hidden_size");
-    c.num_layers = k.integer("num_hidden_layers");
-    c.num_heads = k.integer("num_attention_heads");
-    c.intermediate_size = k.integer("intermediate_size");
-    c.max_position_embeddings = k.integer("max_position_embeddings");
-    c.vocab_size = k.integer("vocab_size");
+    read_encoder_dimensions(k, c);
     c.type_vocab_size = 0;
     c.layer_norm_eps = static_cast<float>(k.number("norm_eps").value_or(1e-5));
 
