@@ -1,6 +1,8 @@
 // Google Benchmark for attention's two products per (text, head), f32 (quant/f32_gemm.h) against bf16
-// (quant/attention_bf16.h), at the model's sequence lengths and head sizes, with FLOP/s counters.
-// bf16 runs vdpbf16ps on CPUs with AVX512-BF16, else its exact emulation (EDGEMBED_FORCE_ISA=avx2 shows it).
+// (quant/attention_bf16.h), at the model's sequence lengths and head sizes, with FLOP/s counters; and one
+// whole head, the L x L way (scores, softmax per row, context) against the tiled kernel (simd
+// f32_attention, no L x L matrix). bf16 runs vdpbf16ps on CPUs with AVX512-BF16, else its exact emulation
+// (EDGEMBED_FORCE_ISA=avx2 shows it).
 // Run: build/bench/bench_attention
 #include <benchmark/benchmark.h>
 
@@ -9,6 +11,7 @@
 
 #include "quant/attention_bf16.h"
 #include "quant/f32_gemm.h"
+#include "simd/kernels.h"
 
 namespace {
 
@@ -51,5 +54,36 @@ BENCHMARK_CAPTURE(attention, scores_f32, false, true)->Apply(args);
 BENCHMARK_CAPTURE(attention, scores_bf16, true, true)->Apply(args);
 BENCHMARK_CAPTURE(attention, context_f32, false, false)->Apply(args);
 BENCHMARK_CAPTURE(attention, context_bf16, true, false)->Apply(args);
+
+// One whole head (every query row, all keys): L x L scores through f32_gemm and f32_softmax, or tiled.
+void head(benchmark::State& state, bool tiled) {
+    const size_t length = static_cast<size_t>(state.range(0)), d = static_cast<size_t>(state.range(1)), h = 12 * d;
+    const std::vector<float> q = random_vector(length * h), k = random_vector(length * h), v = random_vector(length * h);
+    std::vector<float> s(tiled ? 0 : length * length), out(length * h);
+    const edgembed::simd::Kernels& kernels = edgembed::simd::kernels();
+    const float scale = 1.0f / 8.0f;
+    for (auto _ : state) {
+        if (tiled) {
+            kernels.f32_attention(q.data(), h, k.data(), v.data(), h, nullptr, scale, 0, length, length, length, length, d,
+                                  out.data(), h);
+        } else {
+            edgembed::quant::f32_gemm(q.data(), h, k.data(), h, true, 1.0f, s.data(), length, length, length, d);
+            for (size_t row = 0; row < length; ++row)
+                kernels.f32_softmax(s.data() + row * length, nullptr, scale, s.data() + row * length, length);
+            edgembed::quant::f32_gemm(s.data(), length, v.data(), h, false, 1.0f, out.data(), h, length, d, length);
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["FLOP/s"] = benchmark::Counter(4.0 * static_cast<double>(length * length * d) * static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
+}
+
+void head_args(benchmark::internal::Benchmark* b) {
+    for (int length : {128, 512, 2048}) b->Args({length, 64});
+    b->ArgNames({"L", "d"});
+}
+
+BENCHMARK_CAPTURE(head, lxl_f32, false)->Apply(head_args);
+BENCHMARK_CAPTURE(head, tiled_f32, true)->Apply(head_args);
 
 }  // namespace

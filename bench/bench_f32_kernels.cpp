@@ -3,6 +3,7 @@
 // Run: build/bench/bench_kernels --benchmark_counters_tabular=true [--benchmark_filter=f32_softmax__avx2]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -248,6 +249,39 @@ BenchCase bench_case(KernelTag<&Kernels::f32_gemm_packed>) {
 struct MissingBenchCase {};
 template <auto Kernel>
 MissingBenchCase bench_case(KernelTag<Kernel>);
+
+// One head of a text ({L, window radius (0: all keys), d}), every query row in one call: the tiled
+// attention at BERT lengths, long texts, and ModernBERT's local layers (radius 64).
+BenchCase bench_case(KernelTag<&Kernels::f32_attention>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t length = arg(state, 0), radius = arg(state, 1), d = arg(state, 2), ld = 12 * d;
+                const size_t reach = radius == 0 ? length : radius;
+                std::vector<float> q = random_vector(length * ld), kk = random_vector(length * ld), v = random_vector(length * ld);
+                std::vector<float> out(length * ld);
+                for (auto _ : state) {
+                    k->f32_attention(q.data(), ld, kk.data(), v.data(), ld, nullptr, 0.125f, 0, length, length, reach, reach, d,
+                                     out.data(), ld);
+                    benchmark::DoNotOptimize(out.data());
+                }
+                const double pairs = static_cast<double>(length) * static_cast<double>(std::min(length, 2 * reach + 1));
+                set_flops(state, 4.0 * pairs * static_cast<double>(d));
+            },
+            {{128, 0, 64}, {512, 0, 64}, {2048, 0, 64}, {2048, 64, 64}, {8192, 64, 64}}};
+}
+
+// Rotating one head of q (d = 64).
+BenchCase bench_case(KernelTag<&Kernels::f32_rope>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t half = arg(state, 0);
+                std::vector<float> x = random_vector(2 * half), c = random_vector(half), s = random_vector(half);
+                for (auto _ : state) {
+                    k->f32_rope(x.data(), c.data(), s.data(), half);
+                    benchmark::DoNotOptimize(x.data());
+                }
+                set_bytes_per_second(state, 24.0 * half);
+            },
+            {{32}, {64}}};
+}
 
 void register_case(const std::string& name, const BenchCase& c, const Kernels* k) {
     if (c.run == nullptr) return;  // c.not_timed says why

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -122,11 +123,12 @@ void require_implemented(const EncoderSpec& s, const std::string& family) {
         throw Error(Status::unsupported_architecture, "model family '" + family + "': " + what + " is not implemented in this runtime");
     };
     if (s.norm != NormKind::layer_norm) refuse("RMSNorm");
-    if (s.placement != NormPlacement::post) refuse("pre-LN placement");
-    if (s.ffn != FfnKind::gelu) refuse("an FFN other than the erf GELU");
-    if (s.positions == PositionKind::rotary) refuse("rotary positions");
-    if (!s.biases) refuse("layers without biases");
-    if (s.final_norm) refuse("a final norm");
+    if (s.ffn != FfnKind::gelu && s.ffn != FfnKind::geglu) refuse("an FFN other than the erf GELU or GeGLU");
+    const bool modern = s.placement == NormPlacement::pre;  // pre-LN, rotary, GeGLU, final norm come together
+    if (modern != (s.positions == PositionKind::rotary) || (s.ffn == FfnKind::geglu) != modern || s.final_norm != modern)
+        refuse("this mix of norm placement, positions, FFN and final norm");
+    if (!s.first_attention_norm && !modern) refuse("a post-LN block without its first norm");
+    if (s.positions == PositionKind::rotary && s.token_types) refuse("token types with rotary positions");
 }
 
 }  // namespace
@@ -139,6 +141,9 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
                                                      std::to_string(family.layout_revision) + "); update edgembed");
     spec_ = family.spec(config_);
     require_implemented(spec_, config_.architecture);
+    tiled_attention_ = spec_.placement == NormPlacement::pre;
+    const size_t widest_out = static_cast<size_t>(std::max(3 * config_.hidden_size, 2 * config_.intermediate_size));
+    if (!spec_.biases) zeros_.assign(widest_out, 0.0f);
     if (max_tokens() < 2) throw Error(Status::invalid_config, "model config: the position table leaves no room for a text");
     quant::apply_isa_cap_to_backends();
     attention_bf16_ = use_bf16_attention(config_);
@@ -150,18 +155,25 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         return owned.data();
     };
     auto vector = [&](const std::string& name) { return copy(file.tensor(name)); };
+    // A bias (of a norm or a linear layer), or zeros for a family without them.
+    auto bias = [&](const std::string& prefix) { return spec_.biases ? vector(prefix + ".bias") : zeros_.data(); };
     auto table = [&](const std::string& name) {  // rows are read with pread: its pages need not stay resident
         const model_file::TensorView& t = file.tensor(name + ".weight");
         file.release_pages(t);
         return Table{&file, &t};
     };
     word_ = table(n.word_embeddings);
-    position_ = table(n.position_embeddings);
+    if (spec_.positions != PositionKind::rotary) position_ = table(n.position_embeddings);
     if (spec_.token_types) token_type_ = table(n.token_type_embeddings);
     if (spec_.embedding_norm) {
         emb_gamma_ = vector(n.embedding_norm + ".weight");
-        emb_beta_ = vector(n.embedding_norm + ".bias");
+        emb_beta_ = bias(n.embedding_norm);
     }
+    if (spec_.final_norm) {
+        final_gamma_ = vector(n.final_norm + ".weight");
+        final_beta_ = bias(n.final_norm);
+    }
+    if (spec_.positions == PositionKind::rotary) rotary_tables();
     if (spec_.positions == PositionKind::learned_relative_bias) {
         const Table bias = table(n.relative_attention_bias);
         const size_t heads = static_cast<size_t>(config_.num_heads);
@@ -180,7 +192,7 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
             scales.data = copy(scales);
         }
         const std::optional<quant::OutlierChannels> outliers = outlier_channels(file, prefix + ".weight");
-        std::unique_ptr<quant::Linear> made = quant::make_linear(w, w.dtype == DType::qc8 ? &scales : nullptr, vector(prefix + ".bias"),
+        std::unique_ptr<quant::Linear> made = quant::make_linear(w, w.dtype == DType::qc8 ? &scales : nullptr, bias(prefix),
                                                                  packed_weights_, outliers ? &*outliers : nullptr);
         if (!made->reads_source_weights()) {  // the packed copy is what runs
             file.release_pages(w);
@@ -188,11 +200,37 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         }
         return made;
     };
+    // A stored [3h, h] query-key-value layer as a query layer (rows 0..h) and a key-value one (h..3h): a
+    // pre-LN block projects the keys and values of every token first, then the queries a chunk at a time.
+    auto split_qkv = [&](const std::string& prefix, Layer& layer) {
+        const model_file::TensorView& w = file.tensor(prefix + ".weight");
+        const int64_t h = config_.hidden_size;
+        const size_t row_bytes = w.nbytes / static_cast<size_t>(w.shape[0]);
+        const float* scales = w.dtype == DType::qc8 ? copy(file.tensor(qc8_scales_name(prefix + ".weight"))) : nullptr;
+        auto rows = [&](int64_t first, int64_t count) {
+            const model_file::TensorView part{w.dtype, {count, w.shape[1]}, static_cast<const uint8_t*>(w.data) + first * row_bytes,
+                                              static_cast<size_t>(count) * row_bytes};
+            const model_file::TensorView part_scales{DType::f32, {count}, scales ? scales + first : nullptr,
+                                                     static_cast<size_t>(count) * sizeof(float)};
+            const float* part_bias = spec_.biases ? vector(prefix + ".bias") + first : zeros_.data();
+            return quant::make_linear(part, scales ? &part_scales : nullptr, part_bias, packed_weights_);
+        };
+        layer.query = rows(0, h);
+        layer.key_value = rows(h, 2 * h);
+        if (!layer.query->reads_source_weights() && !layer.key_value->reads_source_weights()) {
+            file.release_pages(w);
+            packed_sources.push_back(&w);
+        }
+    };
     for (int i = 0; i < config_.num_layers; ++i) {
         const std::string p = layer_prefix(n, i);
         Layer layer;
         const std::string names[3] = {p + n.query, p + n.key, p + n.value};
-        if (!fuse_qkv(file, names, layer, packed_weights_, packed_sources)) {
+        if (n.key.empty() && spec_.placement == NormPlacement::pre) {
+            split_qkv(p + n.query, layer);
+        } else if (n.key.empty()) {
+            layer.qkv = linear(p + n.query);  // stored as one [3h, h] layer
+        } else if (!fuse_qkv(file, names, layer, packed_weights_, packed_sources)) {
             layer.query = linear(names[0]);
             layer.key = linear(names[1]);
             layer.value = linear(names[2]);
@@ -200,11 +238,12 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         layer.attention_out = linear(p + n.attention_out);
         layer.ffn_in = linear(p + n.ffn_in);
         layer.ffn_out = linear(p + n.ffn_out);
-        layer.ln1_gamma = vector(p + n.attention_norm + ".weight");
-        layer.ln1_beta = vector(p + n.attention_norm + ".bias");
+        const bool attention_norm = i > 0 || spec_.first_attention_norm;
+        layer.ln1_gamma = attention_norm ? vector(p + n.attention_norm + ".weight") : nullptr;
+        layer.ln1_beta = attention_norm ? bias(p + n.attention_norm) : nullptr;
         layer.ln2_gamma = vector(p + n.ffn_norm + ".weight");
-        layer.ln2_beta = vector(p + n.ffn_norm + ".bias");
-        (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
+        layer.ln2_beta = bias(p + n.ffn_norm);
+        if (!layer.key_value) (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
         layers_.push_back(std::move(layer));
     }
     // Again, all of them: reading a neighbour (a bias, the next weight) mapped whole large folios back in.
@@ -215,6 +254,7 @@ std::vector<const char*> Encoder::linear_kinds() const {
     std::vector<const char*> kinds;
     for (const Layer& l : layers_) {
         if (l.qkv) kinds.insert(kinds.end(), 3, l.qkv->kind());
+        if (l.key_value) kinds.insert(kinds.end(), 2, l.key_value->kind());
         for (const auto* linear : {&l.query, &l.key, &l.value, &l.attention_out, &l.ffn_in, &l.ffn_out})
             if (*linear) kinds.push_back((*linear)->kind());
     }
@@ -252,8 +292,10 @@ void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_t
             if (padding_idx >= 0) row = id == padding_idx ? padding_idx : padding_idx + ++counted;
             float* y = out + static_cast<size_t>(offsets[t] + p) * h;
             word_.row(static_cast<size_t>(id), h, sum.data(), scratch);
-            position_.row(static_cast<size_t>(row), h, position.data(), scratch);
-            k.f32_add(sum.data(), position.data(), sum.data(), h);
+            if (spec_.positions != PositionKind::rotary) {
+                position_.row(static_cast<size_t>(row), h, position.data(), scratch);
+                k.f32_add(sum.data(), position.data(), sum.data(), h);
+            }
             if (spec_.token_types) k.f32_add(sum.data(), token_type.data(), sum.data(), h);
             if (spec_.embedding_norm) k.f32_layernorm(sum.data(), emb_gamma_, emb_beta_, config_.layer_norm_eps, y, h);
             else std::memcpy(y, sum.data(), h * sizeof(float));
@@ -294,13 +336,18 @@ void Encoder::relative_bias(size_t longest, Workspace& ws) const {
 
 size_t Encoder::workspace_bytes(size_t tokens, size_t longest, size_t threads) const {
     const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
-    const size_t widest = std::max(3 * h, ffn);  // the fused QKV layer's 3h outputs, or the FFN's
+    const size_t widest = std::max(3 * h, ffn * (gated_ffn(spec_) ? 2 : 1));  // the fused QKV layer's 3h outputs, or the FFN's
     const size_t workers = std::max<size_t>(threads, 1);  // attention's per-worker scratch
-    // hidden, attention, residual; q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed).
+    // hidden (and attention's output, post-LN); q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed);
+    // the residual rows (pre-LN: the normed rows of one chunk).
     const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
-    const size_t floats = (3 + qkv) * tokens * h + tokens * ffn + workers * longest * longest;
+    const size_t scores = tiled_attention_ ? 0 : workers * longest * longest;  // the tiled kernel keeps none
+    const size_t rows = linear_rows(tokens);  // a pre-LN block's linear layers run in chunks
+    const bool pre = spec_.placement == NormPlacement::pre;
+    const size_t whole = pre ? 3 : 2 + qkv;  // [tokens, h] buffers: pre-LN x, keys, values
+    const size_t floats = whole * tokens * h + (pre ? 2 : 1) * rows * h + rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
-    const size_t linear = tokens * widest * (sizeof(uint8_t) + sizeof(int32_t)) + tokens * (sizeof(float) + sizeof(int32_t));
+    const size_t linear = rows * widest * (sizeof(uint8_t) + sizeof(int32_t)) + rows * (sizeof(float) + sizeof(int32_t));
     const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
     const size_t bias = relative_attention_bias_.empty() ? 0 : static_cast<size_t>(config_.num_heads) * (2 * longest) * sizeof(float);
     return floats * sizeof(float) + linear + bf16 + bias;
@@ -357,6 +404,144 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
     });
 }
 
+void Encoder::layer_norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const {
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    const simd::Kernels& k = simd::kernels();
+    for (long i = 0; i < static_cast<long>(tokens); ++i)
+        k.f32_layernorm(in + i * h, gamma, beta, config_.layer_norm_eps, out + i * h, h);
+}
+
+void Encoder::rotary_tables() {
+    // As transformers computes them in float32: inv_freq_i = 1 / theta^(2i / d), angle = position * inv_freq_i
+    // (one float product), then cos / sin of that float angle.
+    const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2, positions = static_cast<size_t>(max_tokens());
+    const double thetas[2] = {spec_.rope_theta, spec_.rope_theta_local};
+    for (int kind = 0; kind < 2; ++kind) {
+        std::vector<float> inv_freq(half);
+        for (size_t i = 0; i < half; ++i)
+            inv_freq[i] = 1.0f / std::pow(static_cast<float>(thetas[kind]), static_cast<float>(2 * i) / static_cast<float>(d));
+        rope_cos_[kind].resize(positions * half);
+        rope_sin_[kind].resize(positions * half);
+        for (size_t p = 0; p < positions; ++p)
+            for (size_t i = 0; i < half; ++i) {
+                const double angle = static_cast<double>(static_cast<float>(p) * inv_freq[i]);
+                rope_cos_[kind][p * half + i] = static_cast<float>(std::cos(angle));
+                rope_sin_[kind][p * half + i] = static_cast<float>(std::sin(angle));
+            }
+    }
+}
+
+void Encoder::rotate(float* x, size_t ld, size_t row_begin, size_t row_end, const int64_t* offsets, int num_texts,
+                     bool global) const {
+    const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2, heads = static_cast<size_t>(config_.num_heads);
+    const float* cos = rope_cos_[global ? 0 : 1].data();
+    const float* sin = rope_sin_[global ? 0 : 1].data();
+    const simd::Kernels& k = simd::kernels();
+    for (int t = 0; t < num_texts; ++t) {
+        const long first = std::max<long>(static_cast<long>(offsets[t]), static_cast<long>(row_begin));
+        const long last = std::min<long>(static_cast<long>(offsets[t + 1]), static_cast<long>(row_end));
+        for (long row = first; row < last; ++row) {
+            const size_t position = static_cast<size_t>(row - offsets[t]);
+            float* r = x + static_cast<size_t>(row - static_cast<long>(row_begin)) * ld;
+            for (size_t head = 0; head < heads; ++head) k.f32_rope(r + head * d, cos + position * half, sin + position * half, half);
+        }
+    }
+}
+
+void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, const float* v_all, size_t ldkv,
+                              const int64_t* offsets, int num_texts, size_t row_begin, size_t row_end,
+                              const float* logit_scales, float layer_factor, size_t radius, float* out, size_t ldo,
+                              Workspace& ws) const {
+    // One task per (text, head, tile of query rows): each owns disjoint output rows x columns.
+    constexpr int64_t kQueryTile = 64;
+    const size_t d = static_cast<size_t>(config_.head_dim());
+    const int heads = config_.num_heads;
+    int64_t longest = 0;
+    std::vector<int64_t> first_task(static_cast<size_t>(num_texts) + 1, 0), query_begin(static_cast<size_t>(num_texts));
+    for (int t = 0; t < num_texts; ++t) {
+        longest = std::max(longest, offsets[t + 1] - offsets[t]);
+        const int64_t begin = std::max<int64_t>(offsets[t], static_cast<int64_t>(row_begin));
+        const int64_t end = std::min<int64_t>(offsets[t + 1], static_cast<int64_t>(row_end));
+        query_begin[t] = begin;
+        first_task[t + 1] = first_task[t] + (end > begin ? heads * ((end - begin + kQueryTile - 1) / kQueryTile) : 0);
+    }
+    const size_t span = 2 * static_cast<size_t>(longest) - 1;  // ws.relative_bias per head (MPNet)
+    const simd::Kernels& k = simd::kernels();
+    const size_t tasks = static_cast<size_t>(first_task[num_texts]);
+    auto run_task = [&](long task) {
+        const int t = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
+        const int64_t local = task - first_task[t], tiles = (first_task[t + 1] - first_task[t]) / heads;
+        const int head = static_cast<int>(local / tiles);
+        const int64_t end = std::min<int64_t>(offsets[t + 1], static_cast<int64_t>(row_end));
+        const int64_t row = query_begin[t] + (local % tiles) * kQueryTile;  // in the batch
+        const size_t rows = static_cast<size_t>(std::min<int64_t>(kQueryTile, end - row));
+        const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]), start = static_cast<size_t>(offsets[t]);
+        const size_t column = static_cast<size_t>(head) * d, here = static_cast<size_t>(row) - row_begin;
+        const float* bias = relative_attention_bias_.empty()
+                                ? nullptr
+                                : ws.relative_bias.data() + static_cast<size_t>(head) * span + static_cast<size_t>(longest - 1);
+        const size_t reach = std::min(radius, length);
+        k.f32_attention(q + here * ldq + column, ldq, k_all + start * ldkv + column, v_all + start * ldkv + column, ldkv, bias,
+                        logit_scales[t] * layer_factor, static_cast<size_t>(row) - start, rows, length, reach, reach, d,
+                        out + here * ldo + column, ldo);
+    };
+    parallel_for(ws.threads, tasks, 1, [&](size_t first, size_t end, size_t) {
+        for (size_t task = first; task < end; ++task) run_task(static_cast<long>(task));
+    });
+}
+
+void Encoder::geglu(float* inner, size_t tokens) const {
+    const size_t ffn = static_cast<size_t>(config_.intermediate_size);
+    const simd::Kernels& k = simd::kernels();
+    for (long i = 0; i < static_cast<long>(tokens); ++i) k.f32_gelu(inner + i * 2 * ffn, inner + i * 2 * ffn, ffn);
+    // Row i moves to i * ffn, below every row not yet read (2 j ffn for j > i): in order, one thread.
+    for (size_t i = 0; i < tokens; ++i) {
+        const float* activated = inner + i * 2 * ffn;
+        const float* gate = activated + ffn;
+        float* out = inner + i * ffn;
+        for (size_t c = 0; c < ffn; ++c) out[c] = activated[c] * gate[c];
+    }
+}
+
+void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_texts, const float* logit_scales,
+                           float layer_factor, Workspace& ws) const {
+    using quant::Epilogue;
+    const Layer& layer = layers_[l];
+    const size_t tokens = static_cast<size_t>(offsets[num_texts]), h = static_cast<size_t>(config_.hidden_size);
+    // Keys and values of every token first, then per chunk of kPreLnChunk tokens: queries, attention,
+    // output projection, FFN. Only x and the keys / values span the whole batch; the chunk's rows of x
+    // change after every key and value has been read from them.
+    float* normed = ws.residual.data();
+    float* queries = ws.q.data();  // [chunk, h]; attention's output overwrites them
+    float* kv = ws.k.data();       // [tokens, 2h]
+    float* inner = ws.ffn.data();
+    const bool global = spec_.is_global(static_cast<int>(l));
+    auto attention_input = [&](size_t c0, size_t n) -> const float* {
+        if (!layer.ln1_gamma) return x + c0 * h;
+        layer_norm_rows(x + c0 * h, layer.ln1_gamma, layer.ln1_beta, normed, n);
+        return normed;
+    };
+    for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
+        const size_t n = std::min(kPreLnChunk, tokens - c0);
+        layer.key_value->forward(attention_input(c0, n), n, kv + c0 * 2 * h, nullptr, Epilogue::none, ws.linear);
+    }
+    if (spec_.positions == PositionKind::rotary) rotate(kv, 2 * h, 0, tokens, offsets, num_texts, global);
+    const size_t radius = global ? std::numeric_limits<size_t>::max() : static_cast<size_t>(spec_.local_radius);
+    for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
+        const size_t n = std::min(kPreLnChunk, tokens - c0);
+        float* rows = x + c0 * h;
+        layer.query->forward(attention_input(c0, n), n, queries, nullptr, Epilogue::none, ws.linear);
+        if (spec_.positions == PositionKind::rotary) rotate(queries, h, c0, c0 + n, offsets, num_texts, global);
+        tiled_attention(queries, h, kv, kv + h, 2 * h, offsets, num_texts, c0, c0 + n, logit_scales, layer_factor, radius,
+                        queries, h, ws);
+        layer.attention_out->forward(queries, n, rows, rows, Epilogue::none, ws.linear);
+        layer_norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
+        layer.ffn_in->forward(normed, n, inner, nullptr, Epilogue::none, ws.linear);
+        geglu(inner, n);
+        layer.ffn_out->forward(inner, n, rows, rows, Epilogue::none, ws.linear);
+    }
+}
+
 void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
     std::vector<double> mean(h);
@@ -381,12 +566,13 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     float* x = grow(ws.hidden, tokens * h);
-    float* q = grow(ws.q, tokens * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
+    float* q = grow(ws.q, linear_rows(tokens) * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
+    if (spec_.placement == NormPlacement::pre) grow(ws.k, tokens * 2 * h);  // pre_ln_layer's keys and values
     float* key = any_separate_qkv_ ? grow(ws.k, tokens * h) : nullptr;
     float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
-    float* context = grow(ws.attention, tokens * h);
-    float* residual = grow(ws.residual, tokens * h);
-    float* inner = grow(ws.ffn, tokens * ffn);
+    float* context = spec_.placement == NormPlacement::post ? grow(ws.attention, tokens * h) : nullptr;
+    float* residual = grow(ws.residual, linear_rows(tokens) * h);
+    float* inner = grow(ws.ffn, linear_rows(tokens) * ffn * (gated_ffn(spec_) ? 2 : 1));
     const simd::Kernels& k = simd::kernels();
     using quant::Epilogue;
     ws.linear.threads = ws.threads;
@@ -409,6 +595,11 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     for (size_t l = 0; l < layers_.size(); ++l) {
         const Layer& layer = layers_[l];
         const float layer_factor = layer_factors ? layer_factors[l] : 1.0f;
+        if (spec_.placement == NormPlacement::pre) {
+            pre_ln_layer(l, x, offsets, num_texts, logit_scales, layer_factor, ws);
+            if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
+            continue;
+        }
         auto observe = [&](const quant::Linear& linear, LinearInput input, const float* in) {
             if (ws.observe_linear_input) ws.observe_linear_input(static_cast<int>(l), input, in, tokens, linear.in_features());
         };
@@ -432,6 +623,7 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
         layernorm(layer.ln2_gamma, layer.ln2_beta);
         if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
     }
+    if (spec_.final_norm) layer_norm_rows(x, final_gamma_, final_beta_, x, tokens);
 }
 
 }  // namespace edgembed::models

@@ -13,7 +13,7 @@ std::vector<std::string> layer_linear_weights(const TensorNames& n, int layer) {
     const std::string p = layer_prefix(n, layer);
     std::vector<std::string> out;
     for (const std::string* linear : {&n.query, &n.key, &n.value, &n.attention_out, &n.ffn_in, &n.ffn_out})
-        out.push_back(p + *linear + ".weight");
+        if (!linear->empty()) out.push_back(p + *linear + ".weight");
     return out;
 }
 
@@ -37,12 +37,16 @@ std::vector<TensorSpec> tensor_specs(const EncoderSpec& spec, const TensorNames&
         specs.push_back({n.relative_attention_bias + ".weight", {spec.relative_buckets, c.num_heads}, false, -1});
     for (int i = 0; i < c.num_layers; ++i) {
         const std::string p = layer_prefix(n, i);
-        linear(p + n.query, h, h, i);
-        linear(p + n.key, h, h, i);
-        linear(p + n.value, h, h, i);
+        if (n.key.empty()) {
+            linear(p + n.query, 3 * h, h, i);
+        } else {
+            linear(p + n.query, h, h, i);
+            linear(p + n.key, h, h, i);
+            linear(p + n.value, h, h, i);
+        }
         linear(p + n.attention_out, h, h, i);
-        norm(p + n.attention_norm, i);
-        linear(p + n.ffn_in, ffn, h, i);
+        if (i > 0 || spec.first_attention_norm) norm(p + n.attention_norm, i);
+        linear(p + n.ffn_in, gated_ffn(spec) ? 2 * ffn : ffn, h, i);
         linear(p + n.ffn_out, h, ffn, i);
         norm(p + n.ffn_norm, i);
     }

@@ -32,14 +32,27 @@ struct EncoderSpec {
     bool biases = true;         // linear layers and norms have biases
     bool embedding_norm = true;
     bool final_norm = false;
+    // Pre-LN families whose first layer feeds its input to attention without a norm (ModernBERT).
+    bool first_attention_norm = true;
+    // Attention pattern: layer l attends to every key when global_every == 0 or l % global_every == 0, else
+    // to the keys within local_radius tokens on either side (|i - j| <= local_radius).
+    int global_every = 0, local_radius = 0;
+    // Rotary positions (rotate-half over the whole head): the base of the global and of the local layers.
+    double rope_theta = 10000.0, rope_theta_local = 10000.0;
+    bool is_global(int layer) const { return global_every == 0 || layer % global_every == 0; }
     // Positions a text may use: max_position_embeddings less what the padding offset takes.
     int max_tokens(const ModelConfig& c) const {
         return position_padding_idx < 0 ? c.max_position_embeddings : c.max_position_embeddings - position_padding_idx - 1;
     }
 };
 
+// GeGLU / SwiGLU: the FFN's input layer gives 2 x intermediate_size outputs.
+inline bool gated_ffn(const EncoderSpec& s) { return s.ffn == FfnKind::geglu || s.ffn == FfnKind::swiglu; }
+
 // Checkpoint-side names without ".weight" / ".bias"; "" where the family has no such tensor. Layer names
-// are relative to `layer` with "{}" standing for the layer index.
+// are relative to `layer` with "{}" standing for the layer index. key and value "" with a query name: the
+// checkpoint stores the three projections as one [3h, h] layer under that name (ModernBERT's Wqkv). A
+// gated FFN (GeGLU / SwiGLU) stores ffn_in as [2 ffn, h]: the activated half first, then the gate.
 struct TensorNames {
     std::string word_embeddings, position_embeddings, token_type_embeddings, embedding_norm;
     std::string relative_attention_bias;  // [buckets, heads]

@@ -4,10 +4,11 @@
 
 namespace edgembed::models {
 
-extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family;
+extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family, modernbert_family;
 
 namespace {
-const Family* const kFamilies[] = {&bert_family, &distilbert_family, &mpnet_family, &roberta_family, &xlm_roberta_family};
+const Family* const kFamilies[] = {&bert_family,    &distilbert_family,  &modernbert_family,
+                                   &mpnet_family,   &roberta_family,     &xlm_roberta_family};
 }  // namespace
 
 std::vector<std::string> supported_families() {
@@ -34,13 +35,17 @@ void read_bert_style_dimensions(const JsonKeys& k, ModelConfig& c) {
     if (act != "gelu")
         throw Error(Status::unsupported_architecture, k.file() + ": hidden_act '" + act + "' is not supported (only 'gelu', the erf form)");
     c.hidden_act = "gelu";
+    read_encoder_dimensions(k, c);
+    c.layer_norm_eps = static_cast<float>(k.number("layer_norm_eps").value_or(1e-12));
+}
+
+void read_encoder_dimensions(const JsonKeys& k, ModelConfig& c) {
     c.hidden_size = k.integer("hidden_size");
     c.num_layers = k.integer("num_hidden_layers");
     c.num_heads = k.integer("num_attention_heads");
     c.intermediate_size = k.integer("intermediate_size");
     c.max_position_embeddings = k.integer("max_position_embeddings");
     c.vocab_size = k.integer("vocab_size");
-    c.layer_norm_eps = static_cast<float>(k.number("layer_norm_eps").value_or(1e-12));
 }
 
 void require_absolute_bidirectional(const JsonKeys& k) {

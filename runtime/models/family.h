@@ -44,6 +44,9 @@ std::vector<TensorSpec> tensor_specs(const ModelConfig& config);
 // num_attention_heads, intermediate_size, max_position_embeddings, vocab_size, layer_norm_eps and
 // hidden_act (only the erf GELU).
 void read_bert_style_dimensions(const JsonKeys& config, ModelConfig& out);
+// The six size keys alone (hidden_size, num_hidden_layers, num_attention_heads, intermediate_size,
+// max_position_embeddings, vocab_size).
+void read_encoder_dimensions(const JsonKeys& config, ModelConfig& out);
 // Refuses config.json's BERT variants the shared encoder does not run: position_embedding_type other than
 // "absolute", decoders and cross-attention (BERT, RoBERTa and XLM-R configs carry these keys).
 void require_absolute_bidirectional(const JsonKeys& config);

@@ -2,8 +2,11 @@
 // kernels are f32_row_kernels.hpp on scalar_arch, dequantization and the f32_gemm_packed / f32_gemm_nn chains
 // repeat the vector kernels' float operations (std::fma where those fuse). f32_gemm_nt accumulates in double.
 // The tests hold them, like every ISA's, to the double-precision oracles of tests/simd/kernel_oracles.h.
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
+#include <vector>
 
 #include "simd/f16.h"
 #include "simd/f32_row_kernels.hpp"
@@ -121,6 +124,41 @@ void ref_f16_to_f32(const uint16_t* x, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = f16_to_f32_scalar(x[i]);
 }
 
+
+// Attention row by row: every logit of the row's key range in double, then the softmax and the sum.
+void ref_f32_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
+                       float scale, size_t first, size_t m, size_t keys, size_t before, size_t after, size_t d,
+                       float* out, size_t ldo) {
+    std::vector<double> logits, sum(d);
+    for (size_t r = 0; r < m; ++r) {
+        const size_t i = first + r, lo = i - std::min(before, i), hi = keys - i - 1 <= after ? keys : i + after + 1;
+        logits.assign(hi - lo, 0.0);
+        double max = -std::numeric_limits<double>::infinity();
+        for (size_t j = lo; j < hi; ++j) {
+            double dot = 0.0;
+            for (size_t c = 0; c < d; ++c) dot += static_cast<double>(q[r * ldq + c]) * k[j * ldkv + c];
+            if (bias) dot += bias[static_cast<ptrdiff_t>(j) - static_cast<ptrdiff_t>(i)];
+            logits[j - lo] = dot * scale;
+            max = std::max(max, logits[j - lo]);
+        }
+        double total = 0.0;
+        std::fill(sum.begin(), sum.end(), 0.0);
+        for (size_t j = lo; j < hi; ++j) {
+            const double p = std::exp(logits[j - lo] - max);
+            total += p;
+            for (size_t c = 0; c < d; ++c) sum[c] += p * v[j * ldkv + c];
+        }
+        for (size_t c = 0; c < d; ++c) out[r * ldo + c] = static_cast<float>(sum[c] / total);
+    }
+}
+
+void ref_f32_rope(float* x, const float* cos, const float* sin, size_t half) {
+    for (size_t i = 0; i < half; ++i) {
+        const double a = x[i], b = x[i + half];
+        x[i] = static_cast<float>(a * cos[i] - b * sin[i]);
+        x[i + half] = static_cast<float>(b * cos[i] + a * sin[i]);
+    }
+}
 }  // namespace
 
 void fill_kernels_reference(Kernels& k) {

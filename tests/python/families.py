@@ -90,11 +90,16 @@ SHAPES: dict[str, dict[str, Shape]] = {
     "bert": {
         "bge-small-en-v1.5": Shape(12, 384, 12, 1536, 512, "cls", True, 512, "BAAI/bge-small-en-v1.5"),
     },
+    "modernbert": {
+        "modernbert-base": Shape(22, 768, 12, 1152, 8192, "mean", True, 8192,
+                                 "answerdotai/ModernBERT-base (mean pooling + normalize as nomic-ai/modernbert-embed-base)"),
+    },
 }
 DEFAULT_SHAPE = {"xlm-roberta": "multilingual-e5-small", "roberta": "all-distilroberta-v1",
-                 "distilbert": "msmarco-distilbert-base-v4", "mpnet": "all-mpnet-base-v2", "bert": "bge-small-en-v1.5"}
+                 "distilbert": "msmarco-distilbert-base-v4", "mpnet": "all-mpnet-base-v2", "bert": "bge-small-en-v1.5",
+                 "modernbert": "modernbert-base"}
 # RoBERTa-style position ids start at padding_idx + 1 = 2: two positions fewer than the table holds.
-POSITION_OFFSET = {"xlm-roberta": 2, "roberta": 2, "mpnet": 2, "distilbert": 0, "bert": 0}
+POSITION_OFFSET = {"xlm-roberta": 2, "roberta": 2, "mpnet": 2, "distilbert": 0, "bert": 0, "modernbert": 0}
 
 # Texts of different kinds and lengths; no two may embed to (nearly) the same vector.
 SAMPLE_TEXTS = [
@@ -212,6 +217,8 @@ def _write_tokenizer(family: str, out: Path, tokenizer_dir: Path, model_max_leng
     elif family in ("bert", "mpnet"):
         names = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]
         _copy(tokenizer_dir, out, names)
+    elif family == "modernbert":
+        _copy(tokenizer_dir, out, ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"])
     else:
         raise ValueError(f"unknown family {family!r}")
     _tidy_tokenizer_config(out / "tokenizer_config.json", model_max_length)
@@ -239,6 +246,8 @@ def tokenizer_source(family: str, tokenizer_dir: str | Path | None = None) -> Pa
         return Path(tokenizer_dir)
     if family == "roberta":
         return shared_data_dir() / "tokenizers" / "roberta-base"
+    if family == "modernbert":
+        return shared_data_dir() / "tokenizers" / "modernbert-base"
     if family in ("distilbert", "bert"):
         return minilm_dir()
     if family == "mpnet":
@@ -254,14 +263,15 @@ def _tokenizer_files(family: str, source: Path) -> list[Path]:
     names = {"xlm-roberta": ["sentencepiece.bpe.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"],
              "roberta": ["vocab.json", "merges.txt", "tokenizer.json"], "distilbert": ["vocab.txt"],
              "bert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
-             "mpnet": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]}[family]
+             "mpnet": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
+             "modernbert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json"]}[family]
     return [source / n for n in names if (source / n).is_file()]
 
 
 # ---- model config and weights -----------------------------------------------------------------------------
 
 def _config(family: str, s: Shape, vocab_size: int):
-    from transformers import BertConfig, DistilBertConfig, MPNetConfig, RobertaConfig, XLMRobertaConfig
+    from transformers import BertConfig, DistilBertConfig, ModernBertConfig, MPNetConfig, RobertaConfig, XLMRobertaConfig
 
     common = dict(vocab_size=vocab_size, hidden_size=s.hidden, num_hidden_layers=s.layers, num_attention_heads=s.heads,
                   intermediate_size=s.ffn, max_position_embeddings=s.positions, hidden_act="gelu")
@@ -273,6 +283,13 @@ def _config(family: str, s: Shape, vocab_size: int):
                            bos_token_id=0, eos_token_id=2)
     if family == "bert":
         return BertConfig(**common, type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=0)
+    if family == "modernbert":
+        # The real base config (rotary bases, window, pattern, special ids), at this shape.
+        base = json.loads((shared_data_dir() / "tokenizers" / "modernbert-base" / "config.json").read_text())
+        base.update(common, vocab_size=max(vocab_size, base["vocab_size"]), hidden_activation="gelu")
+        for key in ("hidden_act", "architectures", "transformers_version", "dtype", "model_type"):
+            base.pop(key, None)
+        return ModernBertConfig(**base)
     if family == "distilbert":
         return DistilBertConfig(vocab_size=vocab_size, dim=s.hidden, n_layers=s.layers, n_heads=s.heads,
                                 hidden_dim=s.ffn, max_position_embeddings=s.positions, activation="gelu",
@@ -294,7 +311,8 @@ def _realistic_scale(model, seed: int) -> None:
                     module.bias.copy_(0.05 * torch.randn(module.bias.shape, generator=g))
             elif isinstance(module, nn.LayerNorm):
                 module.weight.copy_(1.0 + 0.1 * torch.randn(module.weight.shape, generator=g))
-                module.bias.copy_(0.05 * torch.randn(module.bias.shape, generator=g))
+                if module.bias is not None:  # ModernBERT's norms have none
+                    module.bias.copy_(0.05 * torch.randn(module.bias.shape, generator=g))
             elif isinstance(module, nn.Embedding):
                 std = 0.5 if ("position" in name or "token_type" in name) else 1.0
                 module.weight.copy_(std * torch.randn(module.weight.shape, generator=g))

@@ -1,5 +1,6 @@
 #include "tests/simd/kernel_oracles.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -173,6 +174,51 @@ std::vector<double> oracle_f32_gemm_packed(const float* a, size_t lda, const flo
         for (size_t i = 0; i < m; ++i)
             for (size_t j = 0; j < n; ++j) c[i * n + j] += bias[j];
     return c;
+}
+
+}  // namespace edgembed::test
+
+namespace edgembed::test {
+
+std::vector<double> oracle_f32_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv,
+                                         const float* bias, float scale, size_t first, size_t m, size_t keys,
+                                         size_t before, size_t after, size_t d) {
+    std::vector<double> out(m * d, 0.0);
+    for (size_t r = 0; r < m; ++r) {
+        const long long i = static_cast<long long>(first + r);
+        const long long lo = std::max(0LL, i - static_cast<long long>(std::min<size_t>(before, keys)));
+        const long long hi = std::min(static_cast<long long>(keys) - 1, i + static_cast<long long>(std::min<size_t>(after, keys)));
+        std::vector<double> logits;
+        double max = -kInf;
+        for (long long j = lo; j <= hi; ++j) {
+            double dot = 0.0;
+            for (size_t c = 0; c < d; ++c) dot += static_cast<double>(q[r * ldq + c]) * static_cast<double>(k[j * ldkv + c]);
+            const double logit = static_cast<double>(scale) * (dot + (bias ? static_cast<double>(bias[j - i]) : 0.0));
+            logits.push_back(logit);
+            max = std::max(max, logit);
+        }
+        double total = 0.0;
+        for (double l : logits) total += std::exp(l - max);
+        for (long long j = lo; j <= hi; ++j) {
+            const double p = std::exp(logits[static_cast<size_t>(j - lo)] - max) / total;
+            for (size_t c = 0; c < d; ++c) out[r * d + c] += p * static_cast<double>(v[j * ldkv + c]);
+        }
+        bool nan_query = false;
+        for (size_t c = 0; c < d; ++c) nan_query |= std::isnan(q[r * ldq + c]);
+        if (nan_query)
+            for (size_t c = 0; c < d; ++c) out[r * d + c] = kNan;
+    }
+    return out;
+}
+
+std::vector<double> oracle_f32_rope(const float* x, const float* cos, const float* sin, size_t half) {
+    std::vector<double> y(2 * half);
+    for (size_t i = 0; i < half; ++i) {
+        const double a = x[i], b = x[i + half], c = cos[i], s = sin[i];
+        y[i] = a * c - b * s;
+        y[i + half] = b * c + a * s;
+    }
+    return y;
 }
 
 }  // namespace edgembed::test

@@ -70,3 +70,17 @@ std::vector<double> oracle_f32_gemm_packed(const float* a, size_t lda, const flo
                                            size_t k);
 
 }  // namespace edgembed::test
+
+namespace edgembed::test {
+
+// One head's attention for query rows first .. first + m - 1 (dense [m, d] result): row i's softmax of
+// scale * (q_i . k_j + bias[j - i]) over the keys max(0, i - before) <= j <= min(keys - 1, i + after),
+// weighting the value rows.
+std::vector<double> oracle_f32_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv,
+                                         const float* bias, float scale, size_t first, size_t m, size_t keys,
+                                         size_t before, size_t after, size_t d);
+
+// (x_i cos_i - x_{i+half} sin_i, x_{i+half} cos_i + x_i sin_i) for i < half: all 2 * half results.
+std::vector<double> oracle_f32_rope(const float* x, const float* cos, const float* sin, size_t half);
+
+}  // namespace edgembed::test

@@ -532,6 +532,110 @@ void check(KernelTag<&Kernels::f32_gemm_packed>, const Kernels& k, Rng& rng) {
                 }
 }
 
+// Attention over the tile edges (lengths around the 16-row query blocks and 64-key tiles), head sizes
+// around the vector widths, every key range kind (all keys, windows of radius 1, 3 and 64, causal, an
+// asymmetric band), with and without a relative bias, strided operands, a query tile in the middle of
+// the text, a NaN query row (NaN there, nothing elsewhere), and in place over q (the same bits). Columns
+// past d and rows past m stay.
+void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
+    struct Range { size_t before, after; };
+    const std::vector<size_t> lengths = {1, 2, 3, 5, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 129, 130, 200};
+    for (size_t d : {1, 5, 16, 17, 64})
+        for (size_t keys : lengths) {
+            if (d != 64 && keys > 65) continue;  // long texts at the real head size only
+            const std::vector<Range> ranges = {{keys, keys}, {1, 1}, {3, 3}, {64, 64}, {keys, 0}, {5, 2}};
+            for (size_t variant = 0; variant < ranges.size() * 2; ++variant) {
+                const Range range = ranges[variant / 2];
+                const bool with_bias = variant % 2 == 1;
+                const size_t ldq = 3 * d + 1, ldkv = 3 * d + 2, ldo = d + 3;
+                // Query rows first .. first + m - 1: all, or a tile in the middle.
+                const size_t first = (keys > 20 && variant % 3 == 0) ? keys / 3 : 0;
+                const size_t m = first == 0 ? keys : std::min<size_t>(keys - first, 17);
+                std::vector<float> q = random_vector(rng, keys * ldq, 1.0f);
+                const std::vector<float> kk = random_vector(rng, keys * ldkv, 1.0f), v = random_vector(rng, keys * ldkv, 1.0f);
+                const std::vector<float> bias_table = random_vector(rng, 2 * keys - 1, 2.0f);
+                const float* bias = with_bias ? bias_table.data() + (keys - 1) : nullptr;
+                const size_t nan_row = m > 2 && variant % 4 == 1 ? m / 2 : m;  // m: none
+                if (nan_row < m) q[(first + nan_row) * ldq + d / 2] = kNanF;
+                const float scale = 1.0f / std::sqrt(static_cast<float>(d)) * 1.3f;
+                const float* qf = q.data() + first * ldq;
+                const std::vector<double> exact = test::oracle_f32_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale,
+                                                                             first, m, keys, range.before, range.after, d);
+                std::vector<float> abs_v(v.size());
+                std::transform(v.begin(), v.end(), abs_v.begin(), [](float x) { return std::fabs(x); });
+                const std::vector<double> weighted = test::oracle_f32_attention(qf, ldq, kk.data(), abs_v.data(), ldkv, bias, scale,
+                                                                                first, m, keys, range.before, range.after, d);
+                std::vector<float> out((m + 1) * ldo, kSentinel);
+                k.f32_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d,
+                                out.data(), ldo);
+                if (variant % 3 == 1) {  // in place: the output over the query rows (the same values)
+                    std::vector<float> in_place = q;
+                    float* rows = in_place.data() + first * ldq;
+                    k.f32_attention(rows, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after,
+                                    d, rows, ldq);
+                    for (size_t r = 0; r < m; ++r)
+                        for (size_t c = 0; c < ldq; ++c) {
+                            const float want = c < d ? out[r * ldo + c] : qf[r * ldq + c];
+                            const float got = rows[r * ldq + c];
+                            ASSERT_TRUE(std::memcmp(&got, &want, sizeof got) == 0 || (std::isnan(got) && std::isnan(want)))
+                                << "in place: d " << d << " keys " << keys << " row " << r << " col " << c;
+                        }
+                }
+                size_t nonzero = 0;
+                for (size_t r = 0; r <= m; ++r) {
+                    const size_t i = first + r;
+                    double max_abs_logit = 0.0;
+                    for (size_t j = 0; r < m && j < keys; ++j) {
+                        double magnitude = 0.0;
+                        for (size_t c = 0; c < d; ++c) magnitude += std::fabs(static_cast<double>(qf[r * ldq + c]) * kk[j * ldkv + c]);
+                        if (bias) magnitude += std::fabs(bias[static_cast<ptrdiff_t>(j) - static_cast<ptrdiff_t>(i)]);
+                        max_abs_logit = std::max(max_abs_logit, magnitude * scale);
+                    }
+                    for (size_t c = 0; c < ldo; ++c) {
+                        const float got = out[r * ldo + c];
+                        if (r == m || c >= d) {
+                            ASSERT_EQ(std::memcmp(&got, &kSentinel, sizeof got), 0) << "wrote outside out at " << r << "," << c;
+                            continue;
+                        }
+                        nonzero += got != 0.0f;
+                        ASSERT_TRUE(matches(got, exact[r * d + c],
+                                            test::attention_tolerance(weighted[r * d + c], max_abs_logit, d, keys)))
+                            << "d " << d << " keys " << keys << " before " << range.before << " after " << range.after
+                            << (with_bias ? " bias" : "") << " first " << first << " row " << r << " col " << c
+                            << (r == nan_row ? " (NaN row)" : "");
+                    }
+                }
+                ASSERT_GT(nonzero, m * d / 2) << "mostly zero output: d " << d << " keys " << keys;
+            }
+        }
+}
+
+void check(KernelTag<&Kernels::f32_rope>, const Kernels& k, Rng& rng) {
+    for (size_t half : edge_sizes()) {
+        if (half > 512) continue;
+        const std::vector<float> x = random_vector(rng, 2 * half, 2.0f);
+        std::vector<float> cos(half), sin(half);
+        std::uniform_real_distribution<float> angle(-100.0f, 100.0f);
+        for (size_t i = 0; i < half; ++i) {
+            const float a = angle(rng);
+            cos[i] = std::cos(a);
+            sin[i] = std::sin(a);
+        }
+        const std::vector<double> exact = test::oracle_f32_rope(x.data(), cos.data(), sin.data(), half);
+        std::vector<float> y = guarded(2 * half);
+        std::copy(x.begin(), x.end(), y.begin());
+        k.f32_rope(y.data(), cos.data(), sin.data(), half);
+        ASSERT_TRUE(guard_intact(y, 2 * half));
+        ASSERT_TRUE(mostly_nonzero(y.data(), 2 * half));
+        for (size_t i = 0; i < 2 * half; ++i) {
+            const size_t p = i % half;
+            const double magnitude = std::fabs(static_cast<double>(x[p]) * cos[p]) + std::fabs(static_cast<double>(x[p + half]) * sin[p]) +
+                                     std::fabs(static_cast<double>(x[p]) * sin[p]) + std::fabs(static_cast<double>(x[p + half]) * cos[p]);
+            ASSERT_TRUE(matches(y[i], exact[i], test::rope_tolerance(exact[i], magnitude))) << "half " << half << " i " << i;
+        }
+    }
+}
+
 // A kernel of the list without a check() above falls to this declaration, which the list's
 // static_assert below reports.
 struct MissingCheck {};

@@ -83,4 +83,22 @@ inline double gemm_tolerance(double sum_abs_products, double alpha, double previ
            4.0 * kUnitRoundoff * std::fabs(previous) + 1e-30;
 }
 
+// Attention (f32_attention) output sum_j p_j v_j: each logit scale (q . k_j + bias) is off by the d-term
+// dot product's d u plus the scaling and bias roundings (4 u), of the largest logit magnitude A (scale
+// times sum |q k| + |bias|); a logit error moves p_j by that relatively, twice (numerator and the sum).
+// exp's ulps (twice, the rescaling factors included), the n-term sum of weights and the n-term weighted
+// sum of values (n u each), the rescalings (one per key tile, at most n) and the final division add
+// relative errors of sum_j p_j |v_j|.
+inline double attention_tolerance(double weighted_abs_values, double max_abs_logit, size_t d, size_t n) {
+    const double relative = 2.0 * (static_cast<double>(d) + 4.0) * max_abs_logit + 4.0 * kTranscendentalUlps +
+                            3.0 * static_cast<double>(n) + 8.0;
+    return relative * kUnitRoundoff * weighted_abs_values + kUnderflow;
+}
+
+// Rotary embedding x_i c - y s (or y c + x s): the two products and the difference, one u of each
+// product's magnitude and of the result (an fma rounds less).
+inline double rope_tolerance(double exact, double product_magnitudes) {
+    return 2.0 * kUnitRoundoff * product_magnitudes + kUnitRoundoff * std::fabs(exact) + kUnderflow;
+}
+
 }  // namespace edgembed::test
