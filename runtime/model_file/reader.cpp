@@ -150,6 +150,13 @@ const TensorView& ModelFile::tensor(const std::string& name) const {
 }
 
 void ModelFile::verify_all_tensors() const {
+    {
+        std::lock_guard<std::mutex> lock(verify_mutex_);
+        if (padding_unchecked_) {
+            check_padding(fd_);
+            padding_unchecked_ = false;
+        }
+    }
     for (const auto& [name, view] : tensors_) {
         bool unchecked;
         {
@@ -282,7 +289,7 @@ void ModelFile::parse(bool verify_checksum, int fd) {
             corrupt(std::string("bad tensor table entry: ") + e.what());
         }
     }
-    if (tensor_sums && verify_checksum) check_padding(fd);
+    padding_unchecked_ = tensor_sums && verify_checksum;  // verify_all_tensors() checks it, after the loader's own checks
 }
 
 }  // namespace edgembed::model_file

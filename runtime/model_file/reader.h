@@ -40,7 +40,8 @@ public:
     const TensorView& tensor(const std::string& name) const;
     // A tensor's dtype, shape and size only, for checks that do not read its bytes (data unverified).
     const TensorView& describe(const std::string& name) const;
-    // Checks every tensor tensor() has not checked yet; a loader calls it before it hands out a model.
+    // Checks every tensor tensor() has not checked yet, and (version 2) that the bytes outside every tensor
+    // are zero; a loader calls it before it hands out a model, after its own checks of the tensor table.
     void verify_all_tensors() const;
     const std::unordered_map<std::string, TensorView>& tensors() const { return tensors_; }
     // A tensor the caller has copied and will not read again leaves the process's resident memory (its
@@ -69,6 +70,7 @@ private:
     std::unordered_map<std::string, TensorView> tensors_;
     // Version 2, when verifying: the tensors' checksums not yet checked (verify() erases each it checks).
     mutable std::unordered_map<std::string, uint64_t> tensor_checksums_;
+    mutable bool padding_unchecked_ = false;  // version 2, when verifying: check_padding() not run yet
     mutable std::mutex verify_mutex_;
 };
 
