@@ -36,7 +36,7 @@ def read_model_file(path):
     """The model file's config and f32 tensors, read directly (format: runtime/model_file/format.h)."""
     data = pathlib.Path(path).read_bytes()
     magic, version, header_size, meta_offset, meta_size, data_offset, data_size, _, _ = struct.unpack("<8sIIQQQQQQ", data[:64])
-    assert magic == b"EDGEMBED" and version == 1 and data_offset + data_size == len(data)
+    assert magic == b"EDGEMBED" and version == 2 and data_offset + data_size == len(data)
     meta = json.loads(data[meta_offset:meta_offset + meta_size])
     tensors = {}
     for t in meta["tensors"]:
