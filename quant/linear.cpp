@@ -61,7 +61,7 @@ public:
         : Linear(in, out), gemm_(make_int8_gemm(w, out, in, arena)), scales_(scales), bias_(bias),
           outlier_channels_(std::move(outlier_channels)) {
         if (!outlier_channels_.empty())
-            outlier_columns_ = std::make_unique<PackedF32Weights>(outlier_columns, out, outlier_channels_.size(), arena);
+            outlier_columns_.assign(outlier_columns, outlier_columns + out * outlier_channels_.size());
     }
 
     void forward(const float* x, size_t m, float* y, const float* residual, Epilogue epilogue,
@@ -129,9 +129,22 @@ private:
                              residual ? residual + i * out_ : nullptr, row, out_);
             if (gathered) {
                 for (size_t c = 0; c < outlier_channels_.size(); ++c) gathered[c] = x[i * in_ + outlier_channels_[c]];
-                outlier_columns_->linear(gathered, outlier_channels_.size(), nullptr, row, out_, 1, true, false, 1);
+                add_outlier_products(gathered, row);
             }
             if (epilogue == Epilogue::gelu) k.f32_gelu(row, row, out_);
+        }
+    }
+
+    // row[j] += sum_c x_c W[j, c] over the outlier channels. A product of two floats is exact in double, so
+    // this sum is the same on every ISA, whether or not the compiler fuses its multiply-adds (an f32 FMA
+    // chain would round differently on ISAs without FMA): the same int8 vectors everywhere (issue 15).
+    void add_outlier_products(const float* x, float* row) const {
+        const size_t channels = outlier_channels_.size();
+        for (size_t j = 0; j < out_; ++j) {
+            const float* w = outlier_columns_.data() + j * channels;
+            double sum = 0.0;
+            for (size_t c = 0; c < channels; ++c) sum += static_cast<double>(x[c]) * static_cast<double>(w[c]);
+            row[j] = static_cast<float>(static_cast<double>(row[j]) + sum);
         }
     }
 
@@ -139,7 +152,7 @@ private:
     const float* scales_;
     const float* bias_;
     std::vector<int32_t> outlier_channels_;
-    std::unique_ptr<PackedF32Weights> outlier_columns_;  // [out, K], packed; null without outlier channels
+    std::vector<float> outlier_columns_;  // [out, K]; empty without outlier channels
 };
 
 // The outlier channels' indices, checked against the layer's shape.
