@@ -133,6 +133,7 @@ def test_progress_on_request_only(texts: list[str]) -> None:
     cmd = [edgembed_cli.BIN, "embed", "-m", edgembed_cli.MODEL, "--input", "jsonl", "--batch-size", "4"]
     stdin = "".join(json.dumps(t) + "\n" for t in texts)
     shown = subprocess.run(cmd + ["--progress"], input=stdin, text=True, capture_output=True, check=True)
-    assert f"embedding {len(texts)}/{len(texts)} texts (100%)" in shown.stderr
+    # embed streams its input, so from a pipe it knows the texts done, not the total: "embedding N texts, ..."
+    assert f"embedding {len(texts)} texts" in shown.stderr
     quiet = subprocess.run(cmd, input=stdin, text=True, capture_output=True, check=True)
     assert "embedding " not in quiet.stderr and quiet.stdout == shown.stdout
