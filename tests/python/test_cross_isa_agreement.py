@@ -29,6 +29,13 @@ from test_quantized_quality import F16_MIN_COSINE, INT8_MEAN_COSINE, INT8_MIN_CO
 AGREEMENT = 0.99999
 DTYPES = ("f32", "f16", "int8")
 MAX_LENGTH = 512
+# CI: f32 on the best ISA only (the reference of the bound test; f32 agreed to 0.99999988 on every path before
+# this test existed) and one man page; EDGEMBED_FULL_SHAPES=1: f32 on every path and three pages.
+FULL = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
+
+
+def isas_for(dtype: str) -> list[str]:
+    return available_isas() if FULL or dtype != "f32" else available_isas()[-1:]
 
 
 def available_isas() -> list[str]:
@@ -49,9 +56,9 @@ def held_out_sentences() -> list[str]:
 
 
 def held_out_pages() -> list[str]:
-    """Man pages 11-13 (cut at 512 tokens): long attention rows, where last-bit differences grew most. (Eight
+    """Man page 11 (11-13 with EDGEMBED_FULL_SHAPES=1), cut at 512 tokens: long attention rows, where last-bit differences grew most. (Eight
     pages gave the same results at three times the cost.)"""
-    return load_texts("manpages_corpus")[10:13]
+    return load_texts("manpages_corpus")[10:13 if FULL else 11]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +71,7 @@ def vectors(texts: list[str]) -> dict[tuple[str, str], np.ndarray]:
     """(dtype, isa) -> vectors, for every dtype and ISA path of this host."""
     out = {}
     for dtype in DTYPES:
-        for isa in available_isas():
+        for isa in isas_for(dtype):
             os.environ["EDGEMBED_FORCE_ISA"] = isa
             try:
                 out[dtype, isa] = edgembed_cli.embed(texts, model=model(dtype), max_length=MAX_LENGTH)
@@ -75,7 +82,7 @@ def vectors(texts: list[str]) -> dict[tuple[str, str], np.ndarray]:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_every_isa_pair_agrees(dtype: str, vectors: dict) -> None:
-    isas = available_isas()
+    isas = isas_for(dtype)
     for a, b in itertools.combinations(isas, 2):
         c = cosines(vectors[dtype, a], vectors[dtype, b])
         identical = np.array_equal(vectors[dtype, a], vectors[dtype, b])
@@ -104,8 +111,8 @@ QEMU = os.environ.get("EDGEMBED_QEMU", "/usr/bin/qemu-aarch64-static")
 @pytest.mark.parametrize("dtype", ["f16", "int8"])
 @pytest.mark.parametrize("cpu", AARCH64_CPUS)
 def test_aarch64_agrees_with_x86(dtype: str, cpu: str, tmp_path: Path) -> None:
-    # qemu runs the aarch64 CLI at a few percent of native speed: 24 sentences and 2 man pages.
-    texts = held_out_sentences()[:24] + held_out_pages()[:2]
+    # qemu runs the aarch64 CLI at a few percent of native speed: 24 sentences and 1 man page.
+    texts = held_out_sentences()[:24] + held_out_pages()[:1]
     x86 = edgembed_cli.embed(texts, model=model(dtype), max_length=MAX_LENGTH)
     (tmp_path / "texts.jsonl").write_text(edgembed_cli._jsonl(texts))
     out = tmp_path / "arm.npy"
