@@ -337,10 +337,23 @@ inline void gemm_nn_rows(const float* a, size_t lda, const float* b, size_t ldb,
     if (j < n) gemm_nn_tile<Arch, R, 2>(a, lda, b + j, ldb, alpha, accumulate, c + j, ldc, n - j, k);
 }
 
+// Rows per tile: 8 x 2 vectors of accumulators where there are 32 vector registers (AVX-512, aarch64), else 4.
+// Each output is the same chain of fused multiply-adds over k whatever the tile, so the bits do not change.
+template <class Arch>
+constexpr size_t gemm_nn_tile_rows() {
+#if defined(__aarch64__)
+    return 8;
+#else
+    return fbatch<Arch>::size == 16 ? 8 : 4;
+#endif
+}
+
 template <class Arch>
 void f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
                  size_t ldc, size_t m, size_t n, size_t k) {
+    constexpr size_t R = gemm_nn_tile_rows<Arch>();
     size_t i = 0;
+    for (; i + R <= m; i += R) gemm_nn_rows<Arch, R>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
     for (; i + 4 <= m; i += 4) gemm_nn_rows<Arch, 4>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
     for (; i < m; ++i) gemm_nn_rows<Arch, 1>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
 }
@@ -441,12 +454,15 @@ void f32_gemm_packed(const float* a, size_t lda, const float* packed, const floa
 }
 
 // Attention with an online softmax (the flash-attention recurrence): query blocks of kAttentionRows rows
-// stream over key tiles of kAttentionKeys keys. Per tile, S = scale Q K^T (f32_gemm_nt) over the block's
+// stream over key tiles of kAttentionKeys keys. The call first copies the keys it reads transposed (K^T,
+// [d][keys] in a per-thread buffer: O(keys x d) memory), so S = scale Q K^T is a product along rows
+// (f32_gemm_nn: vectors along the keys, no horizontal sums); callers amortize the copy over many query
+// rows per call. Per tile, S is computed over the block's
 // key range (the union of its rows' ranges; keys outside a row's own range are masked), then per row the
 // running max moves to the tile's, the running sum and the output row are rescaled by exp(old - new),
 // P = exp(S - max) joins the sum, and out += P V (f32_gemm_nn). The output rows are the accumulators; the
 // block's query rows are copied first, so out may overwrite them.
-constexpr size_t kAttentionRows = 16, kAttentionKeys = 64, kAttentionStackHeadDim = 256;
+constexpr size_t kAttentionRows = 32, kAttentionKeys = 128, kAttentionStackHeadDim = 256;
 
 template <class Arch>
 void f32_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
@@ -464,6 +480,12 @@ void f32_attention(const float* q, size_t ldq, const float* k, const float* v, s
     auto lo_of = [&](size_t i) { return i - (before < i ? before : i); };
     auto hi_of = [&](size_t i) { return keys - i - 1 <= after ? keys : i + after + 1; };
     auto scale_row = [&](float* row, float c) { map<Arch>(row, row, d, [&](B x) { return x * B(c); }); };
+    if (m == 0) return;
+    const size_t kt_lo = lo_of(first), kt_keys = hi_of(first + m - 1) - kt_lo;  // the union of the rows' ranges
+    thread_local std::vector<float> kt;  // grown, never shrunk: no allocation (nor page faults) per call
+    if (kt.size() < d * kt_keys) kt.resize(d * kt_keys);
+    for (size_t j = 0; j < kt_keys; ++j)
+        for (size_t c = 0; c < d; ++c) kt[c * kt_keys + j] = k[(kt_lo + j) * ldkv + c];
     for (size_t r0 = 0; r0 < m; r0 += kAttentionRows) {
         const size_t rows = m - r0 < kAttentionRows ? m - r0 : kAttentionRows;
         const size_t i0 = first + r0;
@@ -478,21 +500,49 @@ void f32_attention(const float* q, size_t ldq, const float* k, const float* v, s
         }
         for (size_t j0 = lo; j0 < hi; j0 += kAttentionKeys) {
             const size_t cols = hi - j0 < kAttentionKeys ? hi - j0 : kAttentionKeys;
-            f32_gemm_nt<Arch>(q_block, d, k + j0 * ldkv, ldkv, scale, 0, s, kAttentionKeys, rows, cols, d);
+            f32_gemm_nn<Arch>(q_block, d, kt.data() + (j0 - kt_lo), kt_keys, scale, 0, s, kAttentionKeys, rows, cols, d);
             for (size_t r = 0; r < rows; ++r) {
                 const size_t i = i0 + r, a = lo_of(i), b = hi_of(i);
                 float* sr = s + r * kAttentionKeys;
                 float tile_max = neg_inf;
                 bool nan = false;
-                for (size_t c = 0; c < cols; ++c) {
-                    const size_t j = j0 + c;
-                    if (j < a || j >= b) {
-                        sr[c] = neg_inf;
-                        continue;
+                // The row's keys in this tile: columns [ca, cb); the others are masked to -inf.
+                const size_t ca = a > j0 ? (a - j0 < cols ? a - j0 : cols) : 0;
+                const size_t cb = b > j0 ? (b - j0 < cols ? b - j0 : cols) : 0;
+                if (!bias && ca < cb) {  // the max over vectors (exact in any order; NaN rows take the loop below)
+                    for (size_t c = 0; c < ca; ++c) sr[c] = neg_inf;
+                    for (size_t c = cb; c < cols; ++c) sr[c] = neg_inf;
+                    B vmax(neg_inf);
+                    auto vnan = B(0.0f) != B(0.0f);
+                    size_t c = ca;
+                    for (; c + W <= cb; c += W) {
+                        const B x = B::load_unaligned(sr + c);
+                        vmax = xsimd::max(vmax, x);
+                        vnan = vnan || xsimd::isnan(x);
                     }
-                    if (bias) sr[c] += scale * bias[static_cast<ptrdiff_t>(j) - static_cast<ptrdiff_t>(i)];
-                    tile_max = sr[c] > tile_max ? sr[c] : tile_max;
-                    nan |= std::isnan(sr[c]);
+                    if (c < cb) {
+                        const B x = load_tail<Arch>(sr + c, cb - c, neg_inf);
+                        vmax = xsimd::max(vmax, x);
+                        vnan = vnan || xsimd::isnan(x);
+                    }
+                    nan = xsimd::any(vnan);
+                    alignas(64) float lanes[W];
+                    vmax.store_aligned(lanes);
+                    for (size_t l = 0; l < W; ++l) tile_max = lanes[l] > tile_max ? lanes[l] : tile_max;
+                }
+                if (nan || bias || ca >= cb) {
+                    tile_max = neg_inf;
+                    nan = false;
+                    for (size_t c = 0; c < cols; ++c) {
+                        const size_t j = j0 + c;
+                        if (j < a || j >= b) {
+                            sr[c] = neg_inf;
+                            continue;
+                        }
+                        if (bias) sr[c] += scale * bias[static_cast<ptrdiff_t>(j) - static_cast<ptrdiff_t>(i)];
+                        tile_max = sr[c] > tile_max ? sr[c] : tile_max;
+                        nan |= std::isnan(sr[c]);
+                    }
                 }
                 if (tile_max == neg_inf && !nan) {  // none of this row's keys here: P's row is 0
                     for (size_t c = 0; c < cols; ++c) sr[c] = 0.0f;

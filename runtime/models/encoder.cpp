@@ -452,8 +452,9 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
                               const int64_t* offsets, int num_texts, size_t row_begin, size_t row_end,
                               const float* logit_scales, float layer_factor, size_t radius, float* out, size_t ldo,
                               Workspace& ws) const {
-    // One task per (text, head, tile of query rows): each owns disjoint output rows x columns.
-    constexpr int64_t kQueryTile = 64;
+    // One task per (text, head, tile of query rows): each owns disjoint output rows x columns. 256 rows a
+    // call amortize the kernel's copy of the keys it reads (K^T) to a few percent.
+    constexpr int64_t kQueryTile = 256;
     const size_t d = static_cast<size_t>(config_.head_dim());
     const int heads = config_.num_heads;
     int64_t longest = 0;
