@@ -337,10 +337,11 @@ inline void gemm_nn_rows(const float* a, size_t lda, const float* b, size_t ldb,
     if (j < n) gemm_nn_tile<Arch, R, 2>(a, lda, b + j, ldb, alpha, accumulate, c + j, ldc, n - j, k);
 }
 
-// Rows per tile: 8 x 2 vectors of accumulators where there are 32 vector registers (AVX-512, aarch64), else 4.
-// Each output is the same chain of fused multiply-adds over k whatever the tile, so the bits do not change.
+// Rows per tile of the broadcast-A products (f32_gemm_nn, f32_gemm_packed): 8 where there are 32 vector
+// registers (AVX-512, aarch64), else 4. Each output is the same chain of fused multiply-adds over k whatever
+// the tile, so the choice never changes a bit.
 template <class Arch>
-constexpr size_t gemm_nn_tile_rows() {
+constexpr size_t register_tile_rows() {
 #if defined(__aarch64__)
     return 8;
 #else
@@ -351,7 +352,7 @@ constexpr size_t gemm_nn_tile_rows() {
 template <class Arch>
 void f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
                  size_t ldc, size_t m, size_t n, size_t k) {
-    constexpr size_t R = gemm_nn_tile_rows<Arch>();
+    constexpr size_t R = register_tile_rows<Arch>();
     size_t i = 0;
     for (; i + R <= m; i += R) gemm_nn_rows<Arch, R>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
     for (; i + 4 <= m; i += 4) gemm_nn_rows<Arch, 4>(a + i * lda, lda, b, ldb, alpha, accumulate, c + i * ldc, ldc, n, k);
@@ -364,16 +365,6 @@ void f32_gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float a
 // step broadcasts one element of each A row. Every output is the same chain of fused multiply-adds
 // whatever its tile or batch, so a row's result does not depend on the rows around it.
 constexpr size_t kPanelVectors = 3;
-
-// Rows per tile: as many as the vector registers hold (32 on AVX-512 and aarch64, else 16).
-template <class Arch>
-constexpr size_t packed_tile_rows() {
-#if defined(__aarch64__)
-    return 8;
-#else
-    return fbatch<Arch>::size == 16 ? 8 : 4;
-#endif
-}
 
 template <class Arch>
 size_t f32_packed_panel_width() { return kPanelVectors * fbatch<Arch>::size; }
@@ -438,7 +429,7 @@ inline void gemm_packed_last_rows(size_t rows, const float* a, size_t lda, const
 template <class Arch>
 void f32_gemm_packed(const float* a, size_t lda, const float* packed, const float* bias, int accumulate, float* c,
                      size_t ldc, size_t m, size_t n, size_t k) {
-    constexpr size_t R = packed_tile_rows<Arch>();
+    constexpr size_t R = register_tile_rows<Arch>();
     const size_t width = f32_packed_panel_width<Arch>();
     for (size_t first = 0; first < n; first += width) {
         const size_t cols = n - first < width ? n - first : width;
