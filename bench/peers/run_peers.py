@@ -190,8 +190,8 @@ def pick_variants(results: dict, systems: list[str], cos: dict[str, float]) -> d
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=list(models.MODELS), default="minilm")
-    ap.add_argument("--quick", action="store_true", help="smoke test: lengths 8,64, batch 1,4, 1 thread, 1 repeat "
-                                                          "(where the options below are not given)")
+    ap.add_argument("--quick", action="store_true", help="smoke test: lengths 8,64, batch 1,4 (a long-context "
+                    "model: its two shortest lengths, batch 1), 1 thread, 1 repeat (where the options below are not given)")
     ap.add_argument("--lengths")
     ap.add_argument("--batch")
     ap.add_argument("--threads")
@@ -213,8 +213,9 @@ def main() -> None:
     args = ap.parse_args()
 
     model = models.MODELS[args.model]
-    quick_lengths = ",".join(model.lengths.split(",")[:2]) if model.probe_length > 512 else "8,64"
-    defaults = ([quick_lengths, "1", "1", 1, 0.0] if args.quick
+    long_model = model.probe_length > 512  # its quick run: its two shortest lengths, batch 1
+    quick = [",".join(model.lengths.split(",")[:2]), "1"] if long_model else ["8,64", "1,4"]
+    defaults = (quick + ["1", 1, 0.0] if args.quick
                 else [model.lengths, model.batches, "1,2", model.repeats, model.min_seconds])
     for name, value in zip(["lengths", "batch", "threads", "repeats", "min_seconds"], defaults):
         if getattr(args, name) is None:
