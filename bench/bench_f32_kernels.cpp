@@ -74,6 +74,34 @@ BenchCase bench_case(KernelTag<&Kernels::f32_layernorm>) {
             {{384}, {768}, {1024}}};
 }
 
+// RMSNorm rows: the hidden sizes, and Qwen3's head_dim (its QK norms).
+BenchCase bench_case(KernelTag<&Kernels::f32_rmsnorm>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), g = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_rmsnorm(x.data(), g.data(), 1e-6f, y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 12.0 * n);
+            },
+            {{128}, {1024}}};
+}
+
+// SiLU over one SwiGLU row (Qwen3-0.6B's 3072) and a block of 128 tokens.
+BenchCase bench_case(KernelTag<&Kernels::f32_silu>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_silu(x.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 8.0 * n);
+            },
+            {{3072}, {3072 * 128}}};
+}
+
 // GELU over one FFN row and over a whole FFN block of 128 tokens.
 BenchCase bench_case(KernelTag<&Kernels::f32_gelu>) {
     return {[](benchmark::State& state, const Kernels* k) {

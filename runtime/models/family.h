@@ -1,5 +1,5 @@
 // A model family: what one Hugging Face model_type needs beyond the shared encoder (encoder.h). One
-// small file per family (bert.cpp, distilbert.cpp, roberta.cpp, mpnet.cpp) defines one of these; the
+// small file per family (bert.cpp, ..., modernbert.cpp, qwen3.cpp) defines one of these; the
 // list of them is written once, in families.cpp.
 #pragma once
 
@@ -31,6 +31,9 @@ struct Family {
     // The encoder this config describes; throws Error(invalid_config) on inconsistent family options.
     EncoderSpec (*spec)(const ModelConfig& config);
     TensorNames names;
+    // Stored layer tensors the converter stacks from checkpoint tensors, their rows in the order listed
+    // (relative layer names, without ".weight" / ".bias"): Qwen3's q_proj, k_proj, v_proj as names.query.
+    std::vector<std::pair<std::string, std::vector<std::string>>> stacked = {};
 };
 
 // Throws Error(unsupported_architecture) listing the supported families.

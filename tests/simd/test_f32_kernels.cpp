@@ -217,6 +217,61 @@ void check(KernelTag<&Kernels::f32_layernorm>, const Kernels& k, Rng& rng) {
     }
 }
 
+void check(KernelTag<&Kernels::f32_rmsnorm>, const Kernels& k, Rng& rng) {
+    for (size_t n : edge_sizes()) {
+        for (float offset : {0.0f, 5.0f, -50.0f})  // rows away from 0: the mean of squares, not a variance
+            for (float eps : {1e-6f, 1e-5f}) {
+                const std::vector<float> x = random_vector(rng, n, 3.0f, offset), gamma = random_vector(rng, n, 1.0f, 1.0f);
+                const std::vector<double> exact = test::oracle_f32_rmsnorm(x.data(), gamma.data(), eps, n);
+                const bool in_place = n % 2 == 1;
+                std::vector<float> y = guarded(n);
+                if (in_place) std::copy(x.begin(), x.end(), y.begin());
+                k.f32_rmsnorm(in_place ? y.data() : x.data(), gamma.data(), eps, y.data(), n);
+                ASSERT_TRUE(guard_intact(y, n));
+                for (size_t i = 0; i < n; ++i)
+                    ASSERT_TRUE(matches(y[i], exact[i], test::rmsnorm_tolerance(exact[i], n)))
+                        << "n " << n << " i " << i << " offset " << offset << " eps " << eps;
+                ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
+            }
+        // A zero row gives zeros (eps keeps the reciprocal finite); NaN or Inf in x as the oracle says (a NaN
+        // row for NaN; for Inf, r = 0: NaN at the Inf, zeros elsewhere).
+        const std::vector<float> zeros(n, 0.0f), gamma = random_vector(rng, n, 1.0f, 1.0f);
+        std::vector<float> y = guarded(n, 7.0f);
+        k.f32_rmsnorm(zeros.data(), gamma.data(), 1e-6f, y.data(), n);
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], 0.0f) << "zero row, n " << n << " i " << i;
+        for (size_t at : bad_positions(n))
+            for (float bad : {kNanF, kInfF}) {
+                std::vector<float> row = random_vector(rng, n, 1.0f);
+                row[at] = bad;
+                const std::vector<double> exact = test::oracle_f32_rmsnorm(row.data(), gamma.data(), 1e-6f, n);
+                k.f32_rmsnorm(row.data(), gamma.data(), 1e-6f, y.data(), n);
+                for (size_t i = 0; i < n; ++i)
+                    ASSERT_TRUE(matches(y[i], exact[i], test::rmsnorm_tolerance(exact[i], n)))
+                        << "n " << n << " " << bad << " at " << at << ", i " << i;
+            }
+    }
+}
+
+void check(KernelTag<&Kernels::f32_silu>, const Kernels& k, Rng& rng) {
+    const float specials[] = {0.0f, -0.0f, 12.0f, -12.0f, 30.0f, -30.0f, 87.0f, -87.0f, 1e30f, kInfF, -kInfF, kNanF};
+    for (size_t n : edge_sizes()) {
+        std::vector<float> x = random_vector(rng, n, 4.0f);
+        for (size_t i = 0; i < n && i < std::size(specials); ++i) x[(i * 7) % n] = specials[i];
+        const std::vector<double> exact = test::oracle_f32_silu(x.data(), n);
+        const bool in_place = n % 2 == 0;
+        std::vector<float> y = guarded(n);
+        if (in_place) std::copy(x.begin(), x.end(), y.begin());
+        k.f32_silu(in_place ? y.data() : x.data(), y.data(), n);
+        ASSERT_TRUE(guard_intact(y, n));
+        for (size_t i = 0; i < n; ++i)
+            ASSERT_TRUE(matches(y[i], exact[i], test::silu_tolerance(exact[i])))
+                << "n " << n << " x " << x[i] << (in_place ? " in place" : "");
+        if (n > 2 * std::size(specials)) {
+            ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
+        }
+    }
+}
+
 void check(KernelTag<&Kernels::f32_gelu>, const Kernels& k, Rng& rng) {
     const float specials[] = {0.0f, -0.0f, 12.0f, -12.0f, 30.0f, -30.0f, 1e30f, -1e30f, 1e-30f, kNanF};
     for (size_t n : edge_sizes()) {
@@ -749,6 +804,12 @@ TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
         kernels_->f32_gelu(wide.data(), y.data(), n);
         ref.f32_gelu(wide.data(), want.data(), n);
         ASSERT_TRUE(same_bits(y, want)) << "f32_gelu n " << n;
+        kernels_->f32_silu(wide.data(), y.data(), n);
+        ref.f32_silu(wide.data(), want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_silu n " << n;
+        kernels_->f32_rmsnorm(x.data(), gamma.data(), 1e-6f, y.data(), n);
+        ref.f32_rmsnorm(x.data(), gamma.data(), 1e-6f, want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_rmsnorm n " << n;
         ASSERT_TRUE(same_bits({kernels_->f32_sum_squares(x.data(), n)}, {ref.f32_sum_squares(x.data(), n)})) << "n " << n;
         std::vector<int32_t> acc(n), sums(n);
         std::uniform_int_distribution<int32_t> ints(-100000, 100000);
