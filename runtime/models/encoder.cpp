@@ -473,10 +473,13 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
                               const int64_t* offsets, int num_texts, size_t row_begin, size_t row_end,
                               const float* logit_scales, float layer_factor, size_t before, size_t after, float* out,
                               size_t ldo, Workspace& ws) const {
-    // One task per (text, head, tile of query rows): each owns disjoint output rows x columns.
+    // One task per (text, group of query heads, tile of query rows): each owns disjoint output rows x columns.
+    // A group: the query heads of one key / value head (grouped-query attention), which the kernel runs over
+    // each K / V tile in turn; one head where a relative bias differs per head.
     constexpr int64_t kQueryTile = 64;
     const size_t d = static_cast<size_t>(config_.head_dim());
-    const int heads = config_.num_heads, group = config_.num_heads / config_.kv_heads();
+    const int group = config_.num_heads / config_.kv_heads(), per_call = relative_attention_bias_.empty() ? group : 1;
+    const int heads = config_.num_heads / per_call;  // calls per tile
     int64_t longest = 0;
     std::vector<int64_t> first_task(static_cast<size_t>(num_texts) + 1, 0), query_begin(static_cast<size_t>(num_texts));
     for (int t = 0; t < num_texts; ++t) {
@@ -492,7 +495,7 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
     auto run_task = [&](long task) {
         const int t = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
         const int64_t local = task - first_task[t], tiles = (first_task[t + 1] - first_task[t]) / heads;
-        const int head = static_cast<int>(local / tiles);
+        const int head = static_cast<int>(local / tiles) * per_call;  // the call's first query head
         const int64_t end = std::min<int64_t>(offsets[t + 1], static_cast<int64_t>(row_end));
         const int64_t row = query_begin[t] + (local % tiles) * kQueryTile;  // in the batch
         const size_t rows = static_cast<size_t>(std::min<int64_t>(kQueryTile, end - row));
@@ -504,7 +507,8 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
                                 : ws.relative_bias.data() + static_cast<size_t>(head) * span + static_cast<size_t>(longest - 1);
         k.f32_attention(q + here * ldq + column, ldq, k_all + start * ldkv + kv_column, v_all + start * ldkv + kv_column, ldkv,
                         bias, logit_scales[t] * layer_factor, static_cast<size_t>(row) - start, rows, length,
-                        std::min(before, length), std::min(after, length), d, out + here * ldo + column, ldo);
+                        std::min(before, length), std::min(after, length), d, static_cast<size_t>(per_call),
+                        out + here * ldo + column, ldo);
     };
     parallel_for(ws.threads, tasks, 1, [&](size_t first, size_t end, size_t) {
         for (size_t task = first; task < end; ++task) run_task(static_cast<long>(task));

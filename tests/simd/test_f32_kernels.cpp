@@ -621,13 +621,13 @@ void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
                 const std::vector<double> weighted = test::oracle_f32_attention(qf, ldq, kk.data(), abs_v.data(), ldkv, bias, scale,
                                                                                 first, m, keys, range.before, range.after, d);
                 std::vector<float> out((m + 1) * ldo, kSentinel);
-                k.f32_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d,
+                k.f32_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d, 1,
                                 out.data(), ldo);
                 if (variant % 3 == 1) {  // in place: the output over the query rows (the same values)
                     std::vector<float> in_place = q;
                     float* rows = in_place.data() + first * ldq;
                     k.f32_attention(rows, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after,
-                                    d, rows, ldq);
+                                    d, 1, rows, ldq);
                     for (size_t r = 0; r < m; ++r)
                         for (size_t c = 0; c < ldq; ++c) {
                             const float want = c < d ? out[r * ldo + c] : qf[r * ldq + c];
@@ -663,6 +663,37 @@ void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
                 ASSERT_GT(nonzero, m * d / 2) << "mostly zero output: d " << d << " keys " << keys;
             }
         }
+    // Grouped-query attention: heads query heads over one K / V head give, head by head, the bits of a call with
+    // one head (held to the oracle above), also in place; 17 heads pass the kernel's stack of 16.
+    for (size_t d : {5, 64, 128})
+        for (size_t heads : {2, 3, 17})
+            for (size_t keys : {1, 17, 65, 130})
+                for (bool causal : {false, true}) {
+                    if (heads == 17 && d != 5) continue;
+                    const size_t ldq = heads * d + 3, ldkv = d + 2, ldo = heads * d + 1, before = keys, after = causal ? 0 : keys;
+                    const std::vector<float> q = random_vector(rng, keys * ldq, 1.0f);
+                    const std::vector<float> kk = random_vector(rng, keys * ldkv, 1.0f), v = random_vector(rng, keys * ldkv, 1.0f);
+                    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+                    std::vector<float> grouped(keys * ldo, kSentinel), single(keys * ldo, kSentinel), in_place = q;
+                    k.f32_attention(q.data(), ldq, kk.data(), v.data(), ldkv, nullptr, scale, 0, keys, keys, before, after, d, heads,
+                                    grouped.data(), ldo);
+                    for (size_t head = 0; head < heads; ++head)
+                        k.f32_attention(q.data() + head * d, ldq, kk.data(), v.data(), ldkv, nullptr, scale, 0, keys, keys, before,
+                                        after, d, 1, single.data() + head * d, ldo);
+                    k.f32_attention(in_place.data(), ldq, kk.data(), v.data(), ldkv, nullptr, scale, 0, keys, keys, before, after,
+                                    d, heads, in_place.data(), ldq);
+                    for (size_t r = 0; r < keys; ++r)
+                        for (size_t c = 0; c < ldo; ++c) {
+                            ASSERT_EQ(std::memcmp(&grouped[r * ldo + c], &single[r * ldo + c], sizeof(float)), 0)
+                                << "grouped: d " << d << " heads " << heads << " keys " << keys << (causal ? " causal" : "")
+                                << " row " << r << " col " << c;
+                            if (c < heads * d) {
+                                ASSERT_EQ(std::memcmp(&in_place[r * ldq + c], &single[r * ldo + c], sizeof(float)), 0)
+                                    << "grouped in place: d " << d << " heads " << heads << " row " << r << " col " << c;
+                            }
+                        }
+                    ASSERT_TRUE(mostly_nonzero(grouped.data(), grouped.size())) << "d " << d << " heads " << heads << " keys " << keys;
+                }
 }
 
 void check(KernelTag<&Kernels::f32_rope>, const Kernels& k, Rng& rng) {
