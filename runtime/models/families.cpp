@@ -57,6 +57,19 @@ void require_absolute_bidirectional(const JsonKeys& k) {
         throw Error(Status::unsupported_architecture, k.file() + ": decoder / cross-attention models are not supported");
 }
 
+void read_default_rope(const JsonKeys& k, const nlohmann::json& params, const std::string& where, double& theta) {
+    auto refuse = [&](const std::string& what) {
+        throw Error(Status::unsupported_architecture, k.file() + ": " + what + " is not supported");
+    };
+    if (!params.is_object()) refuse(where + " that is not an object");
+    const JsonKeys p(params, k.file() + " " + where);
+    const std::string type = p.string("rope_type", std::string("default"));
+    if (type != "default") refuse(where + ".rope_type '" + type + "' (only 'default')");
+    if (const auto t = p.number("rope_theta")) theta = *t;
+    for (const auto& [key, value] : params.items())
+        if (key != "rope_type" && key != "rope_theta") refuse(where + "." + key);
+}
+
 double family_option(const ModelConfig& c, const char* key) {
     auto it = c.family_options.find(key);
     if (it == c.family_options.end())

@@ -53,6 +53,10 @@ void read_encoder_dimensions(const JsonKeys& config, ModelConfig& out);
 // Refuses config.json's BERT variants the shared encoder does not run: position_embedding_type other than
 // "absolute", decoders and cross-attention (BERT, RoBERTa and XLM-R configs carry these keys).
 void require_absolute_bidirectional(const JsonKeys& config);
+// A rotary config object of transformers 5 (rope_parameters, or one layer kind's entry of it, named by `where`
+// in messages): only the default (unscaled) rope_type; its rope_theta, when given, into theta. Refuses any
+// other type or key with Error(unsupported_architecture) naming it.
+void read_default_rope(const JsonKeys& config, const nlohmann::json& params, const std::string& where, double& theta);
 // A family option the converter stored (ModelConfig::family_options); Error(invalid_config) when absent.
 double family_option(const ModelConfig& config, const char* key);
 

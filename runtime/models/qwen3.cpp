@@ -21,16 +21,8 @@ namespace {
 double read_rope_theta(const JsonKeys& k) {
     if (k.has("rope_scaling") && !k.raw("rope_scaling").is_null()) refuse(k, "rope_scaling " + k.raw("rope_scaling").dump());
     double theta = k.number("rope_theta").value_or(10000.0);
-    if (k.has("rope_parameters") && !k.raw("rope_parameters").is_null()) {
-        const nlohmann::json& p = k.raw("rope_parameters");
-        if (!p.is_object()) refuse(k, "rope_parameters that is not an object");
-        const JsonKeys params(p, k.file() + " rope_parameters");
-        const std::string type = params.string("rope_type", std::string("default"));
-        if (type != "default") refuse(k, "rope_parameters.rope_type '" + type + "' (only 'default')");
-        if (const auto t = params.number("rope_theta")) theta = *t;
-        for (const auto& [key, value] : p.items())
-            if (key != "rope_type" && key != "rope_theta") refuse(k, "rope_parameters." + key);
-    }
+    if (k.has("rope_parameters") && !k.raw("rope_parameters").is_null())
+        read_default_rope(k, k.raw("rope_parameters"), "rope_parameters", theta);
     if (!(theta > 1.0)) throw Error(Status::invalid_config, k.file() + ": rope_theta must be > 1");
     return theta;
 }
