@@ -2,8 +2,9 @@
 # edgembed against its peers (sentence-transformers / torch, ONNX Runtime f32 and int8, OpenVINO f32 and int8,
 # CTranslate2 int8, and llama.cpp where it builds), one run on this machine, then docs/PERFORMANCE.md and
 # docs/perf/*.png.
-#   scripts/bench_peers.sh [--model minilm|mpnet]   full run of one model (MiniLM: about 15-20 min on a quiet
-#                                                   2-core machine)
+#   scripts/bench_peers.sh [--model minilm|mpnet|modernbert]   full run of one model (MiniLM: about 15-20 min
+#                                                   on a quiet 2-core machine; modernbert: a random-init
+#                                                   ModernBERT-base, 512..8192 tokens at batch 1, made on first use)
 #   scripts/bench_peers.sh --quick                  smoke test into bench/peers/cache/<model>/quick/ (docs/ untouched)
 # Other arguments go to bench/peers/run_peers.py (--lengths, --batch, --threads, --repeats, --min-seconds,
 # --systems). BENCH_LLAMA=1 also tries to build llama-cpp-python from source (time-limited, BENCH_LLAMA_TIMEOUT

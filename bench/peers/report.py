@@ -85,6 +85,11 @@ class Results:
                 return r
         return None
 
+    def probe(self, s: str) -> dict | None:
+        """s's load / peak-RSS probe (results before the probe length was a setting: 512 tokens, "rss512")."""
+        x = self.sys[s].get("probe") or self.sys[s].get("rss512")
+        return dict({"length": 512}, **x) if x else None
+
     def ms(self, s, t, b, length):
         r = self.row(s, t, b, length)
         return r["median_ms"] if r else None
@@ -188,7 +193,7 @@ def evaluate(r: Results) -> list[tuple[str, str, str, str]]:
     else:
         out.append((TARGETS[4], "not measured (needs threads 1 and 2)", verdict(None), "-"))
     # 6. load.
-    loads = {s: r.sys[s]["rss512"]["load_ms"] for s in r.edgembed if "rss512" in r.sys[s]}
+    loads = {s: r.probe(s)["load_ms"] for s in r.edgembed if r.probe(s)}
     if em in loads:
         others = ", ".join(f"{s.split('-')[1]} {v:.1f} ms" for s, v in loads.items() if s != em)
         out.append((TARGETS[5], f"int8 {loads[em]:.1f} ms" + (f" ({others})" if others else ""),
@@ -196,8 +201,8 @@ def evaluate(r: Results) -> list[tuple[str, str, str, str]]:
     else:
         out.append((TARGETS[5], "not measured", verdict(None), "-"))
     # 7. RSS.
-    if em in r.sys and "rss512" in r.sys[em]:
-        rss = r.sys[em]["rss512"]["peak_rss_mb"]
+    if em in r.sys and r.probe(em):
+        rss = r.probe(em)["peak_rss_mb"]
         out.append((TARGETS[6], f"{rss:.1f} MB", verdict(rss <= 64), "none" if rss <= 64 else f"{rss - 64:.1f} MB over"))
     else:
         out.append((TARGETS[6], "not measured", verdict(None), "-"))
@@ -464,10 +469,12 @@ def section(results_json: Path, doc: Path, plot_dir: Path) -> list[str]:
 
     add("### edgembed int8 against the roofline (>= 128 tokens)\n")
     mdl = r.model
-    add(f"Roofline time = batch x L x ({mdl.linear_flop_per_token() / 1e6:.1f} MFLOP / int8 peak + 4 L {mdl.hidden} "
-        f"{mdl.layers} FLOP / fp32 peak): the linear layers of {mdl.layers} x {mdl.hidden} (FFN {mdl.intermediate}) "
-        "at the int8 peak, QK^T and PV at the fp32 peak; peaks from docs/toolchain.md (int8 465 / 929 GOP/s, fp32 "
-        "116 / 233 GFLOP/s on 1 / 2 cores).\n")
+    keys = ("L" if mdl.global_every == 0 else f"keys (L on every {mdl.global_every}th layer, at most "
+                                              f"{mdl.local_window} on the others)")
+    add(f"Roofline time = batch x L x ({mdl.linear_flop_per_token() / 1e6:.1f} MFLOP / int8 peak + 4 {keys} "
+        f"{mdl.hidden} {mdl.layers} FLOP / fp32 peak): the linear layers of {mdl.layers} x {mdl.hidden} (FFN "
+        f"{mdl.intermediate}{', gated' if mdl.gated_ffn else ''}) at the int8 peak, QK^T and PV at the fp32 peak; "
+        "peaks from docs/toolchain.md (int8 465 / 929 GOP/s, fp32 116 / 233 GFLOP/s on 1 / 2 cores).\n")
     add("| threads | batch | L | measured ms | roofline ms | measured / roofline | attention share of roofline |")
     add("|---:|---:|---:|---:|---:|---:|---:|")
     for t in r.threads:
@@ -496,16 +503,20 @@ def section(results_json: Path, doc: Path, plot_dir: Path) -> list[str]:
         add("")
 
     add("### Load time and peak RSS\n")
-    add("A fresh process per system loads the model and embeds one text of 512 tokens (batch 1, one thread, "
-        "3 calls). Load = model file to ready session, in process (edgembed: `Model::load` + `Context`; peers: "
-        "session / model construction, without the Python interpreter's and libraries' import time). Peak RSS = "
-        "the process's `ru_maxrss`, which for the peers includes the Python interpreter and their libraries.\n")
-    add("| system | load ms | peak RSS MB |")
-    add("|---|---:|---:|")
+    probe_length = next((r.probe(s)["length"] for s in r.systems if r.probe(s)), 512)
+    add(f"A fresh process per system loads the model and embeds one text of {probe_length} tokens (batch 1, one "
+        "thread, 3 calls). Load = model file to ready session, in process (edgembed: `Model::load` + `Context`; "
+        "peers: session / model construction, without the Python interpreter's and libraries' import time). Peak "
+        "RSS = the process's `ru_maxrss`, which for the peers includes the Python interpreter and their libraries; "
+        "for edgembed, RSS over the model file is what the run adds to the mapped file.\n")
+    add("| system | load ms | peak RSS MB | model file MB | RSS over the file MB |")
+    add("|---|---:|---:|---:|---:|")
     for s in r.systems:
-        x = r.sys[s].get("rss512")
+        x = r.probe(s)
         if x:
-            add(f"| {LABELS[s]} | {x['load_ms']:.1f} | {x['peak_rss_mb']:.1f} |")
+            file_mb = x.get("file_mb")
+            add(f"| {LABELS[s]} | {x['load_ms']:.1f} | {x['peak_rss_mb']:.1f} | {fmt(file_mb)} | "
+                f"{fmt(x['peak_rss_mb'] - file_mb if file_mb else None)} |")
     add("")
 
     mixed_any = any(r.sys[s].get("mixed") for s in r.systems)

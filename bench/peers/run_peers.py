@@ -44,7 +44,6 @@ VARIANTS = {"ort-int8": ["ort-int8-plain", "ort-int8-fused"], "ov-int8": ["ov-in
 EDGEMBED = [f"edgembed-{d}" for d in models.DTYPES]
 PACKAGES = ["torch", "sentence-transformers", "transformers", "tokenizers", "numpy", "onnx", "onnxruntime",
             "openvino", "nncf", "ctranslate2", "llama_cpp_python", "gguf", "matplotlib"]
-CHECK_BATCH = 4  # texts per length in the cosine check
 MIN_COSINE = 0.98  # the issue: a quantized peer counts only where it keeps min cosine >= 0.98 to f32
 
 
@@ -213,14 +212,17 @@ def main() -> None:
     ap.add_argument("--no-report", action="store_true", help="do not write the doc and plots")
     args = ap.parse_args()
 
-    defaults = (["8,64", "1,4", "1", 1, 0.0] if args.quick else ["8,16,32,64,128,256,512", "1,8,32", "1,2", 3, 0.5])
+    model = models.MODELS[args.model]
+    quick_lengths = ",".join(model.lengths.split(",")[:2]) if model.probe_length > 512 else "8,64"
+    defaults = ([quick_lengths, "1", "1", 1, 0.0] if args.quick
+                else [model.lengths, model.batches, "1,2", model.repeats, model.min_seconds])
     for name, value in zip(["lengths", "batch", "threads", "repeats", "min_seconds"], defaults):
         if getattr(args, name) is None:
             setattr(args, name, value)
     lengths = [int(x) for x in args.lengths.split(",")]
     batches = [int(x) for x in args.batch.split(",")]
     threads = [int(x) for x in args.threads.split(",")]
-    model = models.MODELS[args.model]
+    probe_length = min(model.probe_length, max(lengths)) if args.quick else model.probe_length
     cache = Path(args.cache) / model.key
     cache.mkdir(parents=True, exist_ok=True)
     if args.omp_wait_policy:
@@ -232,6 +234,10 @@ def main() -> None:
     out_json = Path(args.out) if args.out else (work / "results.json" if args.quick else models.results_json(model.key))
     logf = work / "log.txt"
 
+    if model.random_init and not args.model_dir:
+        convert = Path(args.edgembed).parent.parent / "convert" / "edgembed-convert"
+        log(f"random-init {model.name}: folder and edgembed files in {args.models} (made once)")
+        model.make_random_init(Path(args.models), convert)
     model_dir = Path(args.model_dir) if args.model_dir else model.hf_dir(Path(args.models))
     model.check_config(model_dir)
     files = {s: model.edgembed_file(Path(args.models), s.split("-")[1]) for s in EDGEMBED}
@@ -242,7 +248,7 @@ def main() -> None:
             "quick": args.quick, "machine": machine(), "loadavg_before": loadavg(), "versions": versions(),
             "git": git_rev(), "model": model.key, "model_name": model.name, "model_dir": str(model_dir),
             "settings": {"lengths": lengths, "batches": batches, "threads": threads, "repeats": args.repeats,
-                         "min_seconds": args.min_seconds, "pinned": not args.no_pin,
+                         "min_seconds": args.min_seconds, "probe_length": probe_length, "pinned": not args.no_pin,
                          "omp_wait_policy": args.omp_wait_policy or "library default"}}
     log(f"load average {meta['loadavg_before']}")
 
@@ -250,7 +256,7 @@ def main() -> None:
     tok = inp.hf_tokenizer(model_dir)
     cls, sep, pad = inp.special_ids(model_dir)
     bench_text = work / "bench.jsonl"
-    meta["text"] = inp.essays_text(tok, bench_text, (max(lengths) - 2) * max(batches) + 1)
+    meta["text"] = inp.essays_text(tok, bench_text, (max(lengths + [probe_length]) - 2) * max(batches) + 1)
     pieces = inp.stream(inp.pieces_per_document(tok, inp.read_documents(bench_text)))
     np.save(work / "pieces.npy", pieces)
     mixed_file = work / "mixed.jsonl"
@@ -258,7 +264,7 @@ def main() -> None:
     np.save(work / "mixed_pieces.npy", inp.stream(inp.pieces_per_document(tok, inp.read_documents(mixed_file))))
     rss_text = work / "rss.jsonl"
     inp.write_documents(rss_text, inp.read_documents(bench_text)[:1])
-    if len(tok.encode(inp.read_documents(rss_text)[0], add_special_tokens=False).ids) < 510:
+    if len(tok.encode(inp.read_documents(rss_text)[0], add_special_tokens=False).ids) < probe_length - 2:
         inp.write_documents(rss_text, inp.read_documents(bench_text))
 
     # edgembed: a snapshot of the binary (others may rebuild build/ during the run).
@@ -286,10 +292,10 @@ def main() -> None:
                              "inputs would not be the same")
         log(f"tokenizer parity: {len(ours)} documents, {meta['tokenizer_parity']['pieces']} pieces identical")
 
-    # The cosine check's inputs: CHECK_BATCH of every length (the worker cuts the same ids); edgembed gets their
+    # The cosine check's inputs: model.check_batch of every length (the worker cuts the same ids); edgembed gets their
     # decoded texts, and torch f32 also embeds those texts' own ids (cut like edgembed cuts at max(lengths)).
     check_texts = work / "check-texts.jsonl"
-    rows = [row for n in lengths for row in inp.make_inputs(pieces, cls, sep, n, CHECK_BATCH)]
+    rows = [row for n in lengths for row in inp.make_inputs(pieces, cls, sep, n, model.check_batch)]
     inp.write_documents(check_texts, [tok.decode(row.tolist(), skip_special_tokens=True) for row in rows])
     text_ids = [[cls] + ids[: max(lengths) - 2] + [sep]
                 for ids in inp.pieces_per_document(tok, inp.read_documents(check_texts))]
@@ -343,7 +349,7 @@ def main() -> None:
                 "min_seconds": args.min_seconds if min_seconds is None else min_seconds,
                 "mixed_lengths": mixed_lengths, "out": str(out)}
         if check:
-            spec["check"] = {"lengths": lengths, "batch": CHECK_BATCH, "out": str(work / f"check-{system}.npy")}
+            spec["check"] = {"lengths": lengths, "batch": model.check_batch, "out": str(work / f"check-{system}.npy")}
             if system == "torch-f32":
                 spec["check"].update(text_ids=text_ids, text_out=str(work / "check-torch-f32-texts.npy"))
         spec_file = Path(str(out) + ".spec.json")
@@ -404,17 +410,19 @@ def main() -> None:
         meta["skipped"][s] = why
     meta["systems"] = systems
 
-    # Load time and peak RSS: a process that embeds one 512-token text, one thread.
+    # Load time and peak RSS: a process that embeds one text of probe_length tokens, one thread.
     for s in systems:
         if args.quick and s != "edgembed-int8":
             continue
-        log(f"{s}: load and peak RSS at 512 tokens, batch 1")
+        log(f"{s}: load and peak RSS at {probe_length} tokens, batch 1")
         out = work / f"{s}-rss.json"
         if s.startswith("edgembed"):
-            j = edgembed_bench(s, 1, out, [512], [1], rss_text, repeats=3, min_seconds=0.0)
+            j = edgembed_bench(s, 1, out, [probe_length], [1], rss_text, repeats=3, min_seconds=0.0)
         else:
-            j = peer(s, 1, out, [512], [1], repeats=3, min_seconds=0.0)
-        results[s]["rss512"] = {"load_ms": j["load_ms"], "peak_rss_mb": j["peak_rss_mb"]}
+            j = peer(s, 1, out, [probe_length], [1], repeats=3, min_seconds=0.0)
+        results[s]["probe"] = {"length": probe_length, "load_ms": j["load_ms"], "peak_rss_mb": j["peak_rss_mb"]}
+        if s.startswith("edgembed"):
+            results[s]["probe"]["file_mb"] = files[s].stat().st_size / 1e6
 
     # Checks: every system saw batch x L tokens (mixed: the sum of the lengths); peers' vectors vs torch.
     problems = []
@@ -433,7 +441,7 @@ def main() -> None:
         run_pinned([str(edgembed_bin), "embed", "-m", str(files[s]), "--input", "jsonl", "--output", "npy",
                     "-o", str(work / f"check-{s}.npy"), "--threads", "1", "--max-length", str(max(lengths)),
                     str(check_texts)], 1, not args.no_pin, logf)
-    meta["check"] = {"lengths": lengths, "batch": CHECK_BATCH}
+    meta["check"] = {"lengths": lengths, "batch": model.check_batch}
     meta["cosine_vs_torch"] = fidelity(work, systems)
     meta["min_cosine"] = MIN_COSINE
     meta["variants"] = pick_variants(results, systems, meta["cosine_vs_torch"])

@@ -175,9 +175,9 @@ def load_llama(spec, file):
 
     path = str(Path(spec["cache"]) / "gguf" / file)
     # As llama.cpp's own llama-embedding runs: batches of whole sequences up to n_batch tokens (its default,
-    # 2048), n_ubatch = n_batch (non-causal models need the whole batch in one ubatch). Attention then
-    # spans every token of a batch (masked per sequence), so its cost is (sum L)^2 per batch, not sum L^2.
-    n_batch = 2048
+    # 2048, or the longest input), n_ubatch = n_batch (non-causal models need the whole batch in one ubatch).
+    # Attention then spans every token of a batch (masked per sequence), so its cost is (sum L)^2 per batch.
+    n_batch = max([2048] + spec["lengths"])
     llm = llama_cpp.Llama(model_path=path, embedding=True, n_threads=spec["threads"], n_threads_batch=spec["threads"],
                           n_ctx=n_batch, n_batch=n_batch, n_ubatch=n_batch,
                           pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN, verbose=False)
@@ -255,7 +255,9 @@ def main() -> None:
         emb = [call(list(inp.make_inputs(pieces, cls, sep, length, c["batch"])))[0] for length in c["lengths"]]
         np.save(c["out"], np.concatenate(emb).astype(np.float32))
         if c.get("text_ids"):  # torch f32 only: the reference for edgembed, which embeds the decoded texts
-            np.save(c["text_out"], call([np.array(x, dtype=np.int64) for x in c["text_ids"]])[0].astype(np.float32))
+            ids = [np.array(x, dtype=np.int64) for x in c["text_ids"]]
+            emb = [call(ids[i: i + c["batch"]])[0] for i in range(0, len(ids), c["batch"])]
+            np.save(c["text_out"], np.concatenate(emb).astype(np.float32))
 
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     result["affinity"] = sorted(os.sched_getaffinity(0))

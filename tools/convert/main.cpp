@@ -41,7 +41,7 @@ void print_summary(const edgembed::convert::ConvertSummary& s, const std::string
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Convert a Hugging Face BERT checkpoint into an edgembed model file", "edgembed-convert"};
+    CLI::App app{"Convert a Hugging Face / sentence-transformers checkpoint (a family of the README's table) into an edgembed model file", "edgembed-convert"};
     edgembed::convert::ConvertOptions options;
     float temperature = 1.0f;
     int max_seq_length = 0;
