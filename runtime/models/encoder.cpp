@@ -132,6 +132,7 @@ void require_implemented(const EncoderSpec& s, const std::string& family) {
     if (!modern && (s.norm != NormKind::layer_norm || s.causal || s.qk_norm))
         refuse("RMSNorm, causal attention or QK norms in a post-LN block");
     if (s.norm == NormKind::rms_norm && s.biases) refuse("RMSNorm with biases");
+    if (s.qk_norm && s.norm != NormKind::rms_norm) refuse("QK norms in a LayerNorm family");
 }
 
 }  // namespace

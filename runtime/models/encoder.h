@@ -1,8 +1,9 @@
 // The shared encoder every family runs (family.h says what differs), over a packed batch: the tokens of
 // every text of a batch lie back to back (no padding), linear layers run on all of them at once and
 // attention runs per text, so a text of length L costs O(L^2) whatever the other lengths are. Post-LN
-// BERT blocks with learned positions take attention's L x L path (fastest at their lengths); pre-LN
-// rotary blocks (ModernBERT) the tiled one (simd f32_attention: O(L d) memory, O(L w) work in a window).
+// BERT blocks with learned positions take attention's L x L path (fastest at their lengths); pre-norm
+// rotary blocks (ModernBERT, Qwen3) the tiled one (simd f32_attention: O(L d) memory, O(L w) work in a window,
+// the lower triangle when causal, each K / V head once per group of query heads).
 #pragma once
 
 #include <cstdint>

@@ -39,7 +39,7 @@ struct EncoderSpec {
     int global_every = 0, local_radius = 0;
     // Causal attention (decoder embedders, Qwen3): query i attends to the keys j <= i (within the window).
     bool causal = false;
-    // QK norms (Qwen3, Gemma3): each query and key head goes through a norm of kind `norm` over head_dim
+    // QK norms (Qwen3, Gemma3; RMSNorm families): each query and key head goes through an RMSNorm over head_dim
     // (weights names.query_norm / key_norm) before the rotary embedding.
     bool qk_norm = false;
     // Rotary positions (rotate-half over the whole head): the base of the global and of the local layers.
