@@ -64,7 +64,7 @@ void head(benchmark::State& state, bool tiled) {
     const float scale = 1.0f / 8.0f;
     for (auto _ : state) {
         if (tiled) {
-            kernels.f32_attention(q.data(), h, k.data(), v.data(), h, nullptr, scale, 0, length, length, length, length, d,
+            kernels.f32_attention(q.data(), h, k.data(), v.data(), h, nullptr, scale, 0, length, length, length, length, d, 1,
                                   out.data(), h);
         } else {
             edgembed::quant::f32_gemm(q.data(), h, k.data(), h, true, 1.0f, s.data(), length, length, length, d);

@@ -74,6 +74,34 @@ BenchCase bench_case(KernelTag<&Kernels::f32_layernorm>) {
             {{384}, {768}, {1024}}};
 }
 
+// RMSNorm rows: the hidden sizes, and Qwen3's head_dim (its QK norms).
+BenchCase bench_case(KernelTag<&Kernels::f32_rmsnorm>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), g = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_rmsnorm(x.data(), g.data(), 1e-6f, y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 12.0 * n);
+            },
+            {{128}, {1024}}};
+}
+
+// SiLU over one SwiGLU row (Qwen3-0.6B's 3072) and a block of 128 tokens.
+BenchCase bench_case(KernelTag<&Kernels::f32_silu>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_silu(x.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 8.0 * n);
+            },
+            {{3072}, {3072 * 128}}};
+}
+
 // GELU over one FFN row and over a whole FFN block of 128 tokens.
 BenchCase bench_case(KernelTag<&Kernels::f32_gelu>) {
     return {[](benchmark::State& state, const Kernels* k) {
@@ -250,23 +278,25 @@ struct MissingBenchCase {};
 template <auto Kernel>
 MissingBenchCase bench_case(KernelTag<Kernel>);
 
-// One head of a text ({L, window radius (0: all keys), d}), every query row in one call: the tiled
-// attention at BERT lengths, long texts, and ModernBERT's local layers (radius 64).
+// One key / value head of a text ({L, window radius (0: all keys), d, query heads}), every query row in one
+// call: the tiled attention at BERT lengths, long texts, ModernBERT's local layers (radius 64), and Qwen3's
+// grouped heads (d 128, two query heads per K / V head) against one.
 BenchCase bench_case(KernelTag<&Kernels::f32_attention>) {
     return {[](benchmark::State& state, const Kernels* k) {
-                const size_t length = arg(state, 0), radius = arg(state, 1), d = arg(state, 2), ld = 12 * d;
-                const size_t reach = radius == 0 ? length : radius;
+                const size_t length = arg(state, 0), radius = arg(state, 1), d = arg(state, 2), heads = arg(state, 3);
+                const size_t ld = 12 * d, reach = radius == 0 ? length : radius;
                 std::vector<float> q = random_vector(length * ld), kk = random_vector(length * ld), v = random_vector(length * ld);
                 std::vector<float> out(length * ld);
                 for (auto _ : state) {
                     k->f32_attention(q.data(), ld, kk.data(), v.data(), ld, nullptr, 0.125f, 0, length, length, reach, reach, d,
-                                     out.data(), ld);
+                                     heads, out.data(), ld);
                     benchmark::DoNotOptimize(out.data());
                 }
                 const double pairs = static_cast<double>(length) * static_cast<double>(std::min(length, 2 * reach + 1));
-                set_flops(state, 4.0 * pairs * static_cast<double>(d));
+                set_flops(state, 4.0 * pairs * static_cast<double>(d * heads));
             },
-            {{128, 0, 64}, {512, 0, 64}, {2048, 0, 64}, {2048, 64, 64}, {8192, 64, 64}}};
+            {{128, 0, 64, 1}, {512, 0, 64, 1}, {2048, 0, 64, 1}, {2048, 64, 64, 1}, {8192, 64, 64, 1}, {2048, 0, 128, 1},
+             {2048, 0, 128, 2}}};
 }
 
 // Rotating one head of q (d = 64).

@@ -16,6 +16,7 @@ const char* pooling_name(Pooling pooling) noexcept {
         case Pooling::mean: return "mean";
         case Pooling::cls: return "cls";
         case Pooling::max: return "max";
+        case Pooling::last_token: return "lasttoken";
     }
     return "?";
 }
@@ -26,6 +27,7 @@ Pooling pooling_from_name(const std::string& name) {
     if (name == "mean") return Pooling::mean;
     if (name == "cls") return Pooling::cls;
     if (name == "max") return Pooling::max;
+    if (name == "lasttoken") return Pooling::last_token;
     throw Error(Status::invalid_config, "model config: unknown pooling '" + name + "'");
 }
 
@@ -65,6 +67,8 @@ void to_json(nlohmann::json& out, const ModelConfig& c) {
         {"tokenizer", c.tokenizer},
         {"source", c.source},
     };
+    if (c.num_kv_heads != 0) out["num_kv_heads"] = c.num_kv_heads;  // absent in files of families without them
+    if (c.head_size != 0) out["head_dim"] = c.head_size;
     if (c.auto_temperature) out["auto_temperature"] = *c.auto_temperature;
     if (!c.prompts.empty()) out["prompts"] = c.prompts;
     if (!c.default_prompt_name.empty()) out["default_prompt_name"] = c.default_prompt_name;
@@ -79,6 +83,8 @@ ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::st
     c.hidden_size = get<int>(in, "hidden_size", where);
     c.num_layers = get<int>(in, "num_layers", where);
     c.num_heads = get<int>(in, "num_heads", where);
+    if (in.contains("num_kv_heads")) c.num_kv_heads = get<int>(in, "num_kv_heads", where);
+    if (in.contains("head_dim")) c.head_size = get<int>(in, "head_dim", where);
     c.intermediate_size = get<int>(in, "intermediate_size", where);
     c.max_position_embeddings = get<int>(in, "max_position_embeddings", where);
     c.type_vocab_size = get<int>(in, "type_vocab_size", where);
@@ -114,13 +120,17 @@ void validate(const ModelConfig& c) {
     if (c.layout_revision < 1) fail("layout_revision must be >= 1");
     if (c.hidden_size <= 0 || c.hidden_size > 16384) fail("hidden_size out of range");
     if (c.num_layers <= 0 || c.num_layers > 256) fail("num_layers out of range");
-    if (c.num_heads <= 0 || c.hidden_size % c.num_heads != 0) fail("num_heads must divide hidden_size");
+    if (c.num_heads <= 0 || c.num_heads > 1024) fail("num_heads out of range");
+    if (c.head_size == 0 && c.hidden_size % c.num_heads != 0) fail("num_heads must divide hidden_size");
+    if (c.head_size < 0 || c.head_size > 1024 || c.head_size % 2 != 0) fail("head_dim must be even and in [2, 1024] when given");
+    if (c.num_kv_heads < 0 || c.num_kv_heads > c.num_heads || (c.num_kv_heads > 0 && c.num_heads % c.num_kv_heads != 0))
+        fail("num_kv_heads must divide num_heads");
     if (c.intermediate_size <= 0 || c.intermediate_size > 65536) fail("intermediate_size out of range");
     if (c.max_position_embeddings <= 2 || c.max_position_embeddings > (1 << 20)) fail("max_position_embeddings out of range");
     if (c.type_vocab_size < 0 || c.type_vocab_size > 1024) fail("type_vocab_size out of range");
     if (c.vocab_size <= 0 || c.vocab_size > (1 << 24)) fail("vocab_size out of range");
     if (!(c.layer_norm_eps > 0.0f && c.layer_norm_eps < 1.0f)) fail("layer_norm_eps out of range");
-    if (c.hidden_act != "gelu") fail("unsupported hidden_act '" + c.hidden_act + "' (only the erf GELU)");
+    if (c.hidden_act != "gelu" && c.hidden_act != "silu") fail("unsupported hidden_act '" + c.hidden_act + "' (only gelu, the erf form, and silu)");
     if (c.max_seq_length < 2 || c.max_seq_length > c.max_position_embeddings)
         fail("max_seq_length must be in [2, max_position_embeddings]");
     const int max_tokens = models::family_for(c.architecture).spec(c).max_tokens(c);

@@ -15,7 +15,8 @@
 
 namespace edgembed {
 
-enum class Pooling : uint8_t { mean = 0, cls = 1, max = 2 };
+// last_token: the text's last token (its EOS where the tokenizer appends one), sentence-transformers' lasttoken.
+enum class Pooling : uint8_t { mean = 0, cls = 1, max = 2, last_token = 3 };
 const char* pooling_name(Pooling pooling) noexcept;
 
 struct ModelConfig {
@@ -25,12 +26,14 @@ struct ModelConfig {
     int hidden_size = 0;
     int num_layers = 0;
     int num_heads = 0;
+    int num_kv_heads = 0;               // grouped-query attention's key / value heads; 0 (absent): num_heads
+    int head_size = 0;                  // floats per head; 0 (absent): hidden_size / num_heads
     int intermediate_size = 0;
     int max_position_embeddings = 0;
     int type_vocab_size = 0;            // 0: the family has no token types
     int vocab_size = 0;
     float layer_norm_eps = 1e-12f;
-    std::string hidden_act = "gelu";    // erf form
+    std::string hidden_act = "gelu";    // the FFN's activation: gelu (erf form) or silu (Qwen3's SwiGLU)
     int max_seq_length = 0;             // the model's configured default (sentence-transformers), <= max_position_embeddings
     Pooling pooling = Pooling::mean;
     bool normalize = true;
@@ -48,7 +51,11 @@ struct ModelConfig {
     TokenizerConfig tokenizer;
     std::string source;                 // free text: where the checkpoint came from
 
-    int head_dim() const { return num_heads > 0 ? hidden_size / num_heads : 0; }
+    int head_dim() const { return head_size > 0 ? head_size : num_heads > 0 ? hidden_size / num_heads : 0; }
+    int kv_heads() const { return num_kv_heads > 0 ? num_kv_heads : num_heads; }
+    // Widths of the attention's query (and output) rows and of its key / value rows.
+    int query_width() const { return num_heads * head_dim(); }
+    int kv_width() const { return kv_heads() * head_dim(); }
 };
 
 // Throws edgembed::Error(invalid_config) naming the offending key.

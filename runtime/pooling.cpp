@@ -14,6 +14,9 @@ void pool(Pooling pooling, const float* tokens, size_t length, size_t dim, float
         case Pooling::cls:
             std::memcpy(out, tokens, dim * sizeof(float));
             return;
+        case Pooling::last_token:
+            std::memcpy(out, tokens + (length - 1) * dim, dim * sizeof(float));
+            return;
         case Pooling::max:
             std::memcpy(out, tokens, dim * sizeof(float));
             for (size_t i = 1; i < length; ++i) k.f32_max(tokens + i * dim, out, dim);

@@ -1,4 +1,4 @@
-// The row kernels whose results feed int8 activation quantization (softmax, LayerNorm, GELU) and the
+// The row kernels whose results feed int8 activation quantization (softmax, LayerNorm, RMSNorm, GELU, SiLU) and the
 // final normalization's sum of squares, written once on Lanes16 so that every ISA (the scalar one too:
 // simd/ref instantiates them with scalar_arch) gives the same bits: reductions in 16 lanes combined in a
 // fixed tree, exp / erf without fused multiply-adds (f32_math.hpp), tails through the same 16-lane code
@@ -77,6 +77,22 @@ void f32_layernorm(const float* x, const float* gamma, const float* beta, float 
 }
 
 template <class Arch>
+void f32_rmsnorm(const float* x, const float* gamma, float eps, float* y, size_t n) {
+    using L = Lanes16<Arch>;
+    constexpr size_t S = L::kLanes;
+    L vsum = L::splat(0.0f);
+    for (size_t i = 0; i < n; i += S) {
+        const L v = L::load_n(x + i, n - i < S ? n - i : S, 0.0f);
+        vsum = vsum + v * v;
+    }
+    const L vinv = L::splat(1.0f / std::sqrt(vsum.sum() / static_cast<float>(n) + eps));
+    for (size_t i = 0; i < n; i += S) {  // (x r) gamma, transformers' order
+        const size_t count = n - i < S ? n - i : S;
+        (L::load_n(x + i, count, 0.0f) * vinv * L::load_n(gamma + i, count, 0.0f)).store_n(y + i, count);
+    }
+}
+
+template <class Arch>
 void f32_gelu(const float* x, float* y, size_t n) {
     using L = Lanes16<Arch>;
     using F = typename L::F;
@@ -85,6 +101,24 @@ void f32_gelu(const float* x, float* y, size_t n) {
         const size_t count = n - i < S ? n - i : S;
         L::load_n(x + i, count, 0.0f)
             .each([](F v) { return F(0.5f) * v * (F(1.0f) + erf_f32<Arch>(v * F(0.70710678118654752440f))); })
+            .store_n(y + i, count);
+    }
+}
+
+// x sigmoid(x) with e = exp(-|x|) (no overflow): x / (1 + e) for x >= 0, x e / (1 + e) below.
+template <class Arch>
+void f32_silu(const float* x, float* y, size_t n) {
+    using L = Lanes16<Arch>;
+    using P = Part<Arch>;
+    using F = typename L::F;
+    constexpr size_t S = L::kLanes;
+    for (size_t i = 0; i < n; i += S) {
+        const size_t count = n - i < S ? n - i : S;
+        L::load_n(x + i, count, 0.0f)
+            .each([](F v) {
+                const F e = exp_f32<Arch>(F(0.0f) - P::abs(v));
+                return P::divide(v * P::less_select(v, F(0.0f), e, F(1.0f)), F(1.0f) + e);
+            })
             .store_n(y + i, count);
     }
 }

@@ -132,5 +132,6 @@ edgembed_status edgembed_model_get_info(const edgembed_model* model, edgembed_mo
 
 static_assert(EDGEMBED_POOLING_MEAN == static_cast<int>(edgembed::Pooling::mean) &&
                   EDGEMBED_POOLING_CLS == static_cast<int>(edgembed::Pooling::cls) &&
-                  EDGEMBED_POOLING_MAX == static_cast<int>(edgembed::Pooling::max),
+                  EDGEMBED_POOLING_MAX == static_cast<int>(edgembed::Pooling::max) &&
+                  EDGEMBED_POOLING_LAST_TOKEN == static_cast<int>(edgembed::Pooling::last_token),
               "edgembed_pooling differs from edgembed::Pooling");

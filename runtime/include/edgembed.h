@@ -153,7 +153,8 @@ EDGEMBED_API void edgembed_model_free(edgembed_model* model);
 typedef enum edgembed_pooling {
     EDGEMBED_POOLING_MEAN = 0,
     EDGEMBED_POOLING_CLS = 1,
-    EDGEMBED_POOLING_MAX = 2
+    EDGEMBED_POOLING_MAX = 2,
+    EDGEMBED_POOLING_LAST_TOKEN = 3 /* the last token's state (Qwen3-Embedding) */
 } edgembed_pooling;
 
 typedef struct edgembed_model_info {

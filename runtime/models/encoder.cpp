@@ -122,13 +122,17 @@ void require_implemented(const EncoderSpec& s, const std::string& family) {
     auto refuse = [&](const char* what) {
         throw Error(Status::unsupported_architecture, "model family '" + family + "': " + what + " is not implemented in this runtime");
     };
-    if (s.norm != NormKind::layer_norm) refuse("RMSNorm");
-    if (s.ffn != FfnKind::gelu && s.ffn != FfnKind::geglu) refuse("an FFN other than the erf GELU or GeGLU");
-    const bool modern = s.placement == NormPlacement::pre;  // pre-LN, rotary, GeGLU, final norm come together
-    if (modern != (s.positions == PositionKind::rotary) || (s.ffn == FfnKind::geglu) != modern || s.final_norm != modern)
+    if (s.ffn != FfnKind::gelu && s.ffn != FfnKind::geglu && s.ffn != FfnKind::swiglu)
+        refuse("an FFN other than the erf GELU, GeGLU or SwiGLU");
+    const bool modern = s.placement == NormPlacement::pre;  // pre-norm, rotary, a gated FFN, final norm come together
+    if (modern != (s.positions == PositionKind::rotary) || gated_ffn(s) != modern || s.final_norm != modern)
         refuse("this mix of norm placement, positions, FFN and final norm");
     if (!s.first_attention_norm && !modern) refuse("a post-LN block without its first norm");
     if (s.positions == PositionKind::rotary && s.token_types) refuse("token types with rotary positions");
+    if (!modern && (s.norm != NormKind::layer_norm || s.causal || s.qk_norm))
+        refuse("RMSNorm, causal attention or QK norms in a post-LN block");
+    if (s.norm == NormKind::rms_norm && s.biases) refuse("RMSNorm with biases");
+    if (s.qk_norm && s.norm != NormKind::rms_norm) refuse("QK norms in a LayerNorm family");
 }
 
 }  // namespace
@@ -142,7 +146,12 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     spec_ = family.spec(config_);
     require_implemented(spec_, config_.architecture);
     tiled_attention_ = spec_.placement == NormPlacement::pre;
-    const size_t widest_out = static_cast<size_t>(std::max(3 * config_.hidden_size, 2 * config_.intermediate_size));
+    if (!tiled_attention_ && (config_.kv_heads() != config_.num_heads || config_.query_width() != config_.hidden_size))
+        throw Error(Status::unsupported_architecture, "model family '" + config_.architecture +
+                                                          "': grouped-query attention or a head_dim apart from hidden_size / "
+                                                          "num_heads in a post-LN block is not implemented in this runtime");
+    const size_t widest_out = static_cast<size_t>(std::max({3 * config_.hidden_size, config_.query_width() + 2 * config_.kv_width(),
+                                                            2 * config_.intermediate_size}));
     if (!spec_.biases) zeros_.assign(widest_out, 0.0f);
     if (max_tokens() < 2) throw Error(Status::invalid_config, "model config: the position table leaves no room for a text");
     quant::apply_isa_cap_to_backends();
@@ -204,7 +213,7 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     // pre-LN block projects the keys and values of every token first, then the queries a chunk at a time.
     auto split_qkv = [&](const std::string& prefix, Layer& layer) {
         const model_file::TensorView& w = file.tensor(prefix + ".weight");
-        const int64_t h = config_.hidden_size;
+        const int64_t q = config_.query_width(), kv = config_.kv_width();
         const size_t row_bytes = w.nbytes / static_cast<size_t>(w.shape[0]);
         const float* scales = w.dtype == DType::qc8 ? copy(file.tensor(qc8_scales_name(prefix + ".weight"))) : nullptr;
         auto rows = [&](int64_t first, int64_t count) {
@@ -215,8 +224,8 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
             const float* part_bias = spec_.biases ? vector(prefix + ".bias") + first : zeros_.data();
             return quant::make_linear(part, scales ? &part_scales : nullptr, part_bias, packed_weights_);
         };
-        layer.query = rows(0, h);
-        layer.key_value = rows(h, 2 * h);
+        layer.query = rows(0, q);
+        layer.key_value = rows(q, 2 * kv);
         if (!layer.query->reads_source_weights() && !layer.key_value->reads_source_weights()) {
             file.release_pages(w);
             packed_sources.push_back(&w);
@@ -243,6 +252,10 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         layer.ln1_beta = attention_norm ? bias(p + n.attention_norm) : nullptr;
         layer.ln2_gamma = vector(p + n.ffn_norm + ".weight");
         layer.ln2_beta = bias(p + n.ffn_norm);
+        if (spec_.qk_norm) {
+            layer.q_norm = vector(p + n.query_norm + ".weight");
+            layer.k_norm = vector(p + n.key_norm + ".weight");
+        }
         if (!layer.key_value) (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
         layers_.push_back(std::move(layer));
     }
@@ -336,16 +349,20 @@ void Encoder::relative_bias(size_t longest, Workspace& ws) const {
 
 size_t Encoder::workspace_bytes(size_t tokens, size_t longest, size_t threads) const {
     const size_t h = static_cast<size_t>(config_.hidden_size), ffn = static_cast<size_t>(config_.intermediate_size);
-    const size_t widest = std::max(3 * h, ffn * (gated_ffn(spec_) ? 2 : 1));  // the fused QKV layer's 3h outputs, or the FFN's
+    // The fused QKV layer's 3h outputs, the pre-LN query and key-value layers', or the FFN's.
+    const size_t widest = std::max({3 * h, static_cast<size_t>(config_.query_width()), 2 * static_cast<size_t>(config_.kv_width()),
+                                    ffn * (gated_ffn(spec_) ? 2 : 1)});
     const size_t workers = std::max<size_t>(threads, 1);  // attention's per-worker scratch
-    // hidden (and attention's output, post-LN); q, k, v (one [tokens, 3h] buffer when fused, plus both when mixed);
-    // the residual rows (pre-LN: the normed rows of one chunk).
+    // Post-LN q, k, v: one [tokens, 3h] buffer when fused, three [tokens, h] when not, both when mixed.
     const size_t qkv = (any_fused_qkv_ ? 3 : 0) + (any_separate_qkv_ ? 3 : 0);
     const size_t scores = tiled_attention_ ? 0 : workers * longest * longest;  // the tiled kernel keeps none
     const size_t rows = linear_rows(tokens);  // a pre-LN block's linear layers run in chunks
     const bool pre = spec_.placement == NormPlacement::pre;
-    const size_t whole = pre ? 3 : 2 + qkv;  // [tokens, h] buffers: pre-LN x, keys, values
-    const size_t floats = whole * tokens * h + (pre ? 2 : 1) * rows * h + rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
+    const size_t qw = static_cast<size_t>(config_.query_width()), kvw = static_cast<size_t>(config_.kv_width());
+    // Pre-LN: x, keys and values of every token; a chunk's queries and normed rows. Post-LN: x, attention's output,
+    // q / k / v, the residual rows.
+    const size_t floats = (pre ? tokens * (h + 2 * kvw) + rows * (qw + h) : (2 + qkv) * tokens * h + rows * h) +
+                          rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
     const size_t linear = rows * widest * (sizeof(uint8_t) + sizeof(int32_t)) + rows * (sizeof(float) + sizeof(int32_t));
     const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
@@ -404,11 +421,13 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
     });
 }
 
-void Encoder::layer_norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const {
+void Encoder::norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const simd::Kernels& k = simd::kernels();
-    for (long i = 0; i < static_cast<long>(tokens); ++i)
-        k.f32_layernorm(in + i * h, gamma, beta, config_.layer_norm_eps, out + i * h, h);
+    for (long i = 0; i < static_cast<long>(tokens); ++i) {
+        if (spec_.norm == NormKind::rms_norm) k.f32_rmsnorm(in + i * h, gamma, config_.layer_norm_eps, out + i * h, h);
+        else k.f32_layernorm(in + i * h, gamma, beta, config_.layer_norm_eps, out + i * h, h);
+    }
 }
 
 void Encoder::rotary_tables() {
@@ -416,7 +435,7 @@ void Encoder::rotary_tables() {
     // (one float product), then cos / sin of that float angle.
     const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2, positions = static_cast<size_t>(max_tokens());
     const double thetas[2] = {spec_.rope_theta, spec_.rope_theta_local};
-    for (int kind = 0; kind < 2; ++kind) {
+    for (int kind = 0; kind < (spec_.any_local() ? 2 : 1); ++kind) {
         std::vector<float> inv_freq(half);
         for (size_t i = 0; i < half; ++i)
             inv_freq[i] = 1.0f / std::pow(static_cast<float>(thetas[kind]), static_cast<float>(2 * i) / static_cast<float>(d));
@@ -431,9 +450,9 @@ void Encoder::rotary_tables() {
     }
 }
 
-void Encoder::rotate(float* x, size_t ld, size_t row_begin, size_t row_end, const int64_t* offsets, int num_texts,
-                     bool global) const {
-    const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2, heads = static_cast<size_t>(config_.num_heads);
+void Encoder::rotate(float* x, size_t ld, size_t heads, const float* head_norm, size_t row_begin, size_t row_end,
+                     const int64_t* offsets, int num_texts, bool global) const {
+    const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2;
     const float* cos = rope_cos_[global ? 0 : 1].data();
     const float* sin = rope_sin_[global ? 0 : 1].data();
     const simd::Kernels& k = simd::kernels();
@@ -443,20 +462,26 @@ void Encoder::rotate(float* x, size_t ld, size_t row_begin, size_t row_end, cons
         for (long row = first; row < last; ++row) {
             const size_t position = static_cast<size_t>(row - offsets[t]);
             float* r = x + static_cast<size_t>(row - static_cast<long>(row_begin)) * ld;
-            for (size_t head = 0; head < heads; ++head) k.f32_rope(r + head * d, cos + position * half, sin + position * half, half);
+            for (size_t head = 0; head < heads; ++head) {
+                if (head_norm) k.f32_rmsnorm(r + head * d, head_norm, config_.layer_norm_eps, r + head * d, d);
+                k.f32_rope(r + head * d, cos + position * half, sin + position * half, half);
+            }
         }
     }
 }
 
 void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, const float* v_all, size_t ldkv,
                               const int64_t* offsets, int num_texts, size_t row_begin, size_t row_end,
-                              const float* logit_scales, float layer_factor, size_t radius, float* out, size_t ldo,
-                              Workspace& ws) const {
-    // One task per (text, head, tile of query rows): each owns disjoint output rows x columns. 256 rows a
-    // call amortize the kernel's copy of the keys it reads (K^T) to a few percent.
+                              const float* logit_scales, float layer_factor, size_t before, size_t after, float* out,
+                              size_t ldo, Workspace& ws) const {
+    // One task per (text, group of query heads, tile of query rows): each owns disjoint output rows x columns.
+    // A group: the query heads of one key / value head (grouped-query attention), which the kernel runs over
+    // each K / V tile in turn; one head where a relative bias differs per head. 256 rows a call amortize the
+    // kernel's copy of the keys it reads (K^T) to a few percent.
     constexpr int64_t kQueryTile = 256;
     const size_t d = static_cast<size_t>(config_.head_dim());
-    const int heads = config_.num_heads;
+    const int group = config_.num_heads / config_.kv_heads(), per_call = relative_attention_bias_.empty() ? group : 1;
+    const int heads = config_.num_heads / per_call;  // calls per tile
     int64_t longest = 0;
     std::vector<int64_t> first_task(static_cast<size_t>(num_texts) + 1, 0), query_begin(static_cast<size_t>(num_texts));
     for (int t = 0; t < num_texts; ++t) {
@@ -472,18 +497,19 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
     auto run_task = [&](long task) {
         const int t = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
         const int64_t local = task - first_task[t], tiles = (first_task[t + 1] - first_task[t]) / heads;
-        const int head = static_cast<int>(local / tiles);
+        const int head = static_cast<int>(local / tiles) * per_call;  // the call's first query head
         const int64_t end = std::min<int64_t>(offsets[t + 1], static_cast<int64_t>(row_end));
         const int64_t row = query_begin[t] + (local % tiles) * kQueryTile;  // in the batch
         const size_t rows = static_cast<size_t>(std::min<int64_t>(kQueryTile, end - row));
         const size_t length = static_cast<size_t>(offsets[t + 1] - offsets[t]), start = static_cast<size_t>(offsets[t]);
         const size_t column = static_cast<size_t>(head) * d, here = static_cast<size_t>(row) - row_begin;
+        const size_t kv_column = static_cast<size_t>(head / group) * d;
         const float* bias = relative_attention_bias_.empty()
                                 ? nullptr
                                 : ws.relative_bias.data() + static_cast<size_t>(head) * span + static_cast<size_t>(longest - 1);
-        const size_t reach = std::min(radius, length);
-        k.f32_attention(q + here * ldq + column, ldq, k_all + start * ldkv + column, v_all + start * ldkv + column, ldkv, bias,
-                        logit_scales[t] * layer_factor, static_cast<size_t>(row) - start, rows, length, reach, reach, d,
+        k.f32_attention(q + here * ldq + column, ldq, k_all + start * ldkv + kv_column, v_all + start * ldkv + kv_column, ldkv,
+                        bias, logit_scales[t] * layer_factor, static_cast<size_t>(row) - start, rows, length,
+                        std::min(before, length), std::min(after, length), d, static_cast<size_t>(per_call),
                         out + here * ldo + column, ldo);
     };
     parallel_for(ws.threads, tasks, 1, [&](size_t first, size_t end, size_t) {
@@ -491,10 +517,11 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
     });
 }
 
-void Encoder::geglu(float* inner, size_t tokens) const {
+void Encoder::gated_activation(float* inner, size_t tokens) const {
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     const simd::Kernels& k = simd::kernels();
-    for (long i = 0; i < static_cast<long>(tokens); ++i) k.f32_gelu(inner + i * 2 * ffn, inner + i * 2 * ffn, ffn);
+    const auto activation = spec_.ffn == FfnKind::swiglu ? k.f32_silu : k.f32_gelu;
+    for (long i = 0; i < static_cast<long>(tokens); ++i) activation(inner + i * 2 * ffn, inner + i * 2 * ffn, ffn);
     // Row i moves to i * ffn, below every row not yet read (2 j ffn for j > i): in order, one thread.
     for (size_t i = 0; i < tokens; ++i) {
         const float* activated = inner + i * 2 * ffn;
@@ -509,36 +536,48 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
     using quant::Epilogue;
     const Layer& layer = layers_[l];
     const size_t tokens = static_cast<size_t>(offsets[num_texts]), h = static_cast<size_t>(config_.hidden_size);
+    const size_t qw = static_cast<size_t>(config_.query_width()), kvw = static_cast<size_t>(config_.kv_width());
     // Keys and values of every token first, then per chunk of kPreLnChunk tokens: queries, attention,
     // output projection, FFN. Only x and the keys / values span the whole batch; the chunk's rows of x
     // change after every key and value has been read from them.
     float* normed = ws.residual.data();
-    float* queries = ws.q.data();  // [chunk, h]; attention's output overwrites them
-    float* kv = ws.k.data();       // [tokens, 2h]
+    float* queries = ws.q.data();  // [chunk, qw]; attention's output overwrites them
+    float* kv = ws.k.data();       // [tokens, 2 kvw]
     float* inner = ws.ffn.data();
     const bool global = spec_.is_global(static_cast<int>(l));
+    auto observe = [&](LinearInput input, const float* in, size_t rows, size_t width) {
+        if (ws.observe_linear_input) ws.observe_linear_input(static_cast<int>(l), input, in, rows, width);
+    };
     auto attention_input = [&](size_t c0, size_t n) -> const float* {
         if (!layer.ln1_gamma) return x + c0 * h;
-        layer_norm_rows(x + c0 * h, layer.ln1_gamma, layer.ln1_beta, normed, n);
+        norm_rows(x + c0 * h, layer.ln1_gamma, layer.ln1_beta, normed, n);
         return normed;
     };
     for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
         const size_t n = std::min(kPreLnChunk, tokens - c0);
-        layer.key_value->forward(attention_input(c0, n), n, kv + c0 * 2 * h, nullptr, Epilogue::none, ws.linear);
+        const float* in = attention_input(c0, n);
+        observe(LinearInput::qkv, in, n, h);
+        layer.key_value->forward(in, n, kv + c0 * 2 * kvw, nullptr, Epilogue::none, ws.linear);
     }
-    if (spec_.positions == PositionKind::rotary) rotate(kv, 2 * h, 0, tokens, offsets, num_texts, global);
-    const size_t radius = global ? std::numeric_limits<size_t>::max() : static_cast<size_t>(spec_.local_radius);
+    const size_t kv_heads = static_cast<size_t>(config_.kv_heads()), heads = static_cast<size_t>(config_.num_heads);
+    if (spec_.positions == PositionKind::rotary) rotate(kv, 2 * kvw, kv_heads, layer.k_norm, 0, tokens, offsets, num_texts, global);
+    const size_t everything = std::numeric_limits<size_t>::max();
+    const size_t before = global ? everything : static_cast<size_t>(spec_.local_radius);
+    const size_t after = spec_.causal ? 0 : before;
     for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
         const size_t n = std::min(kPreLnChunk, tokens - c0);
         float* rows = x + c0 * h;
         layer.query->forward(attention_input(c0, n), n, queries, nullptr, Epilogue::none, ws.linear);
-        if (spec_.positions == PositionKind::rotary) rotate(queries, h, c0, c0 + n, offsets, num_texts, global);
-        tiled_attention(queries, h, kv, kv + h, 2 * h, offsets, num_texts, c0, c0 + n, logit_scales, layer_factor, radius,
-                        queries, h, ws);
+        if (spec_.positions == PositionKind::rotary) rotate(queries, qw, heads, layer.q_norm, c0, c0 + n, offsets, num_texts, global);
+        tiled_attention(queries, qw, kv, kv + kvw, 2 * kvw, offsets, num_texts, c0, c0 + n, logit_scales, layer_factor, before,
+                        after, queries, qw, ws);
+        observe(LinearInput::attention_out, queries, n, qw);
         layer.attention_out->forward(queries, n, rows, rows, Epilogue::none, ws.linear);
-        layer_norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
+        norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
+        observe(LinearInput::ffn_in, normed, n, h);
         layer.ffn_in->forward(normed, n, inner, nullptr, Epilogue::none, ws.linear);
-        geglu(inner, n);
+        gated_activation(inner, n);
+        observe(LinearInput::ffn_out, inner, n, static_cast<size_t>(config_.intermediate_size));
         layer.ffn_out->forward(inner, n, rows, rows, Epilogue::none, ws.linear);
     }
 }
@@ -567,8 +606,10 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     float* x = grow(ws.hidden, tokens * h);
-    float* q = grow(ws.q, linear_rows(tokens) * (any_fused_qkv_ ? 3 * h : h));  // [tokens, 3h] from a fused layer
-    if (spec_.placement == NormPlacement::pre) grow(ws.k, tokens * 2 * h);  // pre_ln_layer's keys and values
+    const bool pre = spec_.placement == NormPlacement::pre;
+    // [tokens, 3h] from a fused layer; pre-LN: a chunk's queries
+    float* q = grow(ws.q, linear_rows(tokens) * (pre ? static_cast<size_t>(config_.query_width()) : any_fused_qkv_ ? 3 * h : h));
+    if (pre) grow(ws.k, tokens * 2 * static_cast<size_t>(config_.kv_width()));  // pre_ln_layer's keys and values
     float* key = any_separate_qkv_ ? grow(ws.k, tokens * h) : nullptr;
     float* v = any_separate_qkv_ ? grow(ws.v, tokens * h) : nullptr;
     float* context = spec_.placement == NormPlacement::post ? grow(ws.attention, tokens * h) : nullptr;
@@ -624,7 +665,7 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
         layernorm(layer.ln2_gamma, layer.ln2_beta);
         if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
     }
-    if (spec_.final_norm) layer_norm_rows(x, final_gamma_, final_beta_, x, tokens);
+    if (spec_.final_norm) norm_rows(x, final_gamma_, final_beta_, x, tokens);
 }
 
 }  // namespace edgembed::models

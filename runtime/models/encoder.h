@@ -1,8 +1,9 @@
 // The shared encoder every family runs (family.h says what differs), over a packed batch: the tokens of
 // every text of a batch lie back to back (no padding), linear layers run on all of them at once and
 // attention runs per text, so a text of length L costs O(L^2) whatever the other lengths are. Post-LN
-// BERT blocks with learned positions take attention's L x L path (fastest at their lengths); pre-LN
-// rotary blocks (ModernBERT) the tiled one (simd f32_attention: O(L d) memory, O(L w) work in a window).
+// BERT blocks with learned positions take attention's L x L path (fastest at their lengths); pre-norm
+// rotary blocks (ModernBERT, Qwen3) the tiled one (simd f32_attention: O(L d) memory, O(L w) work in a window,
+// the lower triangle when causal, each K / V head once per group of query heads).
 #pragma once
 
 #include <cstdint>
@@ -38,12 +39,13 @@ struct Layer {
     // over copies of their weights, scales and biases stacked in that order (the weight copy is dropped
     // unless the layer's back end reads it after load); else query, key and value.
     std::unique_ptr<quant::Linear> qkv, query, key, value, attention_out, ffn_in, ffn_out;
-    // Pre-LN blocks: a stored [3h, h] layer as `query` and this [2h, h] key-value layer.
+    // Pre-LN blocks: a stored [q + 2 kv, h] layer as `query` ([q, h]) and this [2 kv, h] key-value layer.
     std::unique_ptr<quant::Linear> key_value;
     std::vector<uint8_t> qkv_weight;
     std::vector<float> qkv_scales, qkv_bias;
     // Post-LN: after attention, after the FFN. Pre-LN: before them (ln1 null: no norm before attention).
     const float *ln1_gamma, *ln1_beta, *ln2_gamma, *ln2_beta;
+    const float *q_norm = nullptr, *k_norm = nullptr;  // QK norms' weights [head_dim] (EncoderSpec::qk_norm)
 };
 
 class Encoder {
@@ -89,25 +91,28 @@ private:
     // q, k, v: the projections' rows, `ld` floats apart (h, or 3h when they come from one fused layer).
     void attention(const float* q, const float* k, const float* v, size_t ld, const int64_t* offsets, int num_texts,
                    const float* logit_scales, float layer_factor, Workspace& ws) const;
-    // Attention through the tiled kernel, each query row reading the keys within `radius` of it (all: SIZE_MAX).
+    // Attention through the tiled kernel, query row i reading the keys i - before .. i + after (all: SIZE_MAX).
     // For the query rows row_begin .. row_end - 1 of the batch (q and out point at row_begin's; out may be
-    // q): every head's output. k and v hold every token's rows, ldkv apart.
+    // q): every head's output. k and v hold every token's rows, ldkv apart, with num_kv_heads heads each
+    // (query head h reads key / value head h / (num_heads / num_kv_heads)).
     void tiled_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const int64_t* offsets,
                          int num_texts, size_t row_begin, size_t row_end, const float* logit_scales, float layer_factor,
-                         size_t radius, float* out, size_t ldo, Workspace& ws) const;
+                         size_t before, size_t after, float* out, size_t ldo, Workspace& ws) const;
     // One pre-LN block (x += attention(norm(x)); x += ffn(norm(x))) of layer l, in place on x.
     void pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_texts, const float* logit_scales,
                       float layer_factor, Workspace& ws) const;
-    // Rotary positions on every head of the batch's rows row_begin .. row_end - 1 (x points at row_begin's,
-    // rows ld apart), by position within each text.
-    void rotate(float* x, size_t ld, size_t row_begin, size_t row_end, const int64_t* offsets, int num_texts,
-                bool global) const;
-    // out = LayerNorm(in) row by row (in place allowed).
-    void layer_norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const;
+    // Rotary positions on the first `heads` heads of the batch's rows row_begin .. row_end - 1 (x points at
+    // row_begin's, rows ld apart), by position within each text; each head first through the QK norm
+    // `head_norm` when it is not null.
+    void rotate(float* x, size_t ld, size_t heads, const float* head_norm, size_t row_begin, size_t row_end,
+                const int64_t* offsets, int num_texts, bool global) const;
+    // out = norm(in) row by row, the spec's LayerNorm or RMSNorm (beta unused) (in place allowed).
+    void norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const;
     // rope_cos_ / rope_sin_ for every position the model allows.
     void rotary_tables();
-    // GeGLU over [tokens, 2 ffn] rows: gelu(first half) * second half, packed into [tokens, ffn] in place.
-    void geglu(float* inner, size_t tokens) const;
+    // GeGLU / SwiGLU over [tokens, 2 ffn] rows: gelu or silu (first half) * second half, packed into
+    // [tokens, ffn] in place.
+    void gated_activation(float* inner, size_t tokens) const;
     void dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const;
     // ws.relative_bias for sequences of up to `longest` tokens, each bias divided by the logit scale the
     // softmax multiplies it with again (so TempScale tempers the bias as it does QK^T).
@@ -131,7 +136,8 @@ private:
     std::vector<float> relative_attention_bias_;  // [buckets, heads], widened to f32
     std::vector<float> zeros_;                    // the biases of a family without them
     const float *final_gamma_ = nullptr, *final_beta_ = nullptr;
-    // Rotary cos / sin per position: [max_tokens, head_dim / 2], for global [0] and local [1] layers.
+    // Rotary cos / sin per position: [max_tokens, head_dim / 2], for global [0] and local [1] layers (the
+    // local ones only when some layer is local).
     std::vector<float> rope_cos_[2], rope_sin_[2];
     bool tiled_attention_ = false;  // every layer through tiled_attention()
     quant::WeightArena packed_weights_;  // before layers_: their linears point into it

@@ -18,11 +18,11 @@ std::vector<std::string> layer_linear_weights(const TensorNames& n, int layer) {
 }
 
 std::vector<TensorSpec> tensor_specs(const EncoderSpec& spec, const TensorNames& n, const ModelConfig& c) {
-    const int64_t h = c.hidden_size, ffn = c.intermediate_size;
+    const int64_t h = c.hidden_size, ffn = c.intermediate_size, q = c.query_width(), kv = c.kv_width();
     std::vector<TensorSpec> specs;
-    auto norm = [&](const std::string& name, int layer) {
-        specs.push_back({name + ".weight", {h}, false, layer});
-        if (spec.biases) specs.push_back({name + ".bias", {h}, false, layer});
+    auto norm = [&](const std::string& name, int layer, int64_t width) {
+        specs.push_back({name + ".weight", {width}, false, layer});
+        if (spec.biases) specs.push_back({name + ".bias", {width}, false, layer});
     };
     auto linear = [&](const std::string& name, int64_t out, int64_t in, int layer) {
         specs.push_back({name + ".weight", {out, in}, true, layer});
@@ -32,25 +32,29 @@ std::vector<TensorSpec> tensor_specs(const EncoderSpec& spec, const TensorNames&
     if (spec.positions != PositionKind::rotary)
         specs.push_back({n.position_embeddings + ".weight", {c.max_position_embeddings, h}, false, -1});
     if (spec.token_types) specs.push_back({n.token_type_embeddings + ".weight", {c.type_vocab_size, h}, false, -1});
-    if (spec.embedding_norm) norm(n.embedding_norm, -1);
+    if (spec.embedding_norm) norm(n.embedding_norm, -1, h);
     if (spec.positions == PositionKind::learned_relative_bias)
         specs.push_back({n.relative_attention_bias + ".weight", {spec.relative_buckets, c.num_heads}, false, -1});
     for (int i = 0; i < c.num_layers; ++i) {
         const std::string p = layer_prefix(n, i);
         if (n.key.empty()) {
-            linear(p + n.query, 3 * h, h, i);
+            linear(p + n.query, q + 2 * kv, h, i);
         } else {
-            linear(p + n.query, h, h, i);
-            linear(p + n.key, h, h, i);
-            linear(p + n.value, h, h, i);
+            linear(p + n.query, q, h, i);
+            linear(p + n.key, kv, h, i);
+            linear(p + n.value, kv, h, i);
         }
-        linear(p + n.attention_out, h, h, i);
-        if (i > 0 || spec.first_attention_norm) norm(p + n.attention_norm, i);
+        if (spec.qk_norm) {
+            norm(p + n.query_norm, i, c.head_dim());
+            norm(p + n.key_norm, i, c.head_dim());
+        }
+        linear(p + n.attention_out, h, q, i);
+        if (i > 0 || spec.first_attention_norm) norm(p + n.attention_norm, i, h);
         linear(p + n.ffn_in, gated_ffn(spec) ? 2 * ffn : ffn, h, i);
         linear(p + n.ffn_out, h, ffn, i);
-        norm(p + n.ffn_norm, i);
+        norm(p + n.ffn_norm, i, h);
     }
-    if (spec.final_norm) norm(n.final_norm, -1);
+    if (spec.final_norm) norm(n.final_norm, -1, h);
     return specs;
 }
 

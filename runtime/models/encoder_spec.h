@@ -37,8 +37,14 @@ struct EncoderSpec {
     // Attention pattern: layer l attends to every key when global_every == 0 or l % global_every == 0, else
     // to the keys within local_radius tokens on either side (|i - j| <= local_radius).
     int global_every = 0, local_radius = 0;
+    // Causal attention (decoder embedders, Qwen3): query i attends to the keys j <= i (within the window).
+    bool causal = false;
+    // QK norms (Qwen3, Gemma3; RMSNorm families): each query and key head goes through an RMSNorm over head_dim
+    // (weights names.query_norm / key_norm) before the rotary embedding.
+    bool qk_norm = false;
     // Rotary positions (rotate-half over the whole head): the base of the global and of the local layers.
     double rope_theta = 10000.0, rope_theta_local = 10000.0;
+    bool any_local() const { return global_every > 1; }
     bool is_global(int layer) const { return global_every == 0 || layer % global_every == 0; }
     // Positions a text may use: max_position_embeddings less what the padding offset takes.
     int max_tokens(const ModelConfig& c) const {
@@ -49,16 +55,19 @@ struct EncoderSpec {
 // GeGLU / SwiGLU: the FFN's input layer gives 2 x intermediate_size outputs.
 inline bool gated_ffn(const EncoderSpec& s) { return s.ffn == FfnKind::geglu || s.ffn == FfnKind::swiglu; }
 
-// Checkpoint-side names without ".weight" / ".bias"; "" where the family has no such tensor. Layer names
-// are relative to `layer` with "{}" standing for the layer index. key and value "" with a query name: the
-// checkpoint stores the three projections as one [3h, h] layer under that name (ModernBERT's Wqkv). A
-// gated FFN (GeGLU / SwiGLU) stores ffn_in as [2 ffn, h]: the activated half first, then the gate.
+// Stored names without ".weight" / ".bias" (the checkpoint's, or a family's stacked ones: Family::stacked);
+// "" where the family has no such tensor. Layer names are relative to `layer` with "{}" standing for the
+// layer index. key and value "" with a query name: the projections are one [q + 2 kv, h] layer under that
+// name (ModernBERT's Wqkv; q = num_heads x head_dim rows, kv = num_kv_heads x head_dim, so [3h, h] without
+// grouped-query attention). A gated FFN (GeGLU / SwiGLU) stores ffn_in as [2 ffn, h]: the activated half
+// first, then the gate.
 struct TensorNames {
     std::string word_embeddings, position_embeddings, token_type_embeddings, embedding_norm;
     std::string relative_attention_bias;  // [buckets, heads]
     std::string final_norm;
     std::string layer;
     std::string query, key, value, attention_out, attention_norm, ffn_in, ffn_out, ffn_norm;
+    std::string query_norm = "", key_norm = "";  // [head_dim] each (EncoderSpec::qk_norm)
 };
 
 struct TensorSpec {

@@ -4,11 +4,12 @@
 
 namespace edgembed::models {
 
-extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family, modernbert_family;
+extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family, modernbert_family,
+    qwen3_family;
 
 namespace {
-const Family* const kFamilies[] = {&bert_family,    &distilbert_family,  &modernbert_family,
-                                   &mpnet_family,   &roberta_family,     &xlm_roberta_family};
+const Family* const kFamilies[] = {&bert_family,  &distilbert_family, &modernbert_family, &mpnet_family,
+                                   &qwen3_family, &roberta_family,    &xlm_roberta_family};
 }  // namespace
 
 std::vector<std::string> supported_families() {
@@ -54,6 +55,19 @@ void require_absolute_bidirectional(const JsonKeys& k) {
         throw Error(Status::unsupported_architecture, k.file() + ": position_embedding_type '" + position + "' is not supported (only 'absolute')");
     if (k.boolean("is_decoder", false) || k.boolean("add_cross_attention", false))
         throw Error(Status::unsupported_architecture, k.file() + ": decoder / cross-attention models are not supported");
+}
+
+void read_default_rope(const JsonKeys& k, const nlohmann::json& params, const std::string& where, double& theta) {
+    auto refuse = [&](const std::string& what) {
+        throw Error(Status::unsupported_architecture, k.file() + ": " + what + " is not supported");
+    };
+    if (!params.is_object()) refuse(where + " that is not an object");
+    const JsonKeys p(params, k.file() + " " + where);
+    const std::string type = p.string("rope_type", std::string("default"));
+    if (type != "default") refuse(where + ".rope_type '" + type + "' (only 'default')");
+    if (const auto t = p.number("rope_theta")) theta = *t;
+    for (const auto& [key, value] : params.items())
+        if (key != "rope_type" && key != "rope_theta") refuse(where + "." + key);
 }
 
 double family_option(const ModelConfig& c, const char* key) {

@@ -1,5 +1,5 @@
 // A model family: what one Hugging Face model_type needs beyond the shared encoder (encoder.h). One
-// small file per family (bert.cpp, distilbert.cpp, roberta.cpp, mpnet.cpp) defines one of these; the
+// small file per family (bert.cpp, ..., modernbert.cpp, qwen3.cpp) defines one of these; the
 // list of them is written once, in families.cpp.
 #pragma once
 
@@ -31,6 +31,9 @@ struct Family {
     // The encoder this config describes; throws Error(invalid_config) on inconsistent family options.
     EncoderSpec (*spec)(const ModelConfig& config);
     TensorNames names;
+    // Stored layer tensors the converter stacks from checkpoint tensors, their rows in the order listed
+    // (relative layer names, without ".weight" / ".bias"): Qwen3's q_proj, k_proj, v_proj as names.query.
+    std::vector<std::pair<std::string, std::vector<std::string>>> stacked = {};
 };
 
 // Throws Error(unsupported_architecture) listing the supported families.
@@ -50,6 +53,10 @@ void read_encoder_dimensions(const JsonKeys& config, ModelConfig& out);
 // Refuses config.json's BERT variants the shared encoder does not run: position_embedding_type other than
 // "absolute", decoders and cross-attention (BERT, RoBERTa and XLM-R configs carry these keys).
 void require_absolute_bidirectional(const JsonKeys& config);
+// A rotary config object of transformers 5 (rope_parameters, or one layer kind's entry of it, named by `where`
+// in messages): only the default (unscaled) rope_type; its rope_theta, when given, into theta. Refuses any
+// other type or key with Error(unsupported_architecture) naming it.
+void read_default_rope(const JsonKeys& config, const nlohmann::json& params, const std::string& where, double& theta);
 // A family option the converter stored (ModelConfig::family_options); Error(invalid_config) when absent.
 double family_option(const ModelConfig& config, const char* key);
 

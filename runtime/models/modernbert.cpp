@@ -15,18 +15,12 @@ namespace {
     throw Error(Status::unsupported_architecture, k.file() + ": " + what + " is not supported");
 }
 
-// One layer kind's rotary parameters from transformers 5's rope_parameters: only the default (unscaled)
-// rotary embedding; its rope_theta when given.
+// One layer kind's rotary parameters from transformers 5's rope_parameters (read_default_rope).
 void read_rope_parameters(const JsonKeys& k, const char* kind, double& theta) {
     const nlohmann::json& all = k.raw("rope_parameters");
     if (!all.is_object()) refuse(k, "rope_parameters that is not an object");
     if (!all.contains(kind) || all.at(kind).is_null()) return;
-    const JsonKeys p(all.at(kind), k.file() + " rope_parameters." + kind);
-    const std::string type = p.string("rope_type", std::string("default"));
-    if (type != "default") refuse(k, std::string("rope_parameters.") + kind + ".rope_type '" + type + "' (only 'default')");
-    if (const auto t = p.number("rope_theta")) theta = *t;
-    for (const auto& [key, value] : all.at(kind).items())
-        if (key != "rope_type" && key != "rope_theta") refuse(k, std::string("rope_parameters.") + kind + "." + key);
+    read_default_rope(k, all.at(kind), std::string("rope_parameters.") + kind, theta);
 }
 
 void read_config(const JsonKeys& k, ModelConfig& c) {

@@ -125,10 +125,16 @@ void ref_f16_to_f32(const uint16_t* x, float* y, size_t n) {
 }
 
 
-// Attention row by row: every logit of the row's key range in double, then the softmax and the sum.
+// Attention row by row and head by head: every logit of the row's key range in double, then the softmax and
+// the sum.
 void ref_f32_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
-                       float scale, size_t first, size_t m, size_t keys, size_t before, size_t after, size_t d,
+                       float scale, size_t first, size_t m, size_t keys, size_t before, size_t after, size_t d, size_t heads,
                        float* out, size_t ldo) {
+    if (heads > 1) {  // each head's query rows are read before its output rows are written, so in place holds
+        for (size_t head = 0; head < heads; ++head)
+            ref_f32_attention(q + head * d, ldq, k, v, ldkv, bias, scale, first, m, keys, before, after, d, 1, out + head * d, ldo);
+        return;
+    }
     std::vector<double> logits, sum(d);
     for (size_t r = 0; r < m; ++r) {
         const size_t i = first + r, lo = i - std::min(before, i), hi = keys - i - 1 <= after ? keys : i + after + 1;

@@ -8,8 +8,8 @@ sentence_bert_config.json, config_sentence_transformers.json).
 
 transformers' own init (normal, std 0.02; LayerNorm 1 / 0; zero biases) makes near-uniform attention and
 vectors that hardly depend on the text. So after it every weight is drawn again from a seeded generator at a
-scale where each sublayer matters: Linear N(0, 1/fan_in) with N(0, 0.05) biases, LayerNorm weight 1 + N(0, 0.1)
-and bias N(0, 0.05), embeddings N(0, 1) (position / token-type N(0, 0.5), padding rows zero), MPNet's relative
+scale where each sublayer matters: Linear N(0, 1/fan_in) with N(0, 0.05) biases, LayerNorm (and RMSNorm) weight
+1 + N(0, 0.1) and bias N(0, 0.05), embeddings N(0, 1) (position / token-type N(0, 0.5), padding rows zero), MPNet's relative
 attention bias N(0, 1). build() checks the result: the cosine between any two of SAMPLE_TEXTS stays below
 MAX_SAMPLE_COSINE.
 
@@ -17,7 +17,9 @@ MAX_SAMPLE_COSINE.
     python tests/python/families.py --list
     family_dir(family, shape=None, layers=None) -> <repo>/.cache/families/<family>-<shape>-L<layers>/ (built once)
 
-Tokenizers: xlm-roberta uses the XLM-R-style SentencePiece folder <repo>/.cache/tokenizers/xlmr-style/
+Tokenizers: qwen3 uses a Qwen2/Qwen3-style byte-level BPE trained here with `tokenizers` on STS-B + man pages +
+the multilingual text (.cache/tokenizers/qwen3-style/: Qwen2's normalizer, pre-tokenizer and decoder, its special
+tokens, and the <|endoftext|> template of the Qwen3-Embedding folder). xlm-roberta uses the XLM-R-style SentencePiece folder <repo>/.cache/tokenizers/xlmr-style/
 (sentencepiece.bpe.model + tokenizer.json; EDGEMBED_XLMR_TOKENIZER or tokenizer_dir= override it); until that
 exists, a stand-in trained here on STS-B + man pages (.cache/tokenizers/xlmr-standin/, 8,000 pieces).
 roberta: the real roberta-base files (<shared>/data/tokenizers/roberta-base). distilbert and bert: the BERT
@@ -61,10 +63,12 @@ class Shape:
     heads: int
     ffn: int
     positions: int          # max_position_embeddings (RoBERTa-style families count 2 more than tokens)
-    pooling: str            # "mean" | "cls"
+    pooling: str            # "mean" | "cls" | "lasttoken"
     normalize: bool
     max_seq_length: int     # sentence_bert_config.json
     source: str             # the published model whose numbers these are (and any deliberate difference)
+    kv_heads: int = 0       # grouped-query attention's key / value heads (0: heads; left out of the cache key)
+    head_dim: int = 0       # per head (0: hidden / heads; left out of the cache key)
 
 
 SHAPES: dict[str, dict[str, Shape]] = {
@@ -94,12 +98,17 @@ SHAPES: dict[str, dict[str, Shape]] = {
         "modernbert-base": Shape(22, 768, 12, 1152, 8192, "mean", True, 8192,
                                  "answerdotai/ModernBERT-base (mean pooling + normalize as nomic-ai/modernbert-embed-base)"),
     },
+    "qwen3": {
+        "qwen3-embedding-0.6b": Shape(28, 1024, 16, 3072, 32768, "lasttoken", True, 8192,
+                                      "Qwen/Qwen3-Embedding-0.6B (its folder says max_seq_length 32768; 8192 here keeps "
+                                      "the default-length test's reference affordable)", kv_heads=8, head_dim=128),
+    },
 }
 DEFAULT_SHAPE = {"xlm-roberta": "multilingual-e5-small", "roberta": "all-distilroberta-v1",
                  "distilbert": "msmarco-distilbert-base-v4", "mpnet": "all-mpnet-base-v2", "bert": "bge-small-en-v1.5",
-                 "modernbert": "modernbert-base"}
+                 "modernbert": "modernbert-base", "qwen3": "qwen3-embedding-0.6b"}
 # RoBERTa-style position ids start at padding_idx + 1 = 2: two positions fewer than the table holds.
-POSITION_OFFSET = {"xlm-roberta": 2, "roberta": 2, "mpnet": 2, "distilbert": 0, "bert": 0, "modernbert": 0}
+POSITION_OFFSET = {"xlm-roberta": 2, "roberta": 2, "mpnet": 2, "distilbert": 0, "bert": 0, "modernbert": 0, "qwen3": 0}
 
 # Texts of different kinds and lengths; no two may embed to (nearly) the same vector.
 SAMPLE_TEXTS = [
@@ -185,6 +194,78 @@ def make_xlmr_standin(out: Path = CACHE / "tokenizers" / "xlmr-standin", pieces:
     return out
 
 
+# Qwen2's (and Qwen3's) pre-tokenizer split pattern, as their tokenizer.json holds it.
+QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+               r"\s*[\r\n]+|\s+(?!\S)|\s+")
+# Qwen3's added tokens in their order (ids from the end of the trained vocabulary up); special or not as Qwen3's
+# tokenizer.json marks them.
+QWEN3_ADDED_TOKENS = [(t, True) for t in (
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",
+    "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
+    "<|image_pad|>", "<|video_pad|>")] + [(t, False) for t in ("<tool_call>", "</tool_call>")] + [(t, True) for t in (
+    "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>")] + [
+    (t, False) for t in ("<tool_response>", "</tool_response>", "<think>", "</think>")]
+QWEN3_PIECES = 32000
+
+
+def _is_qwen3_folder(path: Path) -> bool:
+    return (path / "tokenizer.json").is_file() and (path / "tokenizer_config.json").is_file()
+
+
+def make_qwen3_tokenizer(out: Path = CACHE / "tokenizers" / "qwen3-style", pieces: int = QWEN3_PIECES) -> Path:
+    """A Qwen3-Embedding-style tokenizer folder: byte-level BPE trained with `tokenizers` on STS-B (all), the man
+    pages and the multilingual text, with Qwen2's NFC normalizer, Split + ByteLevel pre-tokenizer and ByteLevel
+    decoder, Qwen3's added tokens, and the post-processor of the Qwen3-Embedding folder (TemplateProcessing:
+    the text, then <|endoftext|>)."""
+    if _is_qwen3_folder(out):
+        return out
+    from tokenizers import (AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors,
+                            trainers)
+
+    from edgembed_eval import data
+
+    texts = data.load_texts("stsb_all") + data.load_texts("manpages_corpus")
+    with contextlib.suppress(data.MissingData, KeyError):
+        texts += data.load_texts("multilingual")
+    with _locked(out), tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        if _is_qwen3_folder(out):
+            return out
+        tok = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
+        tok.normalizer = normalizers.NFC()
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(QWEN2_REGEX), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
+        tok.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
+        trainer = trainers.BpeTrainer(vocab_size=pieces, min_frequency=2, show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        tok.train_from_iterator(texts, trainer)
+        base = tok.get_vocab_size()
+        for content, special in QWEN3_ADDED_TOKENS:  # one at a time: ids in this order
+            token = AddedToken(content, special=special, normalized=False)
+            (tok.add_special_tokens if special else tok.add_tokens)([token])
+        eos = tok.token_to_id("<|endoftext|>")
+        assert eos == base, (eos, base)
+        tok.post_processor = processors.TemplateProcessing(
+            single="$A:0 <|endoftext|>:0", pair="$A:0 <|endoftext|>:0 $B:1 <|endoftext|>:1",
+            special_tokens=[("<|endoftext|>", eos)])
+        folder = Path(tmp) / "folder"
+        folder.mkdir()
+        tok.save(str(folder / "tokenizer.json"))
+        decoder = {str(tok.token_to_id(t)): {"content": t, "lstrip": False, "normalized": False, "rstrip": False,
+                                             "single_word": False, "special": special} for t, special in QWEN3_ADDED_TOKENS}
+        config = {"add_bos_token": False, "add_prefix_space": False, "added_tokens_decoder": decoder, "bos_token": None,
+                  "clean_up_tokenization_spaces": False, "eos_token": "<|im_end|>", "errors": "replace",
+                  "model_max_length": 131072, "pad_token": "<|endoftext|>", "split_special_tokens": False,
+                  "tokenizer_class": "Qwen2Tokenizer", "unk_token": None}
+        (folder / "tokenizer_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        (folder / "README.md").write_text(
+            f"Qwen3-Embedding-style tokenizer: byte-level BPE, {base} pieces + {len(QWEN3_ADDED_TOKENS)} added tokens, "
+            "trained with tokenizers on STS-B (all) + Linux man pages + the multilingual text by tests/python/families.py.\n")
+        shutil.rmtree(out, ignore_errors=True)
+        folder.rename(out)
+    return out
+
+
 def _copy(src_dir: Path, out: Path, names: list[str]) -> None:
     for name in names:
         src = src_dir / name
@@ -219,6 +300,8 @@ def _write_tokenizer(family: str, out: Path, tokenizer_dir: Path, model_max_leng
         _copy(tokenizer_dir, out, names)
     elif family == "modernbert":
         _copy(tokenizer_dir, out, ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"])
+    elif family == "qwen3":
+        _copy(tokenizer_dir, out, ["tokenizer.json", "tokenizer_config.json"])
     else:
         raise ValueError(f"unknown family {family!r}")
     _tidy_tokenizer_config(out / "tokenizer_config.json", model_max_length)
@@ -248,6 +331,8 @@ def tokenizer_source(family: str, tokenizer_dir: str | Path | None = None) -> Pa
         return shared_data_dir() / "tokenizers" / "roberta-base"
     if family == "modernbert":
         return shared_data_dir() / "tokenizers" / "modernbert-base"
+    if family == "qwen3":
+        return make_qwen3_tokenizer()
     if family in ("distilbert", "bert"):
         return minilm_dir()
     if family == "mpnet":
@@ -264,14 +349,16 @@ def _tokenizer_files(family: str, source: Path) -> list[Path]:
              "roberta": ["vocab.json", "merges.txt", "tokenizer.json"], "distilbert": ["vocab.txt"],
              "bert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
              "mpnet": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
-             "modernbert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json"]}[family]
+             "modernbert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json"],
+             "qwen3": ["tokenizer.json", "tokenizer_config.json"]}[family]
     return [source / n for n in names if (source / n).is_file()]
 
 
 # ---- model config and weights -----------------------------------------------------------------------------
 
 def _config(family: str, s: Shape, vocab_size: int):
-    from transformers import BertConfig, DistilBertConfig, ModernBertConfig, MPNetConfig, RobertaConfig, XLMRobertaConfig
+    from transformers import (BertConfig, DistilBertConfig, ModernBertConfig, MPNetConfig, Qwen3Config, RobertaConfig,
+                              XLMRobertaConfig)
 
     common = dict(vocab_size=vocab_size, hidden_size=s.hidden, num_hidden_layers=s.layers, num_attention_heads=s.heads,
                   intermediate_size=s.ffn, max_position_embeddings=s.positions, hidden_act="gelu")
@@ -290,6 +377,12 @@ def _config(family: str, s: Shape, vocab_size: int):
         for key in ("hidden_act", "architectures", "transformers_version", "dtype", "model_type"):
             base.pop(key, None)
         return ModernBertConfig(**base)
+    if family == "qwen3":  # as Qwen3-Embedding-0.6B's config.json, at this shape
+        eos = vocab_size - len(QWEN3_ADDED_TOKENS)  # <|endoftext|>, the first added token
+        return Qwen3Config(**{**common, "hidden_act": "silu"}, num_key_value_heads=s.kv_heads or s.heads,
+                           head_dim=s.head_dim or s.hidden // s.heads, rms_norm_eps=1e-6,
+                           rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}, attention_bias=False,
+                           use_sliding_window=False, tie_word_embeddings=True, bos_token_id=eos, eos_token_id=eos)
     if family == "distilbert":
         return DistilBertConfig(vocab_size=vocab_size, dim=s.hidden, n_layers=s.layers, n_heads=s.heads,
                                 hidden_dim=s.ffn, max_position_embeddings=s.positions, activation="gelu",
@@ -309,6 +402,8 @@ def _realistic_scale(model, seed: int) -> None:
                 module.weight.copy_(torch.randn(module.weight.shape, generator=g) / math.sqrt(module.in_features))
                 if module.bias is not None:
                     module.bias.copy_(0.05 * torch.randn(module.bias.shape, generator=g))
+            elif type(module).__name__.endswith("RMSNorm"):  # Qwen3's: weight only
+                module.weight.copy_(1.0 + 0.1 * torch.randn(module.weight.shape, generator=g))
             elif isinstance(module, nn.LayerNorm):
                 module.weight.copy_(1.0 + 0.1 * torch.randn(module.weight.shape, generator=g))
                 if module.bias is not None:  # ModernBERT's norms have none
@@ -335,7 +430,7 @@ def _st_files(out: Path, s: Shape, max_seq_length: int) -> None:
     pooling = {"word_embedding_dimension": s.hidden, "pooling_mode_cls_token": s.pooling == "cls",
                "pooling_mode_mean_tokens": s.pooling == "mean", "pooling_mode_max_tokens": False,
                "pooling_mode_mean_sqrt_len_tokens": False, "pooling_mode_weightedmean_tokens": False,
-               "pooling_mode_lasttoken": False, "include_prompt": True}
+               "pooling_mode_lasttoken": s.pooling == "lasttoken", "include_prompt": True}
     (out / "1_Pooling" / "config.json").write_text(json.dumps(pooling, indent=2) + "\n")
     (out / "sentence_bert_config.json").write_text(
         json.dumps({"max_seq_length": max_seq_length, "do_lower_case": False}, indent=2) + "\n")
@@ -445,7 +540,8 @@ def build_key(family: str, shape: str | None = None, layers: int | None = None, 
               seed: int = 0, tokenizer_dir: str | Path | None = None) -> str:
     name, s = resolve(family, shape, layers, max_positions)
     source = tokenizer_source(family, tokenizer_dir)
-    payload = {"factory": FACTORY_VERSION, "family": family, "shape": name, "numbers": dataclasses.asdict(s),
+    numbers = {k: v for k, v in dataclasses.asdict(s).items() if v or k not in ("kv_heads", "head_dim")}  # keys as before
+    payload = {"factory": FACTORY_VERSION, "family": family, "shape": name, "numbers": numbers,
                "seed": seed, "tokenizer": {p.name: _sha256(p) for p in _tokenizer_files(family, source)},
                "versions": versions()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]

@@ -48,6 +48,10 @@ INT8_SPEARMAN_POINTS, INT8_NDCG_POINTS = 0.5, 1.0
 
 STSB_TEXTS, MANPAGES, MANPAGE_MAX_LENGTH = 300, 50, 512
 LONG_MANPAGES, LONG_8192_TEXTS = 16, 4   # ModernBERT at 1024 / 2048 tokens; at 8192 (full shapes only)
+# Qwen3 (hidden 1024, 3072 FFN: several times the others' cost per token) in CI on fewer texts: STS-B, man pages,
+# multilingual text, and joined man pages past 2048 tokens cut there; the sets above with EDGEMBED_FULL_SHAPES=1.
+QWEN3_CI_TEXTS = {"stsb_test": 30, "manpages": 6, "multilingual": 24}
+QWEN3_LONG_TEXTS = 8 if FULL_SHAPES else 2
 MULTILINGUAL_TEXTS = 200
 # The real MPNet on man pages at 384 and 512 tokens: 500 (the issue's set) with EDGEMBED_FULL_SHAPES=1, else the
 # first 40, which keeps CI under its hour (100 took 257 s there; EDGEMBED_MPNET_MANPAGES overrides both).
@@ -140,8 +144,12 @@ def multilingual_texts(count: int = MULTILINGUAL_TEXTS) -> list[str]:
 def parity_sets(family: str) -> dict[str, tuple[list[str], int]]:
     """name -> (texts, max_length) for one family."""
     sets = {"stsb_test": (stsb_texts(), MANPAGE_MAX_LENGTH), "manpages": (manpage_texts(), MANPAGE_MAX_LENGTH)}
-    if family == "xlm-roberta":
+    if family in ("xlm-roberta", "qwen3"):
         sets["multilingual"] = (multilingual_texts(), MANPAGE_MAX_LENGTH)
+    if family == "qwen3":  # causal attention and last-token pooling over a long text
+        sets["manpages_2048"] = (long_texts(QWEN3_LONG_TEXTS, 2048), 2048)
+        if not FULL_SHAPES:
+            sets.update({name: (sets[name][0][:count], sets[name][1]) for name, count in QWEN3_CI_TEXTS.items()})
     if family == "modernbert":  # long inputs: past the 128-token window; 2048 / 8192 at full shape only
         sets["manpages_1024"] = (manpage_texts(LONG_MANPAGES), 1024)
         if FULL_SHAPES:
@@ -156,7 +164,7 @@ DATASETS = ("stsb_test", "manpages", "multilingual", "manpages_1024", "manpages_
 def texts_or_skip(family: str, dataset: str) -> tuple[list[str], int]:
     sets = parity_sets(family)
     if dataset not in sets:
-        pytest.skip(f"{dataset} is not a set of {family} (multilingual: xlm-roberta; long man pages: modernbert)")
+        pytest.skip(f"{dataset} is not a set of {family} (multilingual: xlm-roberta, qwen3; long man pages: modernbert, qwen3)")
     texts, max_length = sets[dataset]
     if not texts:
         pytest.skip(f"no {dataset} texts (apt Translation files not fetched)")
@@ -293,6 +301,20 @@ def test_vectors(family, shape, layers, dataset, models_dir):
         assert_close(f"{what} f32", f32, ref)
     check_f16(what, edgembed_cli.embed(texts, model=models["f16"], max_length=max_length), ref)
     check_int8(what, edgembed_cli.embed(texts, model=models["int8"], max_length=max_length), f32)
+
+
+def test_qwen3_hostile_token_ids(models_dir):
+    """The hostile texts of the tokenizer tests through the whole Qwen3 tokenizer, its <|endoftext|> template
+    included, against transformers loading the same folder, cut at 64 tokens (the pieces of the whole texts:
+    test_tokenizer_parity_bpe.py)."""
+    from test_tokenizer_parity_bpe import hostile_texts
+
+    shape = families.DEFAULT_SHAPE["qwen3"]
+    folder = folder_of("qwen3", shape, parity_layers("qwen3"))
+    model = convert(folder, "f32", models_dir)
+    texts = hostile_texts()
+    assert_ids_equal(f"qwen3/{shape} hostile @ 64", texts, edgembed_ids(model, texts, 64),
+                     reference.hf_token_ids(folder, texts, 64))
 
 
 @pytest.mark.parametrize("family,shape,layers", CASES[:len(families.all_shapes())])

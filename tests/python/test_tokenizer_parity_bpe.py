@@ -12,7 +12,9 @@ around ByteLevelBpe, `edgembed-bpe-pieces --pipeline`) against the unmodified to
 
 Tokenizers: roberta-base (tokenizer.json, and vocab.json + merges.txt), modernbert-base (NFC), and two made from
 roberta-base's vocab and merges to reach the other settings: "qwen2-style" (NFC, the Qwen2 Split regex +
-ByteLevel, as Qwen2 / Qwen3 ship it) and "lowercase-prefix" (Sequence[NFC, Lowercase], add_prefix_space).
+ByteLevel, as Qwen2 / Qwen3 ship it) and "lowercase-prefix" (Sequence[NFC, Lowercase], add_prefix_space); and
+"qwen3-trained", a Qwen3-style tokenizer trained on real text (families.make_qwen3_tokenizer: its own vocabulary and
+merges, Qwen3's added tokens) through the whole pipeline (its <|endoftext|> template: test_family_parity.py).
 
 Texts: all STS-B sentences, all man pages, the hostile texts of test_tokenizer_parity.py (its edge cases and
 seeded synthetic set) with the empty-like texts of test_hostile_input.py and split-pattern corner cases,
@@ -41,12 +43,11 @@ import pytest
 os.environ.setdefault("RAYON_NUM_THREADS", "1")  # one core for the reference: the machines are shared
 
 from conftest import REPO_ROOT, load_texts, shared_data_dir
+from families import QWEN2_REGEX, make_qwen3_tokenizer
 
 tokenizers = pytest.importorskip("tokenizers", reason="Hugging Face tokenizers missing")
 
 GPT2_REGEX = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
-QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
-               r"\s*[\r\n]+|\s+(?!\S)|\s+")
 
 LOCALE_LANGUAGES = ("ja", "zh_CN", "zh_TW", "ko", "ru", "uk", "de", "el", "ar", "he", "fa", "hi", "bn", "ta", "th", "vi")
 LOCALE_TEXTS_PER_LANGUAGE = 3000
@@ -103,6 +104,8 @@ def variants(tmp_dir: Path) -> dict[str, tuple[str, dict]]:
         path = tmp_dir / f"{name}.json"
         path.write_text(json.dumps(doc), "utf-8")
         out[name] = (str(path), doc)
+    qwen3 = make_qwen3_tokenizer() / "tokenizer.json"  # trained on real text (tests/python/families.py)
+    out["qwen3-trained"] = (str(qwen3), json.loads(qwen3.read_text("utf-8")))
     return out
 
 
@@ -299,7 +302,7 @@ def added_token_texts(contents: list[str], seed: int = 20240612, count: int = 30
     return texts
 
 
-@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base"))
+@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base", "qwen3-trained"))
 def test_pipeline_as_shipped(variant, tokenizer_variants):
     """The whole tokenizer as the converter reads the folder (added tokens matched by the pipeline, no
     template) against the unmodified tokenizer.json, on every text, and texts with added tokens put in."""

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -240,6 +241,43 @@ TEST_F(ModelFileTest, UnsupportedArchitecture) {
     nlohmann::json m = metadata();
     m["config"]["architecture"] = "t5";
     expect_refused(write_file(with_metadata(m)), Status::unsupported_architecture, "unsupported architecture 't5'");
+}
+
+// Grouped-query attention's config keys: written only when set (older files, which lack them, mean num_heads
+// key / value heads of hidden_size / num_heads floats), read back, and checked.
+TEST_F(ModelFileTest, KeyValueHeadsAndHeadDim) {
+    ModelConfig c = tiny_config();
+    nlohmann::json j;
+    to_json(j, c);
+    EXPECT_FALSE(j.contains("num_kv_heads"));
+    EXPECT_FALSE(j.contains("head_dim"));
+    const ModelConfig plain = model_config_from_json(j);
+    EXPECT_EQ(plain.kv_heads(), 2);
+    EXPECT_EQ(plain.head_dim(), 4);
+    EXPECT_EQ(plain.query_width(), 8);
+    c.num_kv_heads = 1;
+    c.head_size = 6;  // q: 2 x 6 = 12 wide, k / v: 6, hidden 8
+    to_json(j, c);
+    const ModelConfig back = model_config_from_json(j);
+    EXPECT_EQ(back.kv_heads(), 1);
+    EXPECT_EQ(back.head_dim(), 6);
+    EXPECT_EQ(back.query_width(), 12);
+    EXPECT_EQ(back.kv_width(), 6);
+    for (const auto& [key, value, message] :
+         {std::tuple<const char*, int, const char*>{"num_kv_heads", 3, "num_kv_heads must divide num_heads"},
+          {"num_kv_heads", -1, "num_kv_heads must divide num_heads"},
+          {"head_dim", 5, "head_dim must be even"},
+          {"head_dim", 4096, "head_dim must be even and in [2, 1024]"}}) {
+        nlohmann::json bad = j;
+        bad[key] = value;
+        try {
+            model_config_from_json(bad);
+            ADD_FAILURE() << key << " " << value << " was accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.status(), Status::invalid_config);
+            EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+        }
+    }
 }
 
 // A u8 tensor is a blob (e.g. a serialized tokenizer model): shape [n], nbytes n, bytes kept exactly,

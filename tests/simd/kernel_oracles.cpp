@@ -42,6 +42,24 @@ std::vector<double> oracle_f32_layernorm(const float* x, const float* gamma, con
     return y;
 }
 
+std::vector<double> oracle_f32_rmsnorm(const float* x, const float* gamma, float eps, size_t n) {
+    double squares = 0.0;
+    for (size_t i = 0; i < n; ++i) squares += static_cast<double>(x[i]) * x[i];
+    const double inv = 1.0 / std::sqrt(squares / static_cast<double>(n) + static_cast<double>(eps));
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) y[i] = x[i] * inv * gamma[i];
+    return y;
+}
+
+std::vector<double> oracle_f32_silu(const float* x, size_t n) {
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        y[i] = v * (1.0 / (1.0 + std::exp(-v)));
+    }
+    return y;
+}
+
 std::vector<double> oracle_f32_gelu(const float* x, size_t n) {
     std::vector<double> y(n);
     for (size_t i = 0; i < n; ++i) {

@@ -17,8 +17,14 @@ std::vector<double> oracle_f32_softmax(const float* x, const float* mask, float 
 // (x - mean) / sqrt(var + eps) * gamma + beta, var the biased variance.
 std::vector<double> oracle_f32_layernorm(const float* x, const float* gamma, const float* beta, float eps, size_t n);
 
+// x / sqrt(mean(x^2) + eps) * gamma.
+std::vector<double> oracle_f32_rmsnorm(const float* x, const float* gamma, float eps, size_t n);
+
 // x/2 * (1 + erf(x / sqrt(2))).
 std::vector<double> oracle_f32_gelu(const float* x, size_t n);
+
+// x / (1 + exp(-x)), written x sigmoid(x) (NaN at -inf, as torch).
+std::vector<double> oracle_f32_silu(const float* x, size_t n);
 
 std::vector<double> oracle_f32_add(const float* a, const float* b, size_t n);
 

@@ -217,6 +217,61 @@ void check(KernelTag<&Kernels::f32_layernorm>, const Kernels& k, Rng& rng) {
     }
 }
 
+void check(KernelTag<&Kernels::f32_rmsnorm>, const Kernels& k, Rng& rng) {
+    for (size_t n : edge_sizes()) {
+        for (float offset : {0.0f, 5.0f, -50.0f})  // rows away from 0: the mean of squares, not a variance
+            for (float eps : {1e-6f, 1e-5f}) {
+                const std::vector<float> x = random_vector(rng, n, 3.0f, offset), gamma = random_vector(rng, n, 1.0f, 1.0f);
+                const std::vector<double> exact = test::oracle_f32_rmsnorm(x.data(), gamma.data(), eps, n);
+                const bool in_place = n % 2 == 1;
+                std::vector<float> y = guarded(n);
+                if (in_place) std::copy(x.begin(), x.end(), y.begin());
+                k.f32_rmsnorm(in_place ? y.data() : x.data(), gamma.data(), eps, y.data(), n);
+                ASSERT_TRUE(guard_intact(y, n));
+                for (size_t i = 0; i < n; ++i)
+                    ASSERT_TRUE(matches(y[i], exact[i], test::rmsnorm_tolerance(exact[i], n)))
+                        << "n " << n << " i " << i << " offset " << offset << " eps " << eps;
+                ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
+            }
+        // A zero row gives zeros (eps keeps the reciprocal finite); NaN or Inf in x as the oracle says (a NaN
+        // row for NaN; for Inf, r = 0: NaN at the Inf, zeros elsewhere).
+        const std::vector<float> zeros(n, 0.0f), gamma = random_vector(rng, n, 1.0f, 1.0f);
+        std::vector<float> y = guarded(n, 7.0f);
+        k.f32_rmsnorm(zeros.data(), gamma.data(), 1e-6f, y.data(), n);
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], 0.0f) << "zero row, n " << n << " i " << i;
+        for (size_t at : bad_positions(n))
+            for (float bad : {kNanF, kInfF}) {
+                std::vector<float> row = random_vector(rng, n, 1.0f);
+                row[at] = bad;
+                const std::vector<double> exact = test::oracle_f32_rmsnorm(row.data(), gamma.data(), 1e-6f, n);
+                k.f32_rmsnorm(row.data(), gamma.data(), 1e-6f, y.data(), n);
+                for (size_t i = 0; i < n; ++i)
+                    ASSERT_TRUE(matches(y[i], exact[i], test::rmsnorm_tolerance(exact[i], n)))
+                        << "n " << n << " " << bad << " at " << at << ", i " << i;
+            }
+    }
+}
+
+void check(KernelTag<&Kernels::f32_silu>, const Kernels& k, Rng& rng) {
+    const float specials[] = {0.0f, -0.0f, 12.0f, -12.0f, 30.0f, -30.0f, 87.0f, -87.0f, 1e30f, kInfF, -kInfF, kNanF};
+    for (size_t n : edge_sizes()) {
+        std::vector<float> x = random_vector(rng, n, 4.0f);
+        for (size_t i = 0; i < n && i < std::size(specials); ++i) x[(i * 7) % n] = specials[i];
+        const std::vector<double> exact = test::oracle_f32_silu(x.data(), n);
+        const bool in_place = n % 2 == 0;
+        std::vector<float> y = guarded(n);
+        if (in_place) std::copy(x.begin(), x.end(), y.begin());
+        k.f32_silu(in_place ? y.data() : x.data(), y.data(), n);
+        ASSERT_TRUE(guard_intact(y, n));
+        for (size_t i = 0; i < n; ++i)
+            ASSERT_TRUE(matches(y[i], exact[i], test::silu_tolerance(exact[i])))
+                << "n " << n << " x " << x[i] << (in_place ? " in place" : "");
+        if (n > 2 * std::size(specials)) {
+            ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
+        }
+    }
+}
+
 void check(KernelTag<&Kernels::f32_gelu>, const Kernels& k, Rng& rng) {
     const float specials[] = {0.0f, -0.0f, 12.0f, -12.0f, 30.0f, -30.0f, 1e30f, -1e30f, 1e-30f, kNanF};
     for (size_t n : edge_sizes()) {
@@ -566,13 +621,13 @@ void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
                 const std::vector<double> weighted = test::oracle_f32_attention(qf, ldq, kk.data(), abs_v.data(), ldkv, bias, scale,
                                                                                 first, m, keys, range.before, range.after, d);
                 std::vector<float> out((m + 1) * ldo, kSentinel);
-                k.f32_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d,
+                k.f32_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d, 1,
                                 out.data(), ldo);
                 if (variant % 3 == 1) {  // in place: the output over the query rows (the same values)
                     std::vector<float> in_place = q;
                     float* rows = in_place.data() + first * ldq;
                     k.f32_attention(rows, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after,
-                                    d, rows, ldq);
+                                    d, 1, rows, ldq);
                     for (size_t r = 0; r < m; ++r)
                         for (size_t c = 0; c < ldq; ++c) {
                             const float want = c < d ? out[r * ldo + c] : qf[r * ldq + c];
@@ -608,6 +663,37 @@ void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
                 ASSERT_GT(nonzero, m * d / 2) << "mostly zero output: d " << d << " keys " << keys;
             }
         }
+    // Grouped-query attention: heads query heads over one K / V head give, head by head, the bits of a call with
+    // one head (held to the oracle above), also in place; 17 heads pass the kernel's stack of 16.
+    for (size_t d : {5, 64, 128})
+        for (size_t heads : {2, 3, 17})
+            for (size_t keys : {1, 17, 65, 130})
+                for (bool causal : {false, true}) {
+                    if (heads == 17 && d != 5) continue;
+                    const size_t ldq = heads * d + 3, ldkv = d + 2, ldo = heads * d + 1, before = keys, after = causal ? 0 : keys;
+                    const std::vector<float> q = random_vector(rng, keys * ldq, 1.0f);
+                    const std::vector<float> kk = random_vector(rng, keys * ldkv, 1.0f), v = random_vector(rng, keys * ldkv, 1.0f);
+                    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+                    std::vector<float> grouped(keys * ldo, kSentinel), single(keys * ldo, kSentinel), in_place = q;
+                    k.f32_attention(q.data(), ldq, kk.data(), v.data(), ldkv, nullptr, scale, 0, keys, keys, before, after, d, heads,
+                                    grouped.data(), ldo);
+                    for (size_t head = 0; head < heads; ++head)
+                        k.f32_attention(q.data() + head * d, ldq, kk.data(), v.data(), ldkv, nullptr, scale, 0, keys, keys, before,
+                                        after, d, 1, single.data() + head * d, ldo);
+                    k.f32_attention(in_place.data(), ldq, kk.data(), v.data(), ldkv, nullptr, scale, 0, keys, keys, before, after,
+                                    d, heads, in_place.data(), ldq);
+                    for (size_t r = 0; r < keys; ++r)
+                        for (size_t c = 0; c < ldo; ++c) {
+                            ASSERT_EQ(std::memcmp(&grouped[r * ldo + c], &single[r * ldo + c], sizeof(float)), 0)
+                                << "grouped: d " << d << " heads " << heads << " keys " << keys << (causal ? " causal" : "")
+                                << " row " << r << " col " << c;
+                            if (c < heads * d) {
+                                ASSERT_EQ(std::memcmp(&in_place[r * ldq + c], &single[r * ldo + c], sizeof(float)), 0)
+                                    << "grouped in place: d " << d << " heads " << heads << " row " << r << " col " << c;
+                            }
+                        }
+                    ASSERT_TRUE(mostly_nonzero(grouped.data(), grouped.size())) << "d " << d << " heads " << heads << " keys " << keys;
+                }
 }
 
 void check(KernelTag<&Kernels::f32_rope>, const Kernels& k, Rng& rng) {
@@ -749,6 +835,12 @@ TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
         kernels_->f32_gelu(wide.data(), y.data(), n);
         ref.f32_gelu(wide.data(), want.data(), n);
         ASSERT_TRUE(same_bits(y, want)) << "f32_gelu n " << n;
+        kernels_->f32_silu(wide.data(), y.data(), n);
+        ref.f32_silu(wide.data(), want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_silu n " << n;
+        kernels_->f32_rmsnorm(x.data(), gamma.data(), 1e-6f, y.data(), n);
+        ref.f32_rmsnorm(x.data(), gamma.data(), 1e-6f, want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_rmsnorm n " << n;
         ASSERT_TRUE(same_bits({kernels_->f32_sum_squares(x.data(), n)}, {ref.f32_sum_squares(x.data(), n)})) << "n " << n;
         std::vector<int32_t> acc(n), sums(n);
         std::uniform_int_distribution<int32_t> ints(-100000, 100000);

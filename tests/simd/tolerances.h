@@ -40,6 +40,19 @@ inline double layernorm_tolerance(double exact, double gamma, double centred, do
            2.0 * kUnitRoundoff * std::fabs(exact) + kUnderflow;
 }
 
+// RMSNorm y_i = x_i r gamma_i, r = 1 / sqrt(sum x^2 / n + eps): the n-term sum of squares (positive terms)
+// is off by (n + 1) u relative, which the square root halves; the divide, add, sqrt and reciprocal add a u
+// each, and the two products one each.
+inline double rmsnorm_tolerance(double exact, size_t n) {
+    return ((static_cast<double>(n) + 1.0) / 2.0 + 6.0) * kUnitRoundoff * std::fabs(exact) + kUnderflow;
+}
+
+// SiLU x / (1 + e), or x e / (1 + e) for x < 0, with e = exp(-|x|) (an exact argument): exp's ulps, the
+// add, the product and the divide one u each, all relative to the result.
+inline double silu_tolerance(double exact) {
+    return (kTranscendentalUlps + 4.0) * kUnitRoundoff * std::fabs(exact) + kUnderflow;
+}
+
 // GELU x/2 (1 + erf(t)), t = x / sqrt 2: t's two roundings move erf by at most 2u |t| erf'(t) <= u (as
 // |t| exp(-t^2) <= 0.43), erf adds its ulps (of |erf| <= 1) and 1 + erf one u: all absolute errors of
 // 1 + erf, which cancels for negative x, so the bound scales with |x| / 2; the product adds u |y|.

@@ -337,7 +337,7 @@ TEST(ConvertRefuses, UnsupportedModelType) {
     model.config_overrides = {{"model_type", "t5"}};
     model.write(run.dir);
     expect_refusal(run, Status::unsupported_architecture,
-                   "unsupported model_type 't5' (supported: bert, distilbert, modernbert, mpnet, roberta, xlm-roberta)");
+                   "unsupported model_type 't5' (supported: bert, distilbert, modernbert, mpnet, qwen3, roberta, xlm-roberta)");
 }
 
 TEST(ConvertRefuses, MissingConfigKey) {

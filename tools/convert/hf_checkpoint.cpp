@@ -118,12 +118,13 @@ Pooling read_pooling(const HfFiles& root, const std::string& path, int hidden_si
     if (enabled.size() > 1) {
         std::string list;
         for (const std::string& e : enabled) list += (list.empty() ? "" : ", ") + e;
-        throw Error(Status::unsupported_architecture, file + ": combines several pooling modes (" + list + "); only one of mean, cls, max is supported");
+        throw Error(Status::unsupported_architecture, file + ": combines several pooling modes (" + list + "); only one of mean, cls, max, lasttoken is supported");
     }
     if (enabled[0] == "mean") return Pooling::mean;
     if (enabled[0] == "cls") return Pooling::cls;
     if (enabled[0] == "max") return Pooling::max;
-    throw Error(Status::unsupported_architecture, file + ": pooling mode '" + enabled[0] + "' is not supported (only mean, cls, max)");
+    if (enabled[0] == "lasttoken") return Pooling::last_token;
+    throw Error(Status::unsupported_architecture, file + ": pooling mode '" + enabled[0] + "' is not supported (only mean, cls, max, lasttoken)");
 }
 
 // --- config.json ---------------------------------------------------------------------------------

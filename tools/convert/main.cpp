@@ -19,9 +19,10 @@ void print_summary(const edgembed::convert::ConvertSummary& s, const std::string
     const edgembed::ModelConfig& c = s.config;
     std::printf("wrote %s (%.1f MB) in %.2f s\n", out_file.c_str(), static_cast<double>(s.file_size) / 1e6, s.seconds);
     std::printf("  source          %s, from %s\n", c.source.c_str(), s.weights.c_str());
-    std::printf("  architecture    %s: %d layers, hidden %d, %d heads, ffn %d, vocab %d, positions %d\n",
-                c.architecture.c_str(), c.num_layers, c.hidden_size, c.num_heads, c.intermediate_size, c.vocab_size,
-                c.max_position_embeddings);
+    std::printf("  architecture    %s: %d layers, hidden %d, %d heads", c.architecture.c_str(), c.num_layers, c.hidden_size,
+                c.num_heads);
+    if (c.num_kv_heads != 0 || c.head_size != 0) std::printf(" (%d key / value, head_dim %d)", c.kv_heads(), c.head_dim());
+    std::printf(", ffn %d, vocab %d, positions %d\n", c.intermediate_size, c.vocab_size, c.max_position_embeddings);
     std::printf("  tensors         %zu (%.2f M parameters, %s)\n", s.tensor_count, static_cast<double>(s.parameter_count) / 1e6,
                 c.weight_dtype.c_str());
     std::printf("  pooling         %s, normalize %s\n", edgembed::pooling_name(c.pooling), c.normalize ? "yes" : "no");

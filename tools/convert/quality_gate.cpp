@@ -93,7 +93,10 @@ void choose_outlier_channels(const ChannelMaxima& maxima, const models::TensorNa
 GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, const ModelConfig& config,
                              const std::function<std::vector<uint8_t>(const Int8Plan&)>& build, int outlier_channels,
                              double min_cosine, const NoteFn& note) {
-    const models::TensorNames& names = models::family_for(config.architecture).names;
+    const models::Family& family = models::family_for(config.architecture);
+    const models::TensorNames& names = family.names;
+    // Only a family whose layout has outlier channels gets them (ModernBERT's has none yet).
+    if (family.layout_revision < models::kOutlierChannelsRevision) outlier_channels = 0;
     int dim = 0;
     // The reference embeddings, and the calibration: each FFN output projection's input channel maxima.
     ChannelMaxima maxima(static_cast<size_t>(config.num_layers));

@@ -1,5 +1,6 @@
 #include "tools/convert/tensor_mapping.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <unordered_map>
@@ -50,12 +51,35 @@ std::vector<MappedTensor> map_tensors(const TensorSet& checkpoint, const ModelCo
     };
     std::unordered_map<std::string, size_t> spec_index;
     for (size_t i = 0; i < specs.size(); ++i) spec_index.emplace(specs[i].name, i);
+    // Stacked tensors (Family::stacked): each part's name -> (its tensor's index, its place among the parts).
+    std::unordered_map<std::string, std::pair<size_t, size_t>> part_of;
+    std::vector<std::vector<std::string>> part_names(specs.size());
+    std::vector<std::vector<const SourceTensor*>> parts(specs.size());
+    for (int layer = 0; layer < config.num_layers; ++layer) {
+        const std::string p = models::layer_prefix(family.names, layer);
+        for (const auto& [target, sources] : family.stacked)
+            for (const char* suffix : {".weight", ".bias"}) {
+                auto it = spec_index.find(p + target + suffix);
+                if (it == spec_index.end()) continue;
+                for (size_t j = 0; j < sources.size(); ++j) {
+                    part_of[p + sources[j] + suffix] = {it->second, j};
+                    part_names[it->second].push_back(p + sources[j] + suffix);
+                }
+                parts[it->second].assign(sources.size(), nullptr);
+            }
+    }
 
     std::vector<const SourceTensor*> found(specs.size(), nullptr);
     std::map<std::string, std::vector<std::string>> ignored;  // group -> checkpoint names
     std::vector<std::string> unknown;
     for (const SourceTensor& t : checkpoint.tensors()) {
         const std::string name = canonical_name(t.name, family.checkpoint_prefixes);
+        if (auto part = part_of.find(name); part != part_of.end()) {
+            const SourceTensor*& slot = parts[part->second.first][part->second.second];
+            if (slot) throw Error(Status::invalid_checkpoint, "tensors '" + slot->name + "' and '" + t.name + "' both map to '" + name + "'");
+            slot = &t;
+            continue;
+        }
         auto it = spec_index.find(name);
         if (it == spec_index.end()) {
             if (const std::string group = ignored_group(name); !group.empty()) ignored[group].push_back(t.name);
@@ -69,8 +93,11 @@ std::vector<MappedTensor> map_tensors(const TensorSet& checkpoint, const ModelCo
     }
 
     std::vector<std::string> missing;
-    for (size_t i = 0; i < specs.size(); ++i)
-        if (!found[i]) missing.push_back(specs[i].name);
+    for (size_t i = 0; i < specs.size(); ++i) {
+        for (size_t j = 0; j < parts[i].size(); ++j)
+            if (!parts[i][j]) missing.push_back(part_names[i][j]);
+        if (parts[i].empty() && !found[i]) missing.push_back(specs[i].name);
+    }
     if (!missing.empty())
         throw Error(Status::invalid_weights, "the checkpoint is missing " + std::to_string(missing.size()) + " of the " +
                                                  std::to_string(specs.size()) + " tensors the config needs: " +
@@ -86,18 +113,32 @@ std::vector<MappedTensor> map_tensors(const TensorSet& checkpoint, const ModelCo
     std::vector<MappedTensor> out;
     out.reserve(specs.size());
     for (size_t i = 0; i < specs.size(); ++i) {
-        const SourceTensor& t = *found[i];
-        if (t.shape != specs[i].shape)
-            throw Error(Status::invalid_weights, "tensor '" + t.name + "' has shape " + shape_string(t.shape) +
-                                                     ", the config needs " + shape_string(specs[i].shape));
-        if (t.dtype == SourceDType::i64)
-            throw Error(Status::invalid_weights, "tensor '" + t.name + "' has dtype I64, a floating-point tensor is needed");
-        MappedTensor m{specs[i].name, specs[i].shape, specs[i].is_linear_weight, to_f32(t)};
-        for (size_t e = 0; e < m.values.size(); ++e) {
-            if (std::isfinite(m.values[e])) continue;
-            throw Error(Status::invalid_weights, "tensor '" + t.name + "' contains " +
-                                                     (std::isnan(m.values[e]) ? "NaN" : "Inf") + " at element " + std::to_string(e));
+        MappedTensor m{specs[i].name, specs[i].shape, specs[i].is_linear_weight, {}};
+        const std::vector<const SourceTensor*> sources = parts[i].empty() ? std::vector<const SourceTensor*>{found[i]} : parts[i];
+        int64_t rows = 0;
+        for (const SourceTensor* t : sources) {
+            // A part: the tensor's shape but for its rows, which add up to the tensor's.
+            const bool shape_fits = parts[i].empty() ? t->shape == specs[i].shape
+                                                     : t->shape.size() == specs[i].shape.size() && !t->shape.empty() &&
+                                                           std::equal(t->shape.begin() + 1, t->shape.end(), specs[i].shape.begin() + 1);
+            if (!shape_fits)
+                throw Error(Status::invalid_weights, "tensor '" + t->name + "' has shape " + shape_string(t->shape) + ", the config needs " +
+                                                         shape_string(specs[i].shape) + (parts[i].empty() ? "" : " (stacked with its siblings)"));
+            rows += t->shape[0];
+            if (t->dtype == SourceDType::i64)
+                throw Error(Status::invalid_weights, "tensor '" + t->name + "' has dtype I64, a floating-point tensor is needed");
+            const std::vector<float> values = to_f32(*t);
+            for (size_t e = 0; e < values.size(); ++e) {
+                if (std::isfinite(values[e])) continue;
+                throw Error(Status::invalid_weights, "tensor '" + t->name + "' contains " + (std::isnan(values[e]) ? "NaN" : "Inf") +
+                                                         " at element " + std::to_string(e));
+            }
+            m.values.insert(m.values.end(), values.begin(), values.end());
         }
+        if (rows != specs[i].shape[0])
+            throw Error(Status::invalid_weights, "tensors " + list_names(part_names[i], 8) + " have " + std::to_string(rows) +
+                                                     " rows together, the config needs " + shape_string(specs[i].shape) + " for '" +
+                                                     specs[i].name + "'");
         out.push_back(std::move(m));
     }
     return out;
