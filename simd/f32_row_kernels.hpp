@@ -77,15 +77,22 @@ void f32_layernorm(const float* x, const float* gamma, const float* beta, float 
 }
 
 template <class Arch>
+float f32_sum_squares(const float* x, size_t n) {
+    using L = Lanes16<Arch>;
+    constexpr size_t S = L::kLanes;
+    L acc = L::splat(0.0f);
+    for (size_t i = 0; i < n; i += S) {
+        const L v = L::load_n(x + i, n - i < S ? n - i : S, 0.0f);
+        acc = acc + v * v;
+    }
+    return acc.sum();
+}
+
+template <class Arch>
 void f32_rmsnorm(const float* x, const float* gamma, float eps, float* y, size_t n) {
     using L = Lanes16<Arch>;
     constexpr size_t S = L::kLanes;
-    L vsum = L::splat(0.0f);
-    for (size_t i = 0; i < n; i += S) {
-        const L v = L::load_n(x + i, n - i < S ? n - i : S, 0.0f);
-        vsum = vsum + v * v;
-    }
-    const L vinv = L::splat(1.0f / std::sqrt(vsum.sum() / static_cast<float>(n) + eps));
+    const L vinv = L::splat(1.0f / std::sqrt(f32_sum_squares<Arch>(x, n) / static_cast<float>(n) + eps));
     for (size_t i = 0; i < n; i += S) {  // (x r) gamma, transformers' order
         const size_t count = n - i < S ? n - i : S;
         (L::load_n(x + i, count, 0.0f) * vinv * L::load_n(gamma + i, count, 0.0f)).store_n(y + i, count);
@@ -121,18 +128,6 @@ void f32_silu(const float* x, float* y, size_t n) {
             })
             .store_n(y + i, count);
     }
-}
-
-template <class Arch>
-float f32_sum_squares(const float* x, size_t n) {
-    using L = Lanes16<Arch>;
-    constexpr size_t S = L::kLanes;
-    L acc = L::splat(0.0f);
-    for (size_t i = 0; i < n; i += S) {
-        const L v = L::load_n(x + i, n - i < S ? n - i : S, 0.0f);
-        acc = acc + v * v;
-    }
-    return acc.sum();
 }
 
 }  // namespace edgembed::simd::generic
