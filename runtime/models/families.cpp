@@ -5,11 +5,11 @@
 namespace edgembed::models {
 
 extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family, modernbert_family,
-    qwen3_family;
+    qwen3_family, gemma3_family;
 
 namespace {
-const Family* const kFamilies[] = {&bert_family,  &distilbert_family, &modernbert_family, &mpnet_family,
-                                   &qwen3_family, &roberta_family,    &xlm_roberta_family};
+const Family* const kFamilies[] = {&bert_family,  &distilbert_family, &gemma3_family,  &modernbert_family,
+                                   &mpnet_family, &qwen3_family,      &roberta_family, &xlm_roberta_family};
 }  // namespace
 
 std::vector<std::string> supported_families() {

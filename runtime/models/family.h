@@ -16,6 +16,9 @@ namespace edgembed::models {
 // The layout revision from which a family's int8 linear weights may carry outlier channels
 // (base/dtype.h); the converter writes it only into files that have them.
 inline constexpr int kOutlierChannelsRevision = 2;
+// The layout revision of files holding sentence-transformers Dense modules (ModelConfig::dense), any family:
+// the converter writes it only into files that have them, so that runtimes without them refuse the file.
+inline constexpr int kDenseModulesRevision = 3;
 
 struct Family {
     const char* name;     // config.json's model_type; stored as the model config's architecture
@@ -34,6 +37,10 @@ struct Family {
     // Stored layer tensors the converter stacks from checkpoint tensors, their rows in the order listed
     // (relative layer names, without ".weight" / ".bias"): Qwen3's q_proj, k_proj, v_proj as names.query.
     std::vector<std::pair<std::string, std::vector<std::string>>> stacked = {};
+    // Added to every norm weight (TensorSpec::is_norm_weight) at conversion, in float: Gemma's RMSNorm scales by
+    // (1 + w), so its files store 1 + w and the runtime's RMSNorm multiplies by the stored weight as for
+    // every other family.
+    float norm_weight_offset = 0.0f;
 };
 
 // Throws Error(unsupported_architecture) listing the supported families.
