@@ -70,6 +70,37 @@ void read_default_rope(const JsonKeys& k, const nlohmann::json& params, const st
         if (key != "rope_type" && key != "rope_theta") refuse(where + "." + key);
 }
 
+void read_layer_kind_ropes(const JsonKeys& k, double& full_theta, double& sliding_theta) {
+    const nlohmann::json& all = k.raw("rope_parameters");
+    if (!all.is_object())
+        throw Error(Status::unsupported_architecture, k.file() + ": rope_parameters that is not an object of layer kinds is not supported");
+    for (const auto& [kind, params] : all.items()) {
+        if (kind != "full_attention" && kind != "sliding_attention")
+            throw Error(Status::unsupported_architecture,
+                        k.file() + ": rope_parameters." + kind + " (only full_attention and sliding_attention) is not supported");
+        if (!params.is_null())
+            read_default_rope(k, params, "rope_parameters." + kind, kind == "full_attention" ? full_theta : sliding_theta);
+    }
+}
+
+EncoderSpec rms_norm_rotary_spec() {
+    EncoderSpec s;
+    s.norm = NormKind::rms_norm;
+    s.placement = NormPlacement::pre;
+    s.positions = PositionKind::rotary;
+    s.token_types = false;
+    s.biases = false;
+    s.embedding_norm = false;
+    s.final_norm = true;
+    s.qk_norm = true;
+    return s;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> stacked_qkv_and_gate_up() {
+    return {{"self_attn.qkv_proj", {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"}},
+            {"mlp.gate_up_proj", {"mlp.gate_proj", "mlp.up_proj"}}};
+}
+
 double family_option(const ModelConfig& c, const char* key) {
     auto it = c.family_options.find(key);
     if (it == c.family_options.end())

@@ -64,6 +64,16 @@ void require_absolute_bidirectional(const JsonKeys& config);
 // in messages): only the default (unscaled) rope_type; its rope_theta, when given, into theta. Refuses any
 // other type or key with Error(unsupported_architecture) naming it.
 void read_default_rope(const JsonKeys& config, const nlohmann::json& params, const std::string& where, double& theta);
+// transformers 5's rope_parameters of a model with full and sliding layers: {"full_attention": {...},
+// "sliding_attention": {...}}, each kind through read_default_rope (an absent or null kind keeps its theta);
+// any other key refused naming it.
+void read_layer_kind_ropes(const JsonKeys& config, double& full_theta, double& sliding_theta);
+// The blocks of the decoder-style families (Qwen3, Gemma3): pre-norm RMSNorm without biases, rotary positions,
+// RMSNorm on each query and key head, a final norm; no token types, no embedding norm.
+EncoderSpec rms_norm_rotary_spec();
+// Their checkpoints' separate projections stacked as the encoder's layers: q_proj, k_proj, v_proj as
+// self_attn.qkv_proj; gate_proj, up_proj as mlp.gate_up_proj (the activated half first).
+std::vector<std::pair<std::string, std::vector<std::string>>> stacked_qkv_and_gate_up();
 // A family option the converter stored (ModelConfig::family_options); Error(invalid_config) when absent.
 double family_option(const ModelConfig& config, const char* key);
 

@@ -27,16 +27,7 @@ void read_rope(const JsonKeys& k, double& full_theta, double& sliding_theta) {
     if (k.has("rope_scaling")) refuse(k, "rope_scaling " + k.raw("rope_scaling").dump());
     full_theta = k.number("rope_theta").value_or(1000000.0);
     sliding_theta = k.number("rope_local_base_freq").value_or(10000.0);
-    if (k.has("rope_parameters")) {
-        const nlohmann::json& all = k.raw("rope_parameters");
-        if (!all.is_object()) refuse(k, "rope_parameters that is not an object of layer kinds");
-        for (const auto& [kind, params] : all.items()) {
-            if (kind != "full_attention" && kind != "sliding_attention")
-                refuse(k, "rope_parameters." + kind + " (only full_attention and sliding_attention)");
-            if (!params.is_null())
-                read_default_rope(k, params, "rope_parameters." + kind, kind == "full_attention" ? full_theta : sliding_theta);
-        }
-    }
+    if (k.has("rope_parameters")) read_layer_kind_ropes(k, full_theta, sliding_theta);
     if (!(full_theta > 1.0) || !(sliding_theta > 1.0))
         throw Error(Status::invalid_config, k.file() + ": rotary bases (rope_theta) must be > 1");
 }
@@ -116,17 +107,9 @@ void read_config(const JsonKeys& k, ModelConfig& c) {
 }
 
 EncoderSpec spec(const ModelConfig& c) {
-    EncoderSpec s;
-    s.norm = NormKind::rms_norm;
-    s.placement = NormPlacement::pre;
+    EncoderSpec s = rms_norm_rotary_spec();
     s.block_output_norm = true;
     s.ffn = FfnKind::geglu_tanh;
-    s.positions = PositionKind::rotary;
-    s.token_types = false;
-    s.biases = false;
-    s.embedding_norm = false;
-    s.final_norm = true;
-    s.qk_norm = true;
     // sqrt(hidden_size) as transformers computes it (a double, then a float32 tensor).
     s.embedding_scale = static_cast<float>(std::sqrt(static_cast<double>(c.hidden_size)));
     s.attention_scalar = family_option(c, "query_pre_attn_scalar");
@@ -153,8 +136,7 @@ extern const Family gemma3_family = {
     {"embed_tokens", "", "", "", "", "norm", "layers.{}.", "self_attn.qkv_proj", "", "", "self_attn.o_proj",
      "input_layernorm", "mlp.gate_up_proj", "mlp.down_proj", "pre_feedforward_layernorm", "self_attn.q_norm",
      "self_attn.k_norm", "post_attention_layernorm", "post_feedforward_layernorm"},
-    {{"self_attn.qkv_proj", {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"}},
-     {"mlp.gate_up_proj", {"mlp.gate_proj", "mlp.up_proj"}}},  // GeGLU: gelu_tanh(gate) * up, the activated half first
+    stacked_qkv_and_gate_up(),  // GeGLU: gelu_tanh(gate) * up
     1.0f,  // norm_weight_offset: RMSNorm by (1 + w)
 };
 

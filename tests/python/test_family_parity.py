@@ -333,7 +333,7 @@ def test_default_max_length_is_the_folders(family, shape, layers, models_dir):
     """Without --max-length, edgembed truncates where sentence-transformers does (sentence_bert_config.json)."""
     folder = folder_of(family, shape, layers)
     max_seq_length = json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"]
-    texts = manpage_texts(3 if max_seq_length > 2048 else 10)  # ModernBERT: up to 8192 tokens each
+    texts = manpage_texts(3 if max_seq_length >= 2048 else 10)  # ModernBERT, Qwen3, EmbeddingGemma: up to 2048-8192 tokens each
     model = str(convert(folder, "f32", models_dir))
     ours = edgembed_cli.embed(texts, model=model)
     assert_close(f"{family}/{shape} default max length ({max_seq_length})", ours,

@@ -29,7 +29,7 @@ CASES = [
     ("rope layer kind", "config.json", {"rope_parameters": {"rope_type": "default", "rope_theta": 1e6}},
      "rope_parameters.rope_theta (only full_attention and sliding_attention)"),
     ("rope theta", "config.json", {"rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 0.5},
-                                                       "sliding_attention": DEFAULT_ROPE}}, "rope_theta must be > 1"),
+                                                       "sliding_attention": DEFAULT_ROPE}}, "rotary bases (rope_theta) must be > 1"),
     ("softcapping", "config.json", {"attn_logit_softcapping": 50.0}, "attn_logit_softcapping 50"),
     ("activation", "config.json", {"hidden_activation": "gelu"}, "hidden_activation 'gelu'"),
     ("attention bias", "config.json", {"attention_bias": True}, "attention_bias true"),
