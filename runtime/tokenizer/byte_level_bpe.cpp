@@ -1,7 +1,5 @@
 #include "runtime/tokenizer/byte_level_bpe.h"
 
-#include <algorithm>
-#include <climits>
 #include <cstring>
 #include <optional>
 
@@ -13,54 +11,6 @@
 namespace edgembed {
 
 namespace bpe_detail {
-
-void MergeMap::reserve(std::size_t count) {
-    std::size_t capacity = 16;
-    int shift = 60;
-    while (capacity < 2 * count) {
-        capacity *= 2;
-        --shift;
-    }
-    if (capacity <= slots_.size()) return;
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(capacity, Slot{});
-    shift_ = shift;
-    for (const Slot& s : old) {
-        if (s.key == empty_key) continue;
-        std::size_t i = slot_of(s.key);
-        while (slots_[i].key != empty_key) i = (i + 1) & (slots_.size() - 1);
-        slots_[i] = s;
-    }
-}
-
-std::size_t MergeMap::slot_of(uint64_t key) const noexcept {
-    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);  // Fibonacci hashing
-}
-
-void MergeMap::insert(int32_t left, int32_t right, Merge merge) {
-    if (2 * (size_ + 1) > slots_.size()) reserve(size_ + 1 > 8 ? 2 * size_ : 8);
-    const uint64_t key = key_of(left, right);
-    std::size_t i = slot_of(key);
-    while (slots_[i].key != empty_key) {
-        if (slots_[i].key == key) {
-            slots_[i].merge = merge;
-            return;
-        }
-        i = (i + 1) & (slots_.size() - 1);
-    }
-    slots_[i] = Slot{key, merge};
-    ++size_;
-}
-
-const MergeMap::Merge* MergeMap::find(int32_t left, int32_t right) const noexcept {
-    if (slots_.empty()) return nullptr;
-    const uint64_t key = key_of(left, right);
-    for (std::size_t i = slot_of(key);; i = (i + 1) & (slots_.size() - 1)) {
-        const Slot& s = slots_[i];
-        if (s.key == key) return &s.merge;
-        if (s.key == empty_key) return nullptr;
-    }
-}
 
 char32_t byte_to_unicode(uint8_t b) noexcept {
     // '!'..'~', U+00A1..U+00AC and U+00AE..U+00FF stand for themselves; the other 68 bytes, in order,
@@ -146,25 +96,10 @@ private:
 constexpr std::size_t cache_min_text_bytes = 1024;
 constexpr std::size_t cache_slots = 1 << 14;
 
-// Per-call working memory of the merge loop (tokenizers' Word and its queue).
+// Per-call working memory: the merge loop's word, and the word in the byte-to-unicode alphabet.
 struct ByteLevelBpe::Scratch {
-    struct Symbol {
-        int32_t id;    // -1: merged into the symbol before it
-        int32_t prev;  // -1: none
-        int32_t next;  // -1: none
-    };
-    struct Candidate {
-        uint32_t rank;
-        int32_t pos;
-        int32_t id;
-    };
-    // Heap order: the lowest rank on top, then the lowest position.
-    static bool pops_later(const Candidate& a, const Candidate& b) noexcept {
-        return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
-    }
-    std::vector<Symbol> symbols;
-    std::vector<Candidate> queue;
-    std::string mapped;  // the word in the byte-to-unicode alphabet (ignore_merges only)
+    bpe_detail::BpeWord word;
+    std::string mapped;  // ignore_merges only
 };
 
 ByteLevelBpe::ByteLevelBpe(const BpeConfig& config)
@@ -172,11 +107,10 @@ ByteLevelBpe::ByteLevelBpe(const BpeConfig& config)
       add_prefix_space_(config.add_prefix_space),
       ignore_merges_(config.ignore_merges),
       vocab_size_(config.vocab.size()) {
-    if (config.vocab.empty()) throw Error(Status::invalid_config, "bpe: the vocab is empty");
-    if (config.vocab.size() > static_cast<std::size_t>(INT32_MAX)) {
-        throw Error(Status::invalid_config, "bpe: the vocab is too large");
+    if (!config.byte_level) throw Error(Status::invalid_config, "bpe: the config is not byte-level (SentencePieceBpe runs it)");
+    if (config.byte_fallback || config.fuse_unk) {
+        throw Error(Status::invalid_config, "bpe: byte_fallback and fuse_unk are not byte-level settings");
     }
-    if (config.merges.size() > UINT32_MAX) throw Error(Status::invalid_config, "bpe: too many merges");
     if (config.pre_tokenizer == "gpt2") {
         pattern_ = BpeSplitPattern::gpt2;
     } else if (config.pre_tokenizer == "qwen2") {
@@ -186,16 +120,7 @@ ByteLevelBpe::ByteLevelBpe(const BpeConfig& config)
                     "bpe: unknown pre_tokenizer " + quoted(config.pre_tokenizer) + " (known: gpt2, qwen2)");
     }
 
-    vocab_.reserve(config.vocab.size());
-    for (std::size_t id = 0; id < config.vocab.size(); ++id) {
-        const std::string& token = config.vocab[id];
-        if (token.empty()) continue;  // an id without a token
-        const auto [it, inserted] = vocab_.emplace(token, static_cast<int32_t>(id));
-        if (!inserted) {
-            throw Error(Status::invalid_config, "bpe: token " + quoted(token) + " is listed twice (ids " +
-                                                    std::to_string(it->second) + " and " + std::to_string(id) + ")");
-        }
-    }
+    vocab_ = bpe_detail::read_vocab(config.vocab, "bpe");
     if (!config.unk_token.empty()) {
         unk_id_ = token_to_id(config.unk_token);
         if (unk_id_ < 0) {
@@ -208,31 +133,7 @@ ByteLevelBpe::ByteLevelBpe(const BpeConfig& config)
         byte_ids_[b] = token_to_id(token);
     }
 
-    merges_.reserve(config.merges.size());
-    for (std::size_t rank = 0; rank < config.merges.size(); ++rank) {
-        const std::string& merge = config.merges[rank];
-        const std::size_t space = merge.find(' ');
-        if (space == std::string::npos || space == 0 || space + 1 == merge.size() ||
-            merge.find(' ', space + 1) != std::string::npos) {
-            throw Error(Status::invalid_config, "bpe: merge " + std::to_string(rank) + " " + quoted(merge) +
-                                                    " is not two tokens separated by one space");
-        }
-        const std::string_view left = std::string_view(merge).substr(0, space);
-        const std::string_view right = std::string_view(merge).substr(space + 1);
-        const std::string merged = std::string(left) + std::string(right);
-        auto id_of = [&](std::string_view token) {
-            const int32_t id = token_to_id(token);
-            if (id < 0) {
-                throw Error(Status::invalid_config, "bpe: merge " + std::to_string(rank) + " " + quoted(merge) +
-                                                        ": " + quoted(token) + " is not in the vocab");
-            }
-            return id;
-        };
-        const int32_t left_id = id_of(left);
-        const int32_t right_id = id_of(right);
-        const int32_t merged_id = id_of(merged);
-        merges_.insert(left_id, right_id, bpe_detail::MergeMap::Merge{static_cast<uint32_t>(rank), merged_id});
-    }
+    merges_ = bpe_detail::read_merges(config.merges, [this](std::string_view t) { return token_to_id(t); }, "bpe");
 }
 
 int32_t ByteLevelBpe::token_to_id(std::string_view token) const {
@@ -258,82 +159,16 @@ void ByteLevelBpe::append_word(std::string_view word, Scratch& scratch, std::vec
     }
 
     // One symbol per byte (tokenizers' merge_word: the byte's character, else unk, else nothing).
-    std::vector<Scratch::Symbol>& symbols = scratch.symbols;
+    bpe_detail::BpeWord& symbols = scratch.word;
     symbols.clear();
     symbols.reserve(word.size());
     for (const char b : word) {
         int32_t id = byte_ids_[static_cast<uint8_t>(b)];
         if (id < 0) id = unk_id_;
-        if (id < 0) continue;
-        const auto index = static_cast<int32_t>(symbols.size());
-        if (index > 0) symbols.back().next = index;
-        symbols.push_back(Scratch::Symbol{id, index - 1, -1});
+        if (id >= 0) symbols.push(id);
     }
-    if (symbols.size() <= 1) {
-        if (!symbols.empty()) out.push_back(symbols[0].id);
-        return;
-    }
-
-    // tokenizers' Word::merge_all without dropout: a queue of candidate merges, the lowest (rank, position)
-    // first, stale entries skipped when they come up. Short words scan an unsorted queue (faster than a
-    // heap at that size, same order: entries equal in (rank, position) are the same merge).
-    std::vector<Scratch::Candidate>& queue = scratch.queue;
-    queue.clear();
-    const bool small = symbols.size() <= 32;
-    auto push = [&](const Scratch::Candidate& c) {
-        if (queue.size() == queue.capacity()) queue.reserve(queue.size() + queue.size() / 4 + 16);  // not 2x: huge words
-        queue.push_back(c);
-        if (!small) std::push_heap(queue.begin(), queue.end(), Scratch::pops_later);
-    };
-    auto pop = [&] {
-        if (small) {
-            const auto first = std::min_element(queue.begin(), queue.end(), [](const auto& a, const auto& b) {
-                return Scratch::pops_later(b, a);
-            });
-            std::iter_swap(first, queue.end() - 1);
-        } else {
-            std::pop_heap(queue.begin(), queue.end(), Scratch::pops_later);
-        }
-        const Scratch::Candidate top = queue.back();
-        queue.pop_back();
-        return top;
-    };
-    queue.reserve(symbols.size());
-    for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
-        if (const auto* m = merges_.find(symbols[i].id, symbols[i + 1].id)) {
-            queue.push_back(Scratch::Candidate{m->rank, static_cast<int32_t>(i), m->id});
-        }
-    }
-    if (!small) std::make_heap(queue.begin(), queue.end(), Scratch::pops_later);
-    while (!queue.empty()) {
-        const Scratch::Candidate top = pop();
-        Scratch::Symbol& current = symbols[static_cast<std::size_t>(top.pos)];
-        if (current.id < 0 || current.next < 0) continue;
-        const int32_t right_pos = current.next;
-        const Scratch::Symbol right = symbols[static_cast<std::size_t>(right_pos)];
-        // A stale entry: the pair at pos no longer makes this token.
-        const auto* now = merges_.find(current.id, right.id);
-        if (now == nullptr || now->id != top.id) continue;
-
-        current.id = top.id;
-        current.next = right.next;
-        symbols[static_cast<std::size_t>(right_pos)].id = -1;
-        if (right.next >= 0) symbols[static_cast<std::size_t>(right.next)].prev = top.pos;
-
-        if (current.prev >= 0) {
-            if (const auto* m = merges_.find(symbols[static_cast<std::size_t>(current.prev)].id, current.id)) {
-                push(Scratch::Candidate{m->rank, current.prev, m->id});
-            }
-        }
-        if (current.next >= 0) {
-            if (const auto* m = merges_.find(current.id, symbols[static_cast<std::size_t>(current.next)].id)) {
-                push(Scratch::Candidate{m->rank, top.pos, m->id});
-            }
-        }
-    }
-    for (int32_t i = 0; i >= 0; i = symbols[static_cast<std::size_t>(i)].next) {
-        out.push_back(symbols[static_cast<std::size_t>(i)].id);
-    }
+    symbols.merge_all(merges_);
+    symbols.append_to(out);
 }
 
 std::string ByteLevelBpe::normalize(std::string_view text) const {
