@@ -1,11 +1,7 @@
 #include "runtime/tokenizer/byte_level_bpe.h"
 
-#include <cstring>
-#include <optional>
-
-#include <xxhash.h>
-
 #include "base/error.h"
+#include "runtime/tokenizer/bpe_word_cache.h"
 #include "runtime/tokenizer/utf8.h"
 
 namespace edgembed {
@@ -46,55 +42,6 @@ std::size_t piece_end(std::string_view text) noexcept {
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
-
-// The ids of the words seen so far in one append() of a long text (words recur: in the man pages 9 of 10
-// words were seen before). Open addressing over the words' hashes; it stops taking words when half full.
-class WordCache {
-public:
-    explicit WordCache(std::size_t slots) : slots_(slots) {}
-
-    // Appends the word's ids to out and returns true when the word is cached.
-    bool append(std::string_view word, uint64_t hash, std::vector<int32_t>& out) const {
-        for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-            const Slot& s = slots_[i];
-            if (s.word_length == 0) return false;
-            if (s.hash == hash && s.word_length == word.size() &&
-                std::memcmp(words_.data() + s.word_offset, word.data(), word.size()) == 0) {
-                out.insert(out.end(), ids_.begin() + s.ids_offset, ids_.begin() + s.ids_offset + s.id_count);
-                return true;
-            }
-        }
-    }
-
-    void insert(std::string_view word, uint64_t hash, const int32_t* ids, std::size_t count) {
-        if (2 * (used_ + 1) > slots_.size() || word.empty() || word.size() > max_word_bytes) return;
-        std::size_t i = hash & (slots_.size() - 1);
-        while (slots_[i].word_length != 0) i = (i + 1) & (slots_.size() - 1);
-        slots_[i] = Slot{hash, static_cast<uint32_t>(words_.size()), static_cast<uint32_t>(ids_.size()),
-                         static_cast<uint16_t>(word.size()), static_cast<uint16_t>(count)};
-        words_.append(word);
-        ids_.insert(ids_.end(), ids, ids + count);
-        ++used_;
-    }
-
-    static constexpr std::size_t max_word_bytes = 64;  // so a word has at most 64 ids
-
-private:
-    struct Slot {
-        uint64_t hash = 0;
-        uint32_t word_offset = 0, ids_offset = 0;
-        uint16_t word_length = 0;  // 0: empty
-        uint16_t id_count = 0;
-    };
-    std::vector<Slot> slots_;  // size is a power of two
-    std::string words_;
-    std::vector<int32_t> ids_;
-    std::size_t used_ = 0;
-};
-
-// Texts at least this long get a WordCache of this many slots.
-constexpr std::size_t cache_min_text_bytes = 1024;
-constexpr std::size_t cache_slots = 1 << 14;
 
 // Per-call working memory: the merge loop's word, and the word in the byte-to-unicode alphabet.
 struct ByteLevelBpe::Scratch {
@@ -188,8 +135,7 @@ void ByteLevelBpe::append_normalized(std::string_view normalized, std::size_t li
 void ByteLevelBpe::append_chunks(std::string_view text, bool normalize, std::size_t limit, std::vector<int32_t>& out) const {
     if (out.size() >= limit || text.empty()) return;
     Scratch scratch;
-    std::optional<WordCache> cache;
-    if (text.size() >= cache_min_text_bytes) cache.emplace(cache_slots);
+    bpe_detail::BpeWordCache cache(text.size());
     std::string normalized;
     bool first = true;
     while (!text.empty()) {
@@ -209,16 +155,7 @@ void ByteLevelBpe::append_chunks(std::string_view text, bool normalize, std::siz
         for (std::size_t pos = 0; pos < piece.size();) {
             const std::size_t end = bpe_word_end(piece, pos, pattern_);
             const std::string_view word = piece.substr(pos, end - pos);
-            if (cache) {
-                const uint64_t hash = XXH3_64bits(word.data(), word.size());
-                if (!cache->append(word, hash, out)) {
-                    const std::size_t before = out.size();
-                    append_word(word, scratch, out);
-                    cache->insert(word, hash, out.data() + before, out.size() - before);
-                }
-            } else {
-                append_word(word, scratch, out);
-            }
+            cache.append(word, out, [&](std::string_view w, std::vector<int32_t>& ids) { append_word(w, scratch, ids); });
             if (out.size() >= limit) return;
             pos = end;
         }

@@ -13,7 +13,7 @@
 // A long text is normalized and split in pieces of about 16 KB cut where a space stands between two
 // printable ASCII characters (a word boundary for both patterns, and a place where normalization can be
 // cut), so append() stops soon after out reaches its limit and its buffers stay small. A text of 1 KB or
-// more keeps the ids of its words in a cache of that call (most words of a long text recur).
+// more keeps the ids of its words in a cache of that call (bpe_word_cache.h).
 //
 // Usage:
 //   edgembed::ByteLevelBpe bpe(config.bpe);

@@ -11,9 +11,6 @@ namespace {
 
 constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581 "▁"
 
-// Words longer than this are merged in chunks (see the header).
-constexpr std::size_t chunk_bytes = 4096;
-
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 uint64_t join_key(char32_t last, char32_t first) noexcept { return (uint64_t{last} << 32) | first; }
@@ -131,7 +128,7 @@ void SentencePieceBpe::append(std::string_view text, std::size_t limit, std::vec
 
 void SentencePieceBpe::append_normalized(std::string_view normalized, std::size_t limit, std::vector<int32_t>& out) const {
     if (out.size() >= limit) return;
-    bpe_detail::BpeWord scratch;
+    Scratch scratch{{}, bpe_detail::BpeWordCache(normalized.size())};
     for_each_word(normalized, [&](std::string_view word) {
         append_word(word, limit, scratch, out);
         return out.size() < limit;
@@ -147,7 +144,7 @@ std::vector<std::string> SentencePieceBpe::pre_tokens(std::string_view normalize
     return words;
 }
 
-void SentencePieceBpe::append_word(std::string_view word, std::size_t limit, bpe_detail::BpeWord& scratch,
+void SentencePieceBpe::append_word(std::string_view word, std::size_t limit, Scratch& scratch,
                                    std::vector<int32_t>& out) const {
     if (ignore_merges_) {
         const int32_t id = token_to_id(word);
@@ -157,19 +154,19 @@ void SentencePieceBpe::append_word(std::string_view word, std::size_t limit, bpe
         }
     }
     for (std::size_t pos = 0; pos < word.size();) {
-        const std::size_t end = chunk_end(word, pos);
-        append_chunk(word.substr(pos, end - pos), scratch, out);
+        const std::size_t end = piece_end(word, pos);
+        scratch.cache.append(word.substr(pos, end - pos), out, [&](std::string_view piece, std::vector<int32_t>& ids) {
+            append_piece(piece, scratch.word, ids);
+        });
         if (out.size() >= limit) return;
         pos = end;
     }
 }
 
-std::size_t SentencePieceBpe::chunk_end(std::string_view word, std::size_t pos) const {
-    if (word.size() - pos <= chunk_bytes) return word.size();
-    std::size_t at = pos + chunk_bytes;
-    while (at < word.size() && (static_cast<unsigned char>(word[at]) & 0xC0) == 0x80) ++at;  // a character's start
+std::size_t SentencePieceBpe::piece_end(std::string_view word, std::size_t pos) const {
     char32_t prev = 0;
-    if (!last_char(word.substr(0, at), &prev)) return word.size();
+    std::size_t at = utf8_next(word, pos, &prev);
+    if (at == utf8_npos) return word.size();
     int32_t prev_id = char_id(prev);
     while (at < word.size()) {
         char32_t cp = 0;
@@ -184,29 +181,29 @@ std::size_t SentencePieceBpe::chunk_end(std::string_view word, std::size_t pos) 
     return word.size();
 }
 
-void SentencePieceBpe::append_chunk(std::string_view chunk, bpe_detail::BpeWord& scratch, std::vector<int32_t>& out) const {
+void SentencePieceBpe::append_piece(std::string_view piece, bpe_detail::BpeWord& word, std::vector<int32_t>& out) const {
     // tokenizers' merge_word: one symbol per character.
-    scratch.clear();
-    scratch.reserve(chunk.size());
+    word.clear();
+    word.reserve(piece.size());
     bool after_unk = false;
-    for (std::size_t pos = 0; pos < chunk.size();) {
+    for (std::size_t pos = 0; pos < piece.size();) {
         char32_t cp = 0;
-        const std::size_t next = utf8_next(chunk, pos, &cp);
+        const std::size_t next = utf8_next(piece, pos, &cp);
         if (next == utf8_npos) throw Error(Status::invalid_utf8, "bpe: the text is not valid UTF-8");
         if (const int32_t id = char_id(cp); id >= 0) {
-            scratch.push(id);
+            word.push(id);
             after_unk = false;
         } else if (byte_fallback_) {  // every byte piece is there (the constructor checked)
-            for (std::size_t i = pos; i < next; ++i) scratch.push(byte_ids_[static_cast<unsigned char>(chunk[i])]);
+            for (std::size_t i = pos; i < next; ++i) word.push(byte_ids_[static_cast<unsigned char>(piece[i])]);
             after_unk = false;
         } else if (unk_id_ >= 0) {
-            if (!(fuse_unk_ && after_unk)) scratch.push(unk_id_);
+            if (!(fuse_unk_ && after_unk)) word.push(unk_id_);
             after_unk = true;
         }
         pos = next;
     }
-    scratch.merge_all(merges_);
-    scratch.append_to(out);
+    word.merge_all(merges_);
+    word.append_to(out);
 }
 
 }  // namespace edgembed

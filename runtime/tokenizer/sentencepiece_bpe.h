@@ -9,11 +9,14 @@
 //   4. merges lowest rank first, the leftmost of equal ranks first (bpe_merges.h: tokenizers'
 //      Word::merge_all); with ignore_merges a word that is a vocab token is that token.
 //
-// Without a pre-tokenizer a whole text is one word. A word longer than 4 KB is merged in chunks cut only
-// where no merge can join the two sides: between characters x and y that are vocab tokens when no merge
-// joins a token ending in x to one starting with y (whatever merges run on either side, a symbol spanning
-// the cut would come from such a merge). So append() stops soon after out reaches its limit. A text with
-// no such place (one character repeated, say) is merged whole: O(n log n), the queue of a heap.
+// Without a pre-tokenizer a whole text is one word (Gemma's Split finds no space after Replace). A word is
+// merged piece by piece, cut only where no merge can join the two sides: between characters x and y that
+// are vocab tokens when no merge joins a token ending in x to one starting with y (a symbol spanning the
+// cut could only come from such a merge, so the merges on each side are those of the whole word). With a
+// vocabulary trained on whitespace-split text that is before most "▁", so pieces are word-sized: append()
+// stops soon after out reaches its limit, and a text of 1 KB or more caches the ids of its pieces
+// (bpe_word_cache.h). A text with no such place (one character repeated, say) is merged whole:
+// O(n log n), the queue of a heap.
 //
 // Usage:
 //   edgembed::SentencePieceBpe bpe(config.bpe);
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "runtime/tokenizer/bpe_merges.h"
+#include "runtime/tokenizer/bpe_word_cache.h"
 #include "runtime/tokenizer/literal_split.h"
 #include "runtime/tokenizer/pieces_model.h"
 #include "runtime/tokenizer/tokenizer_config.h"
@@ -61,13 +65,18 @@ private:
     // Step 2; on_word(std::string_view) gets each non-empty word, returns false to stop.
     template <class OnWord>
     void for_each_word(std::string_view normalized, OnWord&& on_word) const;
-    // Steps 3-4 on one word, in chunks; stops once out holds limit ids.
-    void append_word(std::string_view word, std::size_t limit, bpe_detail::BpeWord& scratch,
-                     std::vector<int32_t>& out) const;
-    // Steps 3-4 on one chunk of a word.
-    void append_chunk(std::string_view chunk, bpe_detail::BpeWord& scratch, std::vector<int32_t>& out) const;
-    // The end of the chunk of word that starts at pos: the first exact cut from 4 KB on, else the word's end.
-    std::size_t chunk_end(std::string_view word, std::size_t pos) const;
+    // Per-call working memory: the merge loop's word, the ids of the pieces seen.
+    struct Scratch {
+        bpe_detail::BpeWord word;
+        bpe_detail::BpeWordCache cache;
+    };
+    // Steps 3-4 on one word, piece by piece; stops once out holds limit ids.
+    void append_word(std::string_view word, std::size_t limit, Scratch& scratch, std::vector<int32_t>& out) const;
+    // Steps 3-4 on one piece of a word.
+    void append_piece(std::string_view piece, bpe_detail::BpeWord& word, std::vector<int32_t>& out) const;
+    // The end of the piece of word that starts at pos: the first place after pos where no merge joins the
+    // sides, else the word's end.
+    std::size_t piece_end(std::string_view word, std::size_t pos) const;
     // The id of the one-character token cp, -1 when the vocab has none.
     int32_t char_id(char32_t cp) const;
 

@@ -27,19 +27,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CACHE = REPO_ROOT / ".cache"
-sys.path.insert(0, str(REPO_ROOT / "tools" / "eval"))
+from families import CACHE, _locked  # families also sets the offline environment and the tools/eval path
 
 GEMMA_PIECES = 16000
 SEED = 20240613
@@ -105,8 +97,6 @@ def make_gemma_tokenizer(out: Path = CACHE / "tokenizers" / "gemma-style", piece
     """The folder (see the module's docstring), trained on first use."""
     if _is_gemma_folder(out) and not force:
         return out
-    from families import _locked  # noqa: PLC0415 (one lock helper for every cached folder)
-
     with _locked(out), tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         if _is_gemma_folder(out) and not force:
             return out
