@@ -18,9 +18,11 @@
 #include <vector>
 
 #include "base/error.h"
+#include "runtime/model.h"
 #include "runtime/tokenizer/tokenizer.h"
 #include "runtime/tokenizer/tokenizer_config_json.h"
 #include "runtime/tokenizer/utf8.h"
+#include "tests/runtime/tiny_model_file.h"
 
 namespace edgembed {
 namespace {
@@ -339,6 +341,27 @@ TEST(SentencePieceBpe, ConfigJsonRoundTripAndOldFiles) {
     EXPECT_FALSE(j["bpe"].contains("byte_level"));
     EXPECT_TRUE(tokenizer_config_from_json(j, nullptr).bpe.byte_level);
     EXPECT_NE(dynamic_cast<const SentencePieceBpe*>(make_pieces_model(t).get()), nullptr);
+}
+
+TEST(SentencePieceBpe, ModelFileKeepsTheTokenizer) {
+    // A tiny BERT-shaped model file whose tokenizer is Gemma-style BPE: written (config.tokenizer.bpe, its vocab
+    // diverted by the metadata parser), read back, built at load.
+    const BpeConfig bpe = english();
+    testing::TinyModelSpec spec;
+    spec.vocab = bpe.vocab;
+    const std::vector<uint8_t> bytes = testing::tiny_model_file(spec, {}, [&](ModelConfig& c) {
+        c.tokenizer = TokenizerConfig{};
+        c.tokenizer.type = "bpe";
+        c.tokenizer.bpe = bpe;
+        c.tokenizer.prefix = {2};
+        c.tokenizer.suffix = {1};
+        c.tokenizer.pad_id = 0;
+    });
+    const auto model = Model::load_from_memory(bytes.data(), bytes.size());
+    EXPECT_EQ(model->tokenizer().encode("hello the world", 0),
+              (Ids{2, id_of(bpe, "hello"), id_of(bpe, M + "the"), id_of(bpe, M + "world"), 1}));
+    EXPECT_EQ(model->tokenizer().encode("\xF0\x9F\x98\x80", 0), (Ids{2, id_of(bpe, "<0xF0>"), id_of(bpe, "<0x9F>"),
+                                                                   id_of(bpe, "<0x98>"), id_of(bpe, "<0x80>"), 1}));
 }
 
 }  // namespace
