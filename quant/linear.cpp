@@ -48,7 +48,8 @@ constexpr size_t kRowChunk = 4;
 // the threads take as they finish, each quantized, multiplied and dequantized by the thread that took
 // it: one parallel region instead of three, and a core slowed by other work takes fewer chunks instead
 // of holding the other at a barrier. A MiniLM layer's int8 weights (at most 590 KB) stay in each core's
-// L2 across its chunks.
+// L2 across its chunks, and so do a chunk's accumulators (one thread too: at 32 x 128 tokens about 4 %
+// faster than a whole-batch pass, whose accumulators leave L2).
 constexpr size_t kChunkRows = 32;
 constexpr size_t kChunksPerThread = 2;
 
@@ -73,7 +74,7 @@ public:
         int32_t* zero_points = grow(s.zero_points, m);
         int32_t* acc = grow(s.accumulators, m * out_);
         const size_t threads = s.threads;
-        if (threads > 1 && m >= kChunkRows * kChunksPerThread * threads) {
+        if (m >= kChunkRows * kChunksPerThread * threads) {
             const size_t chunks = (m + kChunkRows - 1) / kChunkRows;
             parallel_for(threads, chunks, 1, [&](size_t first_chunk, size_t end_chunk, size_t) {
                 for (size_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
