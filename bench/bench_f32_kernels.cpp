@@ -182,6 +182,20 @@ BenchCase bench_case(KernelTag<&Kernels::f32_scale>) {
 }
 
 // One token row per call, as the int8 linear layers quantize their input.
+BenchCase bench_case(KernelTag<&Kernels::f32_add_products_f64>) {  // an int8 FFN output layer's 8 outlier channels
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0), rows = 8;
+                std::vector<float> x = random_vector(rows), w = random_vector(rows * n), y = random_vector(n);
+                for (auto _ : state) {
+                    k->f32_add_products_f64(x.data(), rows, w.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 4.0 * (rows + 1) * n);
+                set_flops(state, 2.0 * rows * n);
+            },
+            {{384}, {768}}};
+}
+
 BenchCase bench_case(KernelTag<&Kernels::f32_quantize_qu8>) {
     return {[](benchmark::State& state, const Kernels* k) {
                 const size_t n = arg(state, 0);

@@ -12,10 +12,14 @@
 //         full ids are the words' ids one after another (the chunking changes nothing);
 //       - ill-formed UTF-8 (outside the interface's contract): append returns or throws
 //         Error(invalid_utf8), never crashes.
+//     Every text also goes through one of 4 SentencePiece-style BPE variants (sentencepiece_bpe.h: Gemma's
+//     and Llama's normalizers and pre-tokenizers, byte fallback or a fused unk or neither, Split behaviors) over a
+//     tiny vocabulary: ids in range, a limit gives a prefix, ill-formed UTF-8 only ever Error(invalid_utf8).
 //   bit 7 set: reader mode. Bit 0 set: the rest is a tokenizer.json for bpe_from_tokenizer_json; clear: it is
 //     vocab.json #EDGEMBED-FILE# merges.txt for bpe_from_vocab_merges. They may only throw Error; a config
-//     they accept must build a ByteLevelBpe whose ids are in range.
+//     they accept must build a pieces model whose ids are in range.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -23,11 +27,14 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fuzz/fuzz_util.h"
 #include "base/error.h"
 #include "runtime/tokenizer/byte_level_bpe.h"
+#include "runtime/tokenizer/pieces_model.h"
+#include "runtime/tokenizer/sentencepiece_bpe.h"
 #include "runtime/tokenizer/utf8.h"
 #include "tools/convert/hf_bpe.h"
 
@@ -121,8 +128,75 @@ const std::vector<Variant>& variants() {
     return v;
 }
 
-void check_ids(const ByteLevelBpe& bpe, const std::vector<int32_t>& ids) {
+// The 256 byte pieces, printable ASCII, "▁", and what a few merges make of them.
+std::vector<std::unique_ptr<SentencePieceBpe>> sentencepiece_variants() {
+    const std::string m = "\xe2\x96\x81";
+    BpeConfig c;
+    c.byte_level = false;
+    for (int b = 0; b < 256; ++b) {
+        char piece[8];
+        std::snprintf(piece, sizeof piece, "<0x%02X>", b);
+        c.vocab.push_back(piece);
+    }
+    for (char ch = 0x21; ch < 0x7F; ++ch) c.vocab.emplace_back(1, ch);
+    c.vocab.push_back(m);
+    c.vocab.push_back("<unk>");
+    c.vocab.push_back("\xe4\xb8\xad");  // 中
+    const std::vector<std::pair<std::string, std::string>> merges = {
+        {m, "t"}, {m + "t", "h"}, {m + "th", "e"}, {"t", "h"}, {"th", "e"}, {"a", m}, {"a" + m, "b"}, {m, m},
+        {m + m, m}, {"e", "r"}, {"i", "n"}, {"in", "g"}, {"a", "a"}, {"aa", "a"}, {"\xe4\xb8\xad", "\xe4\xb8\xad"}};
+    for (const auto& [left, right] : merges) {
+        c.vocab.push_back(left + right);
+        c.merges.push_back(left + " " + right);
+    }
+    std::vector<std::unique_ptr<SentencePieceBpe>> out;
+    BpeConfig gemma = c;  // Replace(" ", "▁"), Split(" ", merged_with_previous), byte fallback
+    gemma.normalizer = "space_to_metaspace";
+    gemma.pre_tokenizer = "split";
+    gemma.split_pattern = " ";
+    gemma.split_behavior = "merged_with_previous";
+    gemma.byte_fallback = gemma.fuse_unk = true;
+    gemma.unk_token = "<unk>";
+    out.push_back(std::make_unique<SentencePieceBpe>(gemma));
+    BpeConfig llama = c;  // Prepend("▁") + Replace(" ", "▁"), no pre-tokenizer
+    llama.normalizer = "prepend_metaspace,space_to_metaspace";
+    llama.pre_tokenizer = "none";
+    llama.byte_fallback = true;
+    out.push_back(std::make_unique<SentencePieceBpe>(llama));
+    BpeConfig fused = gemma;  // unknown characters as one <unk>; Split on "▁", isolated, inverted
+    fused.byte_fallback = false;
+    fused.split_pattern = m;
+    fused.split_behavior = "isolated";
+    fused.split_invert = true;
+    out.push_back(std::make_unique<SentencePieceBpe>(fused));
+    BpeConfig bare = c;  // no normalizer, unknown characters dropped, Split on "e" contiguous, ignore_merges
+    bare.pre_tokenizer = "split";
+    bare.split_pattern = "e";
+    bare.split_behavior = "contiguous";
+    bare.ignore_merges = true;
+    out.push_back(std::make_unique<SentencePieceBpe>(bare));
+    return out;
+}
+
+const SentencePieceBpe& sentencepiece_model(uint8_t selector) {
+    static const std::vector<std::unique_ptr<SentencePieceBpe>> models = sentencepiece_variants();
+    return *models[selector & 3];
+}
+
+void check_ids(const PiecesModel& bpe, const std::vector<int32_t>& ids) {
     for (const int32_t id : ids) FUZZ_CHECK(id >= 0 && static_cast<std::size_t>(id) < bpe.vocab_size(), "id outside the vocab");
+}
+
+// Valid UTF-8 only (the caller checked).
+void sentencepiece_text(uint8_t selector, std::string_view text, std::size_t limit) {
+    const SentencePieceBpe& bpe = sentencepiece_model(selector);
+    std::vector<int32_t> full, cut;
+    bpe.append(text, SIZE_MAX, full);
+    check_ids(bpe, full);
+    bpe.append(text, limit, cut);
+    FUZZ_CHECK(cut.size() >= std::min(limit, full.size()) && cut.size() <= full.size() &&
+                   std::equal(cut.begin(), cut.end(), full.begin()),
+               "SentencePiece-style: a limit does not give a prefix");
 }
 
 void text_mode(uint8_t selector, std::string_view text) {
@@ -139,12 +213,15 @@ void text_mode(uint8_t selector, std::string_view text) {
     const std::size_t limit = limits[(selector >> 5) & 3];
 
     if (utf8_find_invalid(text) != utf8_npos) {
-        try {
-            std::vector<int32_t> ids;
-            bpe.append(text, limit, ids);
-            check_ids(bpe, ids);
-        } catch (const Error& e) {
-            FUZZ_CHECK(e.status() == Status::invalid_utf8, e.what());
+        const PiecesModel* models[] = {&bpe, &sentencepiece_model(selector)};
+        for (const PiecesModel* model : models) {
+            try {
+                std::vector<int32_t> ids;
+                model->append(text, limit, ids);
+                check_ids(*model, ids);
+            } catch (const Error& e) {
+                FUZZ_CHECK(e.status() == Status::invalid_utf8, e.what());
+            }
         }
         return;
     }
@@ -158,6 +235,7 @@ void text_mode(uint8_t selector, std::string_view text) {
                        std::equal(cut.begin(), cut.end(), full.begin()),
                    "a limit does not give a prefix");
     }
+    sentencepiece_text(selector, text, limit);
     if (variant.plain) {
         std::vector<int32_t> by_word;
         for (std::size_t pos = 0; pos < text.size();) {
@@ -170,10 +248,13 @@ void text_mode(uint8_t selector, std::string_view text) {
 }
 
 void check_accepted(const BpeConfig& config) {
-    const ByteLevelBpe bpe(config);
+    TokenizerConfig t;
+    t.type = "bpe";
+    t.bpe = config;
+    const std::unique_ptr<PiecesModel> bpe = make_pieces_model(t);
     std::vector<int32_t> ids;
-    bpe.append("Hello, world! caf\xc3\xa9 \xe4\xb8\xad 12 's\n\n", SIZE_MAX, ids);
-    check_ids(bpe, ids);
+    bpe->append("Hello, world! caf\xc3\xa9 \xe4\xb8\xad 12 's\n\n", SIZE_MAX, ids);
+    check_ids(*bpe, ids);
 }
 
 void reader_mode(uint8_t selector, std::string_view input) {

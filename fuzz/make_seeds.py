@@ -113,6 +113,23 @@ def bpe_seeds() -> None:
         "lowercase": {"normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]},
                       "pre_tokenizer": dict(byte_level, add_prefix_space=True), "model": model},
     }
+    # SentencePiece-style (Gemma): <0xXX> byte pieces, characters, merges of "▁"-words; byte fallback.
+    sp_vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3}
+    sp_vocab.update({f"<0x{b:02X}>": 4 + b for b in range(256)})
+    sp_merges = []
+    for word in ("\u2581the", "the", "a\u2581b", "\u2581\u2581", "\u4e2d\u6587"):
+        left = word[0]
+        for c in word:
+            sp_vocab.setdefault(c, len(sp_vocab))
+        for c in word[1:]:
+            if left + c not in sp_vocab:
+                sp_vocab[left + c] = len(sp_vocab)
+                sp_merges.append([left, c])
+            left += c
+    docs["gemma"] = {
+        "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+        "pre_tokenizer": {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": False},
+        "model": dict(model, vocab=sp_vocab, merges=sp_merges, unk_token="<unk>", fuse_unk=True, byte_fallback=True)}
     for name, doc in docs.items():
         write("bpe", f"tokenizer_json_{name}", b"\x81" + json.dumps(doc, ensure_ascii=False).encode())
     merges_txt = "#version: 0.2\n" + "\n".join(merges) + "\n"

@@ -608,6 +608,40 @@ void f32_rope(float* x, const float* cos, const float* sin, size_t half) {
 }
 
 template <class Arch>
+void f32_add_products_f64(const float* x, size_t k, const float* w, float* y, size_t n) {
+    using D = xsimd::batch<double, Arch>;
+    constexpr size_t S = D::size, kBatches = 4;  // four independent sums hide the add latency
+    alignas(64) double wide[S];
+    auto widen = [&](const float* from) {
+        for (size_t s = 0; s < S; ++s) wide[s] = from[s];
+        return D::load_aligned(wide);
+    };
+    auto finish = [&](D sum, size_t j) {  // y += sum, rounded once
+        sum.store_aligned(wide);
+        for (size_t s = 0; s < S; ++s) y[j + s] = static_cast<float>(static_cast<double>(y[j + s]) + wide[s]);
+    };
+    size_t j = 0;
+    for (; j + kBatches * S <= n; j += kBatches * S) {
+        D sum[kBatches] = {D(0.0), D(0.0), D(0.0), D(0.0)};
+        for (size_t c = 0; c < k; ++c) {
+            const D xc(static_cast<double>(x[c]));
+            for (size_t b = 0; b < kBatches; ++b) sum[b] = xsimd::fma(xc, widen(w + c * n + j + b * S), sum[b]);
+        }
+        for (size_t b = 0; b < kBatches; ++b) finish(sum[b], j + b * S);
+    }
+    for (; j + S <= n; j += S) {
+        D sum(0.0);
+        for (size_t c = 0; c < k; ++c) sum = xsimd::fma(D(static_cast<double>(x[c])), widen(w + c * n + j), sum);
+        finish(sum, j);
+    }
+    for (; j < n; ++j) {
+        double sum = 0.0;
+        for (size_t c = 0; c < k; ++c) sum += static_cast<double>(x[c]) * static_cast<double>(w[c * n + j]);
+        y[j] = static_cast<float>(static_cast<double>(y[j]) + sum);
+    }
+}
+
+template <class Arch>
 void fill_kernels(Kernels& k) {
 #define EDGEMBED_KERNEL(name, ret, params) k.name = &name<Arch>;
 #include "simd/kernel_list.inc"

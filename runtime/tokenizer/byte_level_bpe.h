@@ -7,14 +7,13 @@
 //   4. each byte of a word becomes the vocab id of its byte-to-unicode character (GPT-2's table: the
 //      printable bytes stand for themselves, the others for U+0100 + n); a byte whose character is not in
 //      the vocab becomes unk_token, or is dropped when there is none, as `tokenizers` does;
-//   5. merges apply lowest rank first, the leftmost of equal ranks first (tokenizers' Word::merge_all,
-//      which this copies down to how it skips stale queue entries); with ignore_merges a word that is a
-//      vocab token is that token.
+//   5. merges apply lowest rank first, the leftmost of equal ranks first (bpe_merges.h: tokenizers'
+//      Word::merge_all); with ignore_merges a word that is a vocab token is that token.
 //
 // A long text is normalized and split in pieces of about 16 KB cut where a space stands between two
 // printable ASCII characters (a word boundary for both patterns, and a place where normalization can be
 // cut), so append() stops soon after out reaches its limit and its buffers stay small. A text of 1 KB or
-// more keeps the ids of its words in a cache of that call (most words of a long text recur).
+// more keeps the ids of its words in a cache of that call (bpe_word_cache.h).
 //
 // Usage:
 //   edgembed::ByteLevelBpe bpe(config.bpe);
@@ -31,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/tokenizer/bpe_merges.h"
 #include "runtime/tokenizer/bpe_normalizer.h"
 #include "runtime/tokenizer/bpe_pre_tokenizer.h"
 #include "runtime/tokenizer/pieces_model.h"
@@ -40,35 +40,6 @@ namespace edgembed {
 
 namespace bpe_detail {
 
-// (left id, right id) -> (rank, merged id): open addressing over 64-bit keys, at most half full.
-class MergeMap {
-public:
-    struct Merge {
-        uint32_t rank;
-        int32_t id;
-    };
-    void reserve(std::size_t count);
-    // Inserts or overwrites: a merge listed twice keeps its later rank, as in `tokenizers`.
-    void insert(int32_t left, int32_t right, Merge merge);
-    // nullptr when the pair does not merge.
-    const Merge* find(int32_t left, int32_t right) const noexcept;
-
-private:
-    struct Slot {
-        uint64_t key = empty_key;
-        Merge merge{};
-    };
-    static constexpr uint64_t empty_key = ~uint64_t{0};
-    static uint64_t key_of(int32_t left, int32_t right) noexcept {
-        return (uint64_t{static_cast<uint32_t>(left)} << 32) | static_cast<uint32_t>(right);
-    }
-    std::size_t slot_of(uint64_t key) const noexcept;
-
-    std::vector<Slot> slots_;  // size is a power of two
-    int shift_ = 64;
-    std::size_t size_ = 0;
-};
-
 // The byte-to-unicode table of GPT-2: byte b stands for this code point in the vocab's tokens.
 char32_t byte_to_unicode(uint8_t b) noexcept;
 
@@ -76,9 +47,9 @@ char32_t byte_to_unicode(uint8_t b) noexcept;
 
 class ByteLevelBpe final : public PiecesModel {
 public:
-    // Throws Error(invalid_config) naming the problem: empty vocab, a token listed twice, a malformed merge,
-    // a merge whose parts or result are not in the vocab, an unknown normalizer or pre_tokenizer, an
-    // unk_token not in the vocab.
+    // Throws Error(invalid_config) naming the problem: a config that is not byte-level (or has byte_fallback /
+    // fuse_unk), empty vocab, a token listed twice, a malformed merge, a merge whose parts or result are not
+    // in the vocab, an unknown normalizer or pre_tokenizer, an unk_token not in the vocab.
     explicit ByteLevelBpe(const BpeConfig& config);
 
     void append(std::string_view text, std::size_t limit, std::vector<int32_t>& out) const override;

@@ -1,6 +1,6 @@
 // The middle of the tokenizer pipeline: one stretch of raw text (between added tokens) to piece ids,
 // with the model's own normalization and pre-tokenization. One implementation per algorithm:
-// wordpiece.h, sentencepiece_model.h, byte_level_bpe.h. make_pieces_model() picks one.
+// wordpiece.h, sentencepiece_model.h, byte_level_bpe.h, sentencepiece_bpe.h. make_pieces_model() picks one.
 #pragma once
 
 #include <cstddef>

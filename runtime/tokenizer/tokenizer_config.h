@@ -55,15 +55,28 @@ struct SentencePieceConfig {
     bool json_scores = false;
 };
 
-// Byte-level BPE (GPT-2 / RoBERTa / ModernBERT / Qwen2 style).
+// BPE, as Hugging Face `tokenizers` runs a BPE model. byte_level (GPT-2 / RoBERTa / ModernBERT / Qwen2):
+// the text's bytes in GPT-2's byte-to-unicode alphabet (byte_level_bpe.h). Otherwise SentencePiece-style
+// (Gemma, Llama 2): the text's characters, with <0xXX> byte pieces for those not in the vocab
+// (sentencepiece_bpe.h). Files written before byte_level existed are byte-level.
 struct BpeConfig {
-    std::vector<std::string> vocab;   // id -> token, in the byte-to-unicode alphabet
+    std::vector<std::string> vocab;   // id -> token
     std::vector<std::string> merges;  // "left right", highest priority first
-    std::string normalizer;           // "" (none) | "nfc" | "lowercase" | steps in order: "nfc,lowercase"
-    std::string pre_tokenizer = "gpt2";  // the split pattern: "gpt2" | "qwen2"
-    bool add_prefix_space = false;
+    // Steps in order, separated by commas. Byte-level: "nfc", "lowercase". SentencePiece-style:
+    // "prepend_metaspace" (Prepend("▁") to a non-empty stretch), "space_to_metaspace" (Replace(" ", "▁")).
+    std::string normalizer;
+    // Byte-level: the split pattern, "gpt2" | "qwen2". SentencePiece-style: "none" (the whole stretch is one
+    // word) | "split" (Split on the literal split_pattern, split_behavior, split_invert).
+    std::string pre_tokenizer = "gpt2";
+    std::string split_pattern;
+    std::string split_behavior;       // "removed" | "isolated" | "merged_with_previous" | "merged_with_next" | "contiguous"
+    bool split_invert = false;
+    bool add_prefix_space = false;    // byte-level only
     std::string unk_token;            // "" = none
     bool ignore_merges = false;       // a word that is a vocab token is that token (Llama 3 style)
+    bool byte_level = true;
+    bool byte_fallback = false;       // SentencePiece-style: a character not in the vocab becomes <0xXX> pieces
+    bool fuse_unk = false;            // SentencePiece-style: a run of unknown characters is one unk_token
 };
 
 struct TokenizerConfig {

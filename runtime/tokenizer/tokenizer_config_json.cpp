@@ -1,7 +1,6 @@
 #include "runtime/tokenizer/tokenizer_config_json.h"
 
 #include <algorithm>
-#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +21,12 @@ T get(const json& object, const char* key, const std::string& where) {
     } catch (const json::exception&) {
         throw Error(Status::invalid_config, where + ": key '" + key + "' has the wrong type");
     }
+}
+
+// value = object[key] when the key is there (files written before it have the default).
+template <class T>
+void get_optional(const json& object, const char* key, const std::string& where, T& value) {
+    if (object.is_object() && object.contains(key)) value = get<T>(object, key, where);
 }
 
 std::vector<std::string> take_vocab(const json& object, std::vector<std::string>* vocab, const std::string& where) {
@@ -67,6 +72,16 @@ void to_json(json& out, const TokenizerConfig& c) {
                       {"add_prefix_space", b.add_prefix_space},
                       {"unk_token", b.unk_token},
                       {"ignore_merges", b.ignore_merges}};
+        if (!b.byte_level) {  // SentencePiece-style only: byte-level configs are written as before
+            out["bpe"]["byte_level"] = false;
+            out["bpe"]["byte_fallback"] = b.byte_fallback;
+            out["bpe"]["fuse_unk"] = b.fuse_unk;
+            if (b.pre_tokenizer == "split") {
+                out["bpe"]["split_pattern"] = b.split_pattern;
+                out["bpe"]["split_behavior"] = b.split_behavior;
+                out["bpe"]["split_invert"] = b.split_invert;
+            }
+        }
     } else if (c.type == "sentencepiece") {
         const SentencePieceConfig& p = c.sentencepiece;
         out["sentencepiece"] = {{"id_mapping", p.id_mapping},  // the model: a u8 tensor
@@ -106,15 +121,21 @@ TokenizerConfig tokenizer_config_from_json(const json& in, std::vector<std::stri
         c.bpe.add_prefix_space = get<bool>(b, "add_prefix_space", bp);
         c.bpe.unk_token = get<std::string>(b, "unk_token", bp);
         c.bpe.ignore_merges = get<bool>(b, "ignore_merges", bp);
+        // Absent in files written before SentencePiece-style BPE: byte-level.
+        auto optional = [&](const char* key, auto& value) { get_optional(b, key, bp, value); };
+        optional("byte_level", c.bpe.byte_level);
+        optional("byte_fallback", c.bpe.byte_fallback);
+        optional("fuse_unk", c.bpe.fuse_unk);
+        optional("split_pattern", c.bpe.split_pattern);
+        optional("split_behavior", c.bpe.split_behavior);
+        optional("split_invert", c.bpe.split_invert);
     } else if (c.type == "sentencepiece") {
         const std::string sp = where + ".sentencepiece";
         const json p = get<json>(in, "sentencepiece", where);
         SentencePieceConfig& out = c.sentencepiece;
         out.id_mapping = get<std::string>(p, "id_mapping", sp);
         // Hugging Face's text steps around the model; absent (files written before them): the defaults.
-        auto optional = [&](const char* key, auto& value) {
-            if (p.is_object() && p.contains(key)) value = get<std::decay_t<decltype(value)>>(p, key, sp);
-        };
+        auto optional = [&](const char* key, auto& value) { get_optional(p, key, sp, value); };
         optional("strip_right", out.strip_right);
         optional("space_runs", out.space_runs);
         optional("whitespace_split", out.whitespace_split);

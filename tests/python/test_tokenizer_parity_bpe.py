@@ -14,7 +14,12 @@ Tokenizers: roberta-base (tokenizer.json, and vocab.json + merges.txt), modernbe
 roberta-base's vocab and merges to reach the other settings: "qwen2-style" (NFC, the Qwen2 Split regex +
 ByteLevel, as Qwen2 / Qwen3 ship it) and "lowercase-prefix" (Sequence[NFC, Lowercase], add_prefix_space); and
 "qwen3-trained", a Qwen3-style tokenizer trained on real text (families.make_qwen3_tokenizer: its own vocabulary and
-merges, Qwen3's added tokens) through the whole pipeline (its <|endoftext|> template: test_family_parity.py).
+merges, Qwen3's added tokens) through the whole pipeline (its <|endoftext|> template: test_family_parity.py); and
+"gemma-trained", a Gemma3 / EmbeddingGemma-style SentencePiece BPE with byte fallback trained on real text
+(gemma_tokenizer.make_gemma_tokenizer: tokenizer.json as transformers' GemmaTokenizer writes it), run by
+SentencePieceBpe: its pieces, the whole pipeline, and its <bos> x <eos> template (test_template_as_shipped).
+test_sentencepiece_library_agreement prints how often the sentencepiece library's own EncodeAsIds on the same
+.model differs from Hugging Face (informative).
 
 Texts: all STS-B sentences, all man pages, the hostile texts of test_tokenizer_parity.py (its edge cases and
 seeded synthetic set) with the empty-like texts of test_hostile_input.py and split-pattern corner cases,
@@ -44,6 +49,7 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")  # one core for the reference: t
 
 from conftest import REPO_ROOT, load_texts, shared_data_dir
 from families import QWEN2_REGEX, make_qwen3_tokenizer
+from gemma_tokenizer import make_gemma_tokenizer
 
 tokenizers = pytest.importorskip("tokenizers", reason="Hugging Face tokenizers missing")
 
@@ -63,6 +69,14 @@ SPLIT_CORNERS = [
     "'", "'s", "' s", "x'", "a'\u00e9", "1'2", "\u00bd\u2167\u0663x", "CR\rLF\nCRLF\r\nEND", "e\u0301\u0301 \u0316",
     "\U0001d400\U0001d401 \U00010d50\U00010d40", "\u0130I\u0131i", "tab\there  and\u2003there",
 ] + ["word " * 4000 + "end", "x" * 20000 + " y", "\u00e9" * 9000 + " " + "e\u0301" * 9000, "a\n" * 12000]
+# SentencePiece-style corners: its "▁" in the text, byte fallback (emoji, rare CJK, controls), and long texts with
+# and without places where the chunked merge may cut (tens of KB: one word without a pre-tokenizer).
+SENTENCEPIECE_CORNERS = [
+    "\u2581", "\u2581\u2581a", "a\u2581", "a \u2581 b", " \u2581 ", "\U0001fae9 \U0001f972 \U0001fa75", "\U0001f5fd\u20e2\u20e2\U0001f5ff",
+    "\U0001f914\u27a1\ufe0f\U0001f331\U0001f30e\u2728", "\u4e00\u9fff\U00020000\U0002a6df", "\x00\x01\x1f\x7f\x85", "<0x41>", "<unk>x<unk>",
+    "\t\tindent\n\n\nx", "a" * 30000, " " * 30000, "\u2581" * 20000, "ab " * 15000, "\u00e9t\u00e9 " * 8000,
+    "\u4e2d\u6587" * 20000, "\U0001f600" * 12000, "the quick brown fox. " * 5000,
+]
 
 
 def pieces_binary() -> Path:
@@ -106,6 +120,8 @@ def variants(tmp_dir: Path) -> dict[str, tuple[str, dict]]:
         out[name] = (str(path), doc)
     qwen3 = make_qwen3_tokenizer() / "tokenizer.json"  # trained on real text (tests/python/families.py)
     out["qwen3-trained"] = (str(qwen3), json.loads(qwen3.read_text("utf-8")))
+    gemma = make_gemma_tokenizer() / "tokenizer.json"  # trained on real text (tests/python/gemma_tokenizer.py)
+    out["gemma-trained"] = (str(gemma), json.loads(gemma.read_text("utf-8")))
     return out
 
 
@@ -155,7 +171,7 @@ def assert_parity(label: str, texts: list[str], ours: list[list[int]], theirs: l
 
 def hostile_texts() -> list[str]:
     from test_tokenizer_parity import EDGE_CASES, _synthetic_texts
-    return list(EDGE_CASES) + EMPTY_LIKE + SPLIT_CORNERS + _synthetic_texts()
+    return list(EDGE_CASES) + EMPTY_LIKE + SPLIT_CORNERS + SENTENCEPIECE_CORNERS + _synthetic_texts()
 
 
 def locale_texts() -> list[str]:
@@ -236,12 +252,17 @@ TEXT_SETS = {
 
 # ---- tests --------------------------------------------------------------------------------------------------
 
-VARIANTS = ("roberta-base", "roberta-base vocab.json+merges.txt", "modernbert-base", "qwen2-style", "lowercase-prefix")
+VARIANTS = ("roberta-base", "roberta-base vocab.json+merges.txt", "modernbert-base", "qwen2-style", "lowercase-prefix",
+            "gemma-trained")
+FULL_SHAPES = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
 
 
 @pytest.mark.parametrize("text_set", list(TEXT_SETS))
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_pieces(variant, text_set, tokenizer_variants):
+    if variant == "gemma-trained" and not FULL_SHAPES:
+        pytest.skip("CI: test_pipeline_as_shipped[gemma-trained] runs every text through the pieces model and its "
+                    "added tokens; this one with EDGEMBED_FULL_SHAPES=1")
     source, doc = tokenizer_variants[variant]
     texts = TEXT_SETS[text_set]()
     assert texts, f"{text_set} is empty"
@@ -249,11 +270,10 @@ def test_pieces(variant, text_set, tokenizer_variants):
     assert_parity(f"{variant} / {text_set}", texts, ours, hf_pieces(doc, texts))
 
 
-# CI: the GPT-2 and the Qwen2 pre-tokenizer (about 48 s each); EDGEMBED_FULL_SHAPES=1 adds the other two.
-FULL_SHAPES = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
+# CI: the GPT-2 and the Qwen2 pre-tokenizer (about 48 s each); EDGEMBED_FULL_SHAPES=1 adds the other three.
 EVERY_CODE_POINT_VARIANTS = [pytest.param(v, marks=pytest.mark.skipif(not FULL_SHAPES and v not in ("roberta-base", "qwen2-style"),
                                                                        reason="with EDGEMBED_FULL_SHAPES=1"))
-                             for v in ("roberta-base", "modernbert-base", "qwen2-style", "lowercase-prefix")]
+                             for v in ("roberta-base", "modernbert-base", "qwen2-style", "lowercase-prefix", "gemma-trained")]
 
 
 @pytest.mark.parametrize("variant", EVERY_CODE_POINT_VARIANTS)
@@ -302,7 +322,7 @@ def added_token_texts(contents: list[str], seed: int = 20240612, count: int = 30
     return texts
 
 
-@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base", "qwen3-trained"))
+@pytest.mark.parametrize("variant", ("roberta-base", "modernbert-base", "qwen3-trained", "gemma-trained"))
 def test_pipeline_as_shipped(variant, tokenizer_variants):
     """The whole tokenizer as the converter reads the folder (added tokens matched by the pipeline, no
     template) against the unmodified tokenizer.json, on every text, and texts with added tokens put in."""
@@ -316,10 +336,40 @@ def test_pipeline_as_shipped(variant, tokenizer_variants):
     assert_parity(f"{variant} pipeline / all texts, 3,000 of them with added tokens put in", texts, ours, theirs)
 
 
+def test_template_as_shipped(tokenizer_variants):
+    """Gemma's <bos> x <eos> template (TemplateProcessing) around the whole pipeline, against tokenizers' encode with
+    its special tokens, on the STS-B sentences and texts with added tokens put in."""
+    source, doc = tokenizer_variants["gemma-trained"]
+    contents = [a["content"] for a in doc["added_tokens"]]
+    texts = load_texts("stsb_all")[:2000] + added_token_texts(contents, count=1000) + ["", " ", "<bos>", "<eos>x"]
+    tok = tokenizers.Tokenizer.from_str(json.dumps(doc))
+    theirs = [e.ids for e in tok.encode_batch(texts, add_special_tokens=True)]
+    ours, _ = edgembed_pieces(str(Path(source).parent), texts, "--pipeline", "--template")
+    assert_parity("gemma-trained with its template", texts, ours, theirs)
+    assert theirs[0][0] == tok.token_to_id("<bos>") and theirs[0][-1] == tok.token_to_id("<eos>")
+
+
+@pytest.mark.skipif(not FULL_SHAPES, reason="informative: with EDGEMBED_FULL_SHAPES=1")
+def test_sentencepiece_library_agreement(tokenizer_variants):
+    """Informative: how often the sentencepiece library's own EncodeAsIds (the .model the tokenizer.json was made
+    from) gives other ids than Hugging Face's fast tokenizer, which edgembed follows. Printed; not asserted."""
+    import sentencepiece as spm
+
+    source, doc = tokenizer_variants["gemma-trained"]
+    sp = spm.SentencePieceProcessor(model_file=str(Path(source).parent / "tokenizer.model"))
+    tok = tokenizers.Tokenizer.from_str(json.dumps(doc))
+    for name in TEXT_SETS:
+        texts = TEXT_SETS[name]()
+        theirs = hf_ids(tok, texts)
+        differ = sum(a != b for a, b in zip(sp.encode(texts, out_type=int), theirs))
+        print(f"sentencepiece EncodeAsIds vs tokenizers / {name}: {len(texts) - differ:,} of {len(texts):,} equal")
+
+
+@pytest.mark.parametrize("variant", ("modernbert-base", "gemma-trained"))
 @pytest.mark.parametrize("limit", (1, 7, 256))
-def test_limit_gives_a_prefix(limit, tokenizer_variants):
-    source, doc = tokenizer_variants["modernbert-base"]
-    texts = load_texts("manpages_corpus")[:200]
+def test_limit_gives_a_prefix(limit, variant, tokenizer_variants):
+    source, doc = tokenizer_variants[variant]
+    texts = load_texts("manpages_corpus")[:200] + SENTENCEPIECE_CORNERS
     full, _ = edgembed_pieces(source, texts)
     cut, _ = edgembed_pieces(source, texts, "--limit", str(limit))
     for a, b in zip(full, cut):
@@ -330,7 +380,7 @@ def test_speed_on_manpages(tokenizer_variants):
     """Single-thread throughput on the man pages (printed; no bound: the machines are shared)."""
     texts = load_texts("manpages_corpus")
     megabytes = sum(len(t.encode()) for t in texts) / 1e6
-    for variant in ("roberta-base", "modernbert-base"):
+    for variant in ("roberta-base", "modernbert-base", "gemma-trained"):
         source, doc = tokenizer_variants[variant]
         _, stderr = edgembed_pieces(source, texts, "--time")
         tok = tokenizers.Tokenizer.from_str(json.dumps(pieces_only(doc)))
@@ -340,3 +390,18 @@ def test_speed_on_manpages(tokenizer_variants):
         seconds = time.perf_counter() - start
         print(f"{variant}: edgembed {stderr.strip()}; HF tokenizers {megabytes:.2f} MB in {seconds:.3f} s: "
               f"{megabytes / seconds:.2f} MB/s (encode one text at a time)")
+
+
+def test_speed_on_100kb_texts(tokenizer_variants):
+    """gemma-trained: a 100 KB text (one word: no pre-tokenizer splits it) in one append(): English, Japanese, and a
+    text where the chunked merge finds no place to cut. Printed, no bound."""
+    source, _ = tokenizer_variants["gemma-trained"]
+
+    def first_100kb(texts: list[str]) -> str:
+        return "\n\n".join(texts).encode()[:100_000].decode("utf-8", "ignore")
+
+    shapes = {"man pages": first_100kb(load_texts("manpages_corpus")),
+              "Japanese": first_100kb(load_texts("multilingual_ja")), "no cut ('a' x 100,000)": "a" * 100_000}
+    for name, text in shapes.items():
+        _, stderr = edgembed_pieces(source, [text], "--time")
+        print(f"gemma-trained, 100 KB ({name}): {stderr.strip()}")

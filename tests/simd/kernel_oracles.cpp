@@ -104,6 +104,14 @@ std::vector<double> oracle_f32_scale(const float* x, float s, size_t n) {
     return y;
 }
 
+std::vector<double> oracle_f32_add_products_f64(const float* x, size_t k, const float* w, const float* y, size_t n) {
+    std::vector<double> sums(n, 0.0), out(n);
+    for (size_t c = 0; c < k; ++c)  // row by row: the same order of additions for each output
+        for (size_t j = 0; j < n; ++j) sums[j] += static_cast<double>(x[c]) * static_cast<double>(w[c * n + j]);
+    for (size_t j = 0; j < n; ++j) out[j] = static_cast<float>(static_cast<double>(y[j]) + sums[j]);
+    return out;
+}
+
 Qu8Row oracle_f32_quantize_qu8(const float* x, size_t n) {
     Qu8Row row{0.0f, 0, std::vector<uint8_t>(n, 0)};
     float lo = 0.0f, hi = 0.0f;

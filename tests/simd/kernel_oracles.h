@@ -36,6 +36,10 @@ double oracle_f32_sum_squares(const float* x, size_t n);
 
 std::vector<double> oracle_f32_scale(const float* x, float s, size_t n);
 
+// y + x W over W's k rows of n in the specified double steps (each product exact, summed in row order from 0,
+// added to y and rounded once): the specification of f32_add_products_f64, bit for bit.
+std::vector<double> oracle_f32_add_products_f64(const float* x, size_t k, const float* w, const float* y, size_t n);
+
 // The documented float recipe step by step (a row holding NaN or Inf: a NaN scale, q = 0) (its float operations are the specification: the kernels
 // must match it bit for bit); test_f32_kernels.cpp also checks in double that q reconstructs x.
 struct Qu8Row {

@@ -384,6 +384,23 @@ void check(KernelTag<&Kernels::f32_scale>, const Kernels& k, Rng& rng) {
 }
 
 // The documented recipe bit for bit, and (in double) q reconstructs every finite x within its tolerance.
+void check(KernelTag<&Kernels::f32_add_products_f64>, const Kernels& k, Rng& rng) {
+    for (size_t n : edge_sizes())
+        for (size_t rows : {0, 1, 3, 8, 17})
+            for (int variant = 0; variant < 2; ++variant) {  // finite; NaN / Inf in x, w and y
+                const std::vector<float> x = variant ? with_specials(rng, rows) : random_vector(rng, rows, 3.0f),
+                                         w = variant ? with_specials(rng, rows * n) : random_vector(rng, rows * n, 0.1f),
+                                         before = variant ? with_specials(rng, n) : random_vector(rng, n, 1.0f);
+                const std::vector<double> exact = test::oracle_f32_add_products_f64(x.data(), rows, w.data(), before.data(), n);
+                std::vector<float> y = guarded(n);
+                std::copy(before.begin(), before.end(), y.begin());
+                k.f32_add_products_f64(x.data(), rows, w.data(), y.data(), n);
+                ASSERT_TRUE(guard_intact(y, n));
+                for (size_t j = 0; j < n; ++j)
+                    ASSERT_TRUE(exactly(y[j], exact[j])) << "n " << n << " rows " << rows << " j " << j << " variant " << variant;
+            }
+}
+
 void check(KernelTag<&Kernels::f32_quantize_qu8>, const Kernels& k, Rng& rng) {
     auto run = [&](const std::vector<float>& x, const std::string& what) {
         const size_t n = x.size();

@@ -1,14 +1,14 @@
-// edgembed-bpe-pieces: the byte-level BPE pieces (no added tokens, no specials) of one JSON string per stdin
-// line, printed as one JSON array of ids per line; the parity test against Hugging Face `tokenizers`
-// (tests/python/test_tokenizer_parity_bpe.py) drives it.
+// edgembed-bpe-pieces: the BPE pieces (byte-level or SentencePiece-style; no added tokens, no specials) of one
+// JSON string per stdin line, printed as one JSON array of ids per line; the parity test against Hugging Face
+// `tokenizers` (tests/python/test_tokenizer_parity_bpe.py) drives it.
 //
-//   edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline] [--limit N] [--time] < texts.jsonl
+//   edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline [--template]] [--limit N] [--time] < texts.jsonl
 //
 // TOKENIZER is a tokenizer.json, or a folder with tokenizer.json or (--vocab-merges, or when it has no
 // tokenizer.json) vocab.json + merges.txt. --pipeline reads the folder as the converter does
 // (tools/convert/hf_tokenizer.h) and prints the whole tokenizer's encode_pieces(): the added tokens
-// matched, no template. --time prints the throughput (input bytes per second of append() / encode_pieces(),
-// one thread, reading and printing excluded) to stderr.
+// matched, no template (--template: encode(), the template around them). --time prints the throughput
+// (input bytes per second of append() / encode_pieces(), one thread, reading and printing excluded) to stderr.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "runtime/tokenizer/byte_level_bpe.h"
+#include "runtime/tokenizer/pieces_model.h"
 #include "runtime/tokenizer/tokenizer.h"
 #include "tools/convert/hf_bpe.h"
 #include "tools/convert/hf_files.h"
@@ -72,7 +72,7 @@ edgembed::TokenizerConfig load_pipeline(const std::string& dir) {
 
 int main(int argc, char** argv) {
     std::string path;
-    bool vocab_merges = false, pipeline = false, timed = false;
+    bool vocab_merges = false, pipeline = false, with_template = false, timed = false;
     std::size_t limit = SIZE_MAX;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
             vocab_merges = true;
         } else if (arg == "--pipeline") {
             pipeline = true;
+        } else if (arg == "--template") {
+            with_template = true;
         } else if (arg == "--time") {
             timed = true;
         } else if (arg == "--limit" && i + 1 < argc) {
@@ -87,21 +89,24 @@ int main(int argc, char** argv) {
         } else if (path.empty() && arg.rfind("--", 0) != 0) {
             path = arg;
         } else {
-            std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline] [--limit N] [--time] < jsonl\n");
+            std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline [--template]] [--limit N] [--time] < jsonl\n");
             return 2;
         }
     }
     if (path.empty()) {
-        std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline] [--limit N] [--time] < jsonl\n");
+        std::fprintf(stderr, "usage: edgembed-bpe-pieces TOKENIZER [--vocab-merges | --pipeline [--template]] [--limit N] [--time] < jsonl\n");
         return 2;
     }
     try {
-        std::unique_ptr<edgembed::ByteLevelBpe> bpe;
+        std::unique_ptr<edgembed::PiecesModel> bpe;
         std::unique_ptr<edgembed::Tokenizer> tokenizer;
         if (pipeline) {
             tokenizer = std::make_unique<edgembed::Tokenizer>(load_pipeline(path));
         } else {
-            bpe = std::make_unique<edgembed::ByteLevelBpe>(load(path, vocab_merges));
+            edgembed::TokenizerConfig config;
+            config.type = "bpe";
+            config.bpe = load(path, vocab_merges);
+            bpe = edgembed::make_pieces_model(config);
         }
         std::ios::sync_with_stdio(false);
         std::string line, out_line;
@@ -120,6 +125,8 @@ int main(int argc, char** argv) {
             const auto start = std::chrono::steady_clock::now();
             if (bpe) {
                 bpe->append(text, limit, ids);
+            } else if (with_template) {
+                ids = tokenizer->encode(text, 0);
             } else {
                 ids = tokenizer->encode_pieces(text);
                 if (ids.size() > limit) ids.resize(limit);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -154,9 +155,9 @@ TEST(HfBpe, UnsupportedModelSettingsAreNamed) {
     expect_refused(with([](json& d) { d["model"]["end_of_word_suffix"] = "</w>"; }), u,
                    "tokenizer.json: model.end_of_word_suffix \"</w>\" is not supported");
     expect_refused(with([](json& d) { d["model"]["byte_fallback"] = true; }), u,
-                   "tokenizer.json: model.byte_fallback true is not supported");
+                   "tokenizer.json: model.byte_fallback true with a ByteLevel pre-tokenizer is not supported");
     expect_refused(with([](json& d) { d["model"]["fuse_unk"] = true; }), u,
-                   "tokenizer.json: model.fuse_unk true is not supported");
+                   "tokenizer.json: model.fuse_unk true with a ByteLevel pre-tokenizer is not supported");
     expect_refused(with([](json& d) { d["model"]["merges"] = json::array({json::array({"a", "b c"})}); }), u,
                    "tokenizer.json: model.merges[0] merges a token that contains a space");
 }
@@ -178,7 +179,6 @@ TEST(HfBpe, UnsupportedNormalizersAreNamed) {
 TEST(HfBpe, UnsupportedPreTokenizersAreNamed) {
     const Status u = Status::unsupported_architecture;
     auto pre = [](json p) { return with([&](json& d) { d["pre_tokenizer"] = p; }); };
-    expect_refused(pre(nullptr), u, "tokenizer.json: pre_tokenizer is null");
     expect_refused(pre({{"type", "Whitespace"}}), u, "tokenizer.json: pre_tokenizer \"Whitespace\" is not supported");
     expect_refused(pre(byte_level(false, false)), u, "ByteLevel with use_regex false and no Split");
     expect_refused(pre({{"type", "ByteLevel"}, {"use_regex", true}}), Status::invalid_config,
@@ -301,6 +301,105 @@ TEST(HfBpe, RealModernBertBaseFile) {
     EXPECT_EQ(c.merges.size(), 50009u);
     EXPECT_EQ(c.normalizer, "nfc");
     EXPECT_EQ(c.pre_tokenizer, "gpt2");
+}
+
+// ---- SentencePiece-style BPE (Gemma, Llama 2): a pre-tokenizer without ByteLevel -----------------------------
+
+const std::string kMeta = "\xe2\x96\x81";  // ▁
+
+// What transformers' GemmaTokenizer writes: Replace(" ", "▁"), Split(" ", MergedWithPrevious), byte_fallback.
+json gemma_json() {
+    json vocab = {{"<pad>", 0}, {"<eos>", 1}, {"<bos>", 2}, {"<unk>", 3}};
+    for (int b = 0; b < 256; ++b) {
+        char piece[8];
+        std::snprintf(piece, sizeof piece, "<0x%02X>", b);
+        vocab[piece] = 4 + b;
+    }
+    vocab[kMeta] = 260;
+    vocab["a"] = 261;
+    vocab["b"] = 262;
+    vocab[kMeta + "a"] = 263;
+    return {{"version", "1.0"},
+            {"added_tokens", json::array()},
+            {"normalizer", {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", kMeta}}},
+            {"pre_tokenizer", {{"type", "Split"}, {"pattern", {{"String", " "}}}, {"behavior", "MergedWithPrevious"}, {"invert", false}}},
+            {"post_processor", nullptr},
+            {"decoder", nullptr},
+            {"model",
+             {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", "<unk>"}, {"continuing_subword_prefix", nullptr},
+              {"end_of_word_suffix", nullptr}, {"fuse_unk", true}, {"byte_fallback", true}, {"ignore_merges", false},
+              {"vocab", vocab}, {"merges", json::array({json::array({kMeta, "a"})})}}}};
+}
+
+json gemma_with(const std::function<void(json&)>& f) {
+    json doc = gemma_json();
+    f(doc);
+    return doc;
+}
+
+TEST(HfBpe, GemmaTokenizerJson) {
+    const BpeConfig c = read(gemma_json());
+    EXPECT_FALSE(c.byte_level);
+    EXPECT_TRUE(c.byte_fallback);
+    EXPECT_TRUE(c.fuse_unk);
+    EXPECT_EQ(c.unk_token, "<unk>");
+    EXPECT_EQ(c.normalizer, "space_to_metaspace");
+    EXPECT_EQ(c.pre_tokenizer, "split");
+    EXPECT_EQ(c.split_pattern, " ");
+    EXPECT_EQ(c.split_behavior, "merged_with_previous");
+    EXPECT_FALSE(c.split_invert);
+    EXPECT_EQ(c.merges, (std::vector<std::string>{kMeta + " a"}));
+}
+
+TEST(HfBpe, LlamaStyleTokenizerJson) {
+    // transformers' legacy Llama converter: Sequence[Prepend("▁"), Replace(" ", "▁")], no pre-tokenizer.
+    const BpeConfig c = read(gemma_with([](json& d) {
+        d["normalizer"] = {{"type", "Sequence"},
+                           {"normalizers", {{{"type", "Prepend"}, {"prepend", kMeta}}, d["normalizer"]}}};
+        d["pre_tokenizer"] = nullptr;
+    }));
+    EXPECT_FALSE(c.byte_level);
+    EXPECT_EQ(c.normalizer, "prepend_metaspace,space_to_metaspace");
+    EXPECT_EQ(c.pre_tokenizer, "none");
+    // Every Split behavior, and invert.
+    for (const auto& [json_name, name] : {std::pair<const char*, const char*>{"Removed", "removed"}, {"Isolated", "isolated"},
+                                          {"MergedWithNext", "merged_with_next"}, {"Contiguous", "contiguous"}}) {
+        const BpeConfig s = read(gemma_with([&](json& d) {
+            d["pre_tokenizer"]["behavior"] = json_name;
+            d["pre_tokenizer"]["invert"] = true;
+        }));
+        EXPECT_EQ(s.split_behavior, name);
+        EXPECT_TRUE(s.split_invert);
+    }
+}
+
+TEST(HfBpe, UnsupportedSentencePieceStyleSettingsAreNamed) {
+    const Status u = Status::unsupported_architecture, k = Status::invalid_checkpoint;
+    expect_refused(gemma_with([](json& d) {
+                       d["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", kMeta}, {"prepend_scheme", "first"}, {"split", false}};
+                   }),
+                   u, "tokenizer.json: pre_tokenizer \"Metaspace\" is not supported for SentencePiece-style BPE");
+    expect_refused(gemma_with([](json& d) { d["pre_tokenizer"]["pattern"] = {{"Regex", " "}}; }), u,
+                   "pre_tokenizer Split pattern {\"Regex\":\" \"} is not supported for SentencePiece-style BPE");
+    expect_refused(gemma_with([](json& d) { d["pre_tokenizer"]["behavior"] = "Merged"; }), Status::invalid_config,
+                   "pre_tokenizer Split behavior \"Merged\" is not one of tokenizers' five");
+    expect_refused(gemma_with([](json& d) { d["pre_tokenizer"]["pattern"] = {{"String", ""}}; }), k,
+                   "tokenizer.json: bpe: the split pattern is empty");
+    expect_refused(gemma_with([](json& d) { d["normalizer"]["content"] = "_"; }), u,
+                   "normalizer Replace {\"String\":\" \"} -> \"_\" is not supported for SentencePiece-style BPE");
+    expect_refused(gemma_with([](json& d) { d["normalizer"] = {{"type", "Prepend"}, {"prepend", "x"}}; }), u,
+                   "normalizer Prepend \"x\" is not supported");
+    expect_refused(gemma_with([](json& d) { d["normalizer"] = {{"type", "NFKC"}}; }), u,
+                   "normalizer \"NFKC\" is not supported for SentencePiece-style BPE");
+    expect_refused(gemma_with([](json& d) {
+                       d["normalizer"] = {{"type", "Sequence"}, {"normalizers", {d["normalizer"], d["normalizer"]}}};
+                   }),
+                   u, "normalizer Replace appears twice");
+    expect_refused(gemma_with([](json& d) { d["model"]["vocab"].erase("<0x7F>"); }), k,
+                   "tokenizer.json: bpe: byte_fallback needs the 256 byte pieces <0x00>..<0xFF>; <0x7F> is not in the vocab");
+    expect_refused(gemma_with([](json& d) { d["model"]["merges"] = json::array({json::array({"a", "b"})}); }), k,
+                   "tokenizer.json: bpe: merge 0 \"a b\": \"ab\" is not in the vocab");
+    expect_refused(gemma_with([](json& d) { d["model"]["dropout"] = 0.5; }), u, "model.dropout 0.5");
 }
 
 }  // namespace

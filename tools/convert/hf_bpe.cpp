@@ -3,10 +3,12 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
 #include "runtime/tokenizer/byte_level_bpe.h"
+#include "runtime/tokenizer/sentencepiece_bpe.h"
 
 namespace edgembed::convert {
 
@@ -94,7 +96,8 @@ std::vector<std::string> merges_from_json(const json& merges, const std::string&
             const std::string& b = m[1].get_ref<const std::string&>();
             if (a.empty() || b.empty()) bad_checkpoint(file, where + " has an empty token");
             if (a.find(' ') != std::string::npos || b.find(' ') != std::string::npos) {
-                unsupported(file, where + " merges a token that contains a space, which byte-level BPE never has");
+                unsupported(file, where + " merges a token that contains a space (the model file keeps a merge as "
+                                          "\"left right\")");
             }
             out.push_back(a + " " + b);
         } else {
@@ -126,9 +129,6 @@ void append_normalizer(const json& normalizer, const std::string& file, std::str
 }
 
 void read_pre_tokenizer(const json& top, const std::string& file, BpeConfig& config) {
-    if (!present(top, "pre_tokenizer")) {
-        unsupported(file, "pre_tokenizer is null; byte-level BPE needs ByteLevel (or Split + ByteLevel)");
-    }
     const json& pre = top.at("pre_tokenizer");
     const std::string type = type_of(pre, file, "pre_tokenizer");
     if (type == "ByteLevel") {
@@ -190,10 +190,97 @@ void read_pre_tokenizer(const json& top, const std::string& file, BpeConfig& con
     config.add_prefix_space = false;
 }
 
+// Byte-level when the pre-tokenizer is ByteLevel or a Sequence holding one; SentencePiece-style otherwise.
+bool is_byte_level(const json& top, const std::string& file) {
+    if (!present(top, "pre_tokenizer")) return false;
+    const json& pre = top.at("pre_tokenizer");
+    const std::string type = type_of(pre, file, "pre_tokenizer");
+    if (type == "ByteLevel") return true;
+    if (type != "Sequence" || !present(pre, "pretokenizers") || !pre.at("pretokenizers").is_array()) return false;
+    for (const json& step : pre.at("pretokenizers"))
+        if (step.is_object() && step.value("type", json()).is_string() && step.at("type") == "ByteLevel") return true;
+    return false;
+}
+
+// SentencePiece-style normalizers: Replace(" ", "▁"), Prepend("▁"), a Sequence of them, or none.
+void append_sentencepiece_normalizer(const json& normalizer, const std::string& file, std::string& spec) {
+    const std::string type = type_of(normalizer, file, "normalizer");
+    auto add = [&](const std::string& step) {
+        if (("," + spec + ",").find("," + step + ",") != std::string::npos) {
+            unsupported(file, "normalizer " + type + " appears twice");
+        }
+        spec += (spec.empty() ? "" : ",") + step;
+    };
+    auto string_at = [&](const json& object, const char* key) {
+        return present(object, key) && object.at(key).is_string() ? object.at(key).get<std::string>() : std::string("\x01");
+    };
+    if (type == "Replace") {
+        const json pattern = present(normalizer, "pattern") ? normalizer.at("pattern") : json();
+        if (!pattern.is_object() || string_at(pattern, "String") != " " || string_at(normalizer, "content") != "\xE2\x96\x81") {
+            unsupported(file, "normalizer Replace " + pattern.dump() + " -> " + normalizer.value("content", json()).dump() +
+                                  " is not supported for SentencePiece-style BPE (only Replace(\" \", \"\u2581\"))");
+        }
+        add("space_to_metaspace");
+    } else if (type == "Prepend") {
+        if (string_at(normalizer, "prepend") != "\xE2\x96\x81") {
+            unsupported(file, "normalizer Prepend " + normalizer.value("prepend", json()).dump() +
+                                  " is not supported for SentencePiece-style BPE (only Prepend(\"\u2581\"))");
+        }
+        add("prepend_metaspace");
+    } else if (type == "Sequence") {
+        if (!present(normalizer, "normalizers") || !normalizer.at("normalizers").is_array()) {
+            bad_config(file, "normalizer Sequence has no \"normalizers\" array");
+        }
+        for (const json& step : normalizer.at("normalizers")) append_sentencepiece_normalizer(step, file, spec);
+    } else {
+        unsupported(file, "normalizer \"" + type + "\" is not supported for SentencePiece-style BPE (only Replace(\" \", "
+                          "\"\u2581\"), Prepend(\"\u2581\") and Sequences of them)");
+    }
+}
+
+// SentencePiece-style pre-tokenizers: none, or Split on a String pattern (alone or as a Sequence of one).
+void read_sentencepiece_pre_tokenizer(const json& top, const std::string& file, BpeConfig& config) {
+    config.pre_tokenizer = "none";
+    if (!present(top, "pre_tokenizer")) return;
+    const json* split = &top.at("pre_tokenizer");
+    std::string type = type_of(*split, file, "pre_tokenizer");
+    if (type == "Sequence" && present(*split, "pretokenizers") && split->at("pretokenizers").is_array() &&
+        split->at("pretokenizers").size() == 1) {
+        split = &split->at("pretokenizers")[0];
+        type = type_of(*split, file, "pre_tokenizer step");
+    }
+    if (type != "Split") {
+        unsupported(file, "pre_tokenizer \"" + type + "\" is not supported for SentencePiece-style BPE (only Split on a "
+                          "String pattern, or none)");
+    }
+    if (!present(*split, "pattern") || !split->at("pattern").is_object()) bad_config(file, "pre_tokenizer Split has no \"pattern\"");
+    const json& pattern = split->at("pattern");
+    if (!present(pattern, "String") || !pattern.at("String").is_string()) {
+        unsupported(file, "pre_tokenizer Split pattern " + pattern.dump() + " is not supported for SentencePiece-style BPE "
+                          "(only a String pattern)");
+    }
+    static const std::pair<const char*, const char*> kBehaviors[] = {
+        {"Removed", "removed"}, {"Isolated", "isolated"}, {"MergedWithPrevious", "merged_with_previous"},
+        {"MergedWithNext", "merged_with_next"}, {"Contiguous", "contiguous"}};
+    const std::string behavior = present(*split, "behavior") && split->at("behavior").is_string()
+                                     ? split->at("behavior").get<std::string>()
+                                     : std::string("(missing)");
+    for (const auto& [json_name, name] : kBehaviors)
+        if (behavior == json_name) config.split_behavior = name;
+    if (config.split_behavior.empty()) bad_config(file, "pre_tokenizer Split behavior \"" + behavior + "\" is not one of tokenizers' five");
+    config.pre_tokenizer = "split";
+    config.split_pattern = pattern.at("String").get<std::string>();
+    config.split_invert = boolean(*split, "invert", false, file, "pre_tokenizer Split");
+}
+
 // The runtime's own checks (every merge's parts and result in the vocab, ...), named after the file.
 void check_buildable(const BpeConfig& config, const std::string& file) {
     try {
-        ByteLevelBpe check(config);
+        if (config.byte_level) {
+            const ByteLevelBpe check(config);
+        } else {
+            const SentencePieceBpe check(config);
+        }
     } catch (const Error& e) {
         bad_checkpoint(file, e.what());
     }
@@ -227,10 +314,16 @@ BpeConfig bpe_from_tokenizer_json(const json& tokenizer_json, const std::string&
                                   "\" is not supported (byte-level BPE has none)");
         }
     }
-    if (boolean(model, "byte_fallback", false, file, "model")) {
-        unsupported(file, "model.byte_fallback true is not supported (<0x..> byte tokens)");
+    config.byte_level = is_byte_level(tokenizer_json, file);
+    config.byte_fallback = boolean(model, "byte_fallback", false, file, "model");
+    config.fuse_unk = boolean(model, "fuse_unk", false, file, "model");
+    if (config.byte_level && config.byte_fallback) {
+        unsupported(file, "model.byte_fallback true with a ByteLevel pre-tokenizer is not supported (<0x..> byte tokens "
+                          "are SentencePiece-style BPE's)");
     }
-    if (boolean(model, "fuse_unk", false, file, "model")) unsupported(file, "model.fuse_unk true is not supported");
+    if (config.byte_level && config.fuse_unk) {
+        unsupported(file, "model.fuse_unk true with a ByteLevel pre-tokenizer is not supported");
+    }
     config.ignore_merges = boolean(model, "ignore_merges", false, file, "model");
     if (present(model, "unk_token")) {
         if (!model.at("unk_token").is_string()) bad_config(file, "model.unk_token is not a string");
@@ -241,8 +334,15 @@ BpeConfig bpe_from_tokenizer_json(const json& tokenizer_json, const std::string&
     config.vocab = vocab_from_json(model.at("vocab"), file, "model.vocab");
     config.merges = merges_from_json(model.at("merges"), file);
 
-    if (present(tokenizer_json, "normalizer")) append_normalizer(tokenizer_json.at("normalizer"), file, config.normalizer);
-    read_pre_tokenizer(tokenizer_json, file, config);
+    if (config.byte_level) {
+        if (present(tokenizer_json, "normalizer")) append_normalizer(tokenizer_json.at("normalizer"), file, config.normalizer);
+        read_pre_tokenizer(tokenizer_json, file, config);
+    } else {
+        if (present(tokenizer_json, "normalizer")) {
+            append_sentencepiece_normalizer(tokenizer_json.at("normalizer"), file, config.normalizer);
+        }
+        read_sentencepiece_pre_tokenizer(tokenizer_json, file, config);
+    }
     check_buildable(config, file);
     return config;
 }
