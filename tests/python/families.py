@@ -19,8 +19,8 @@ MAX_SAMPLE_COSINE.
 
 Tokenizers: qwen3 uses a Qwen2/Qwen3-style byte-level BPE trained here with `tokenizers` on STS-B + man pages +
 the multilingual text (.cache/tokenizers/qwen3-style/: Qwen2's normalizer, pre-tokenizer and decoder, its special
-tokens, and the <|endoftext|> template of the Qwen3-Embedding folder). gemma3_text (EmbeddingGemma) uses the same folder for now
-(gemma3_tokenizer_dir(): the one place to switch it to a Gemma-style SentencePiece BPE). xlm-roberta uses the XLM-R-style SentencePiece folder <repo>/.cache/tokenizers/xlmr-style/
+tokens, and the <|endoftext|> template of the Qwen3-Embedding folder). gemma3_text (EmbeddingGemma) uses the Gemma-style
+SentencePiece BPE with byte fallback of gemma_tokenizer.py (gemma3_tokenizer_dir()). xlm-roberta uses the XLM-R-style SentencePiece folder <repo>/.cache/tokenizers/xlmr-style/
 (sentencepiece.bpe.model + tokenizer.json; EDGEMBED_XLMR_TOKENIZER or tokenizer_dir= override it); until that
 exists, a stand-in trained here on STS-B + man pages (.cache/tokenizers/xlmr-standin/, 8,000 pieces).
 roberta: the real roberta-base files (<shared>/data/tokenizers/roberta-base). distilbert and bert: the BERT
@@ -108,7 +108,7 @@ SHAPES: dict[str, dict[str, Shape]] = {
     },
     "gemma3_text": {
         "embeddinggemma-300m": Shape(24, 768, 3, 1152, 2048, "mean", True, 2048,
-                                     "google/embeddinggemma-300m (vocab: the stand-in tokenizer's, not 262,144 rows)",
+                                     "google/embeddinggemma-300m (vocab: the Gemma-style tokenizer's 16,000, not 262,144 rows)",
                                      kv_heads=1, head_dim=256, dense=(3072, 768)),
     },
 }
@@ -220,11 +220,11 @@ QWEN3_PIECES = 32000
 
 
 def gemma3_tokenizer_dir() -> Path:
-    """The tokenizer of the gemma3_text folders, chosen here alone. EmbeddingGemma's own is a SentencePiece BPE with
-    byte fallback (<bos> text <eos>), which the runtime does not read yet: until it does, the Qwen3-style byte-level
-    BPE trained on real text stands in (its template appends <|endoftext|>). Switch this function to a Gemma-style
-    tokenizer folder (tokenizer.json + tokenizer_config.json) when the runtime has one."""
-    return make_qwen3_tokenizer()
+    """The tokenizer of the gemma3_text folders, chosen here alone: the Gemma-style SentencePiece BPE with byte
+    fallback trained on real text (gemma_tokenizer.py: <bos> text <eos>, as EmbeddingGemma's)."""
+    from gemma_tokenizer import make_gemma_tokenizer
+
+    return make_gemma_tokenizer()
 
 
 def _is_qwen3_folder(path: Path) -> bool:
@@ -319,8 +319,10 @@ def _write_tokenizer(family: str, out: Path, tokenizer_dir: Path, model_max_leng
         _copy(tokenizer_dir, out, names)
     elif family == "modernbert":
         _copy(tokenizer_dir, out, ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"])
-    elif family in ("qwen3", "gemma3_text"):
+    elif family == "qwen3":
         _copy(tokenizer_dir, out, ["tokenizer.json", "tokenizer_config.json"])
+    elif family == "gemma3_text":
+        _copy(tokenizer_dir, out, ["tokenizer.model", "tokenizer.json", "tokenizer_config.json"])
     else:
         raise ValueError(f"unknown family {family!r}")
     _tidy_tokenizer_config(out / "tokenizer_config.json", model_max_length)
@@ -372,7 +374,7 @@ def _tokenizer_files(family: str, source: Path) -> list[Path]:
              "mpnet": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
              "modernbert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json"],
              "qwen3": ["tokenizer.json", "tokenizer_config.json"],
-             "gemma3_text": ["tokenizer.json", "tokenizer_config.json"]}[family]
+             "gemma3_text": ["tokenizer.model", "tokenizer.json", "tokenizer_config.json"]}[family]
     return [source / n for n in names if (source / n).is_file()]
 
 
@@ -408,7 +410,7 @@ def _config(family: str, s: Shape, vocab_size: int):
     if family == "gemma3_text":  # as EmbeddingGemma-300m's config.json, at this shape
         from transformers import AutoTokenizer
 
-        eos = AutoTokenizer.from_pretrained(str(gemma3_tokenizer_dir())).eos_token_id
+        tokenizer = AutoTokenizer.from_pretrained(str(gemma3_tokenizer_dir()))
         layer_types = ["full_attention" if (i + 1) % GEMMA3_SLIDING_PATTERN == 0 else "sliding_attention"
                        for i in range(s.layers)]
         return Gemma3TextConfig(
@@ -419,7 +421,8 @@ def _config(family: str, s: Shape, vocab_size: int):
                              "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}},
             attention_bias=False, query_pre_attn_scalar=256, sliding_window=GEMMA3_SLIDING_WINDOW, layer_types=layer_types,
             use_bidirectional_attention=True, attn_logit_softcapping=None, final_logit_softcapping=None,
-            tie_word_embeddings=True, pad_token_id=None, bos_token_id=eos, eos_token_id=eos)
+            tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id)
     if family == "distilbert":
         return DistilBertConfig(vocab_size=vocab_size, dim=s.hidden, n_layers=s.layers, n_heads=s.heads,
                                 hidden_dim=s.ffn, max_position_embeddings=s.positions, activation="gelu",
