@@ -102,6 +102,20 @@ BenchCase bench_case(KernelTag<&Kernels::f32_silu>) {
             {{3072}, {3072 * 128}}};
 }
 
+// GELU's tanh form over one GeGLU row (EmbeddingGemma-300m's 1152) and a block of 128 tokens.
+BenchCase bench_case(KernelTag<&Kernels::f32_gelu_tanh>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_gelu_tanh(x.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 8.0 * n);
+            },
+            {{1152}, {1152 * 128}}};
+}
+
 // GELU over one FFN row and over a whole FFN block of 128 tokens.
 BenchCase bench_case(KernelTag<&Kernels::f32_gelu>) {
     return {[](benchmark::State& state, const Kernels* k) {

@@ -121,8 +121,8 @@ void Context::forward_queued(const EmbedOptions& o, float tau, float* dc) {
     const ModelConfig& c = model_->config();
     const int count = static_cast<int>(queued_.size());
     // TempScale folded into the softmax's one scale factor: softmax(QK^T / (tau * sqrt(d)) + M), times the
-    // length-aware factor of each sequence.
-    const float base = 1.0f / (tau * std::sqrt(static_cast<float>(c.head_dim())));
+    // length-aware factor of each sequence (d: head_dim, or the family's scalar, Gemma3's query_pre_attn_scalar).
+    const float base = 1.0f / (tau * std::sqrt(static_cast<float>(model_->encoder().spec().logit_scalar(c))));
     scales_.resize(queued_.size());
     for (int s = 0; s < count; ++s) {
         const double n = static_cast<double>(offsets_[s + 1] - offsets_[s]);
@@ -176,6 +176,18 @@ void Context::flush(const EmbedOptions& o, float tau, float* sums, float* weight
     clear_queue();
 }
 
+float* Context::pooled_sums(size_t texts, float* out) {
+    if (model_->dense().empty()) return out;
+    pooled_sums_.assign(texts * static_cast<size_t>(model_->config().hidden_size), 0.0f);
+    return pooled_sums_.data();
+}
+
+void Context::project(const float* pooled, size_t texts, float* out) {
+    if (model_->dense().empty() || texts == 0) return;  // pooled is out
+    workspace_.linear.threads = workspace_.threads;
+    model_->dense().apply(pooled, texts, out, workspace_.linear);
+}
+
 void Context::check_prompt(const std::string& prompt) const {
     if (prompt.empty()) return;
     try {
@@ -208,7 +220,9 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
     const size_t specials = tokenizer.template_size();
     if (o.long_input == LongInput::window && static_cast<size_t>(max_length) < specials + 1)
         throw Error(Status::invalid_argument, "windows need a max length of at least " + std::to_string(specials + 1) + " tokens");
-    const size_t dim = static_cast<size_t>(c.hidden_size), window = static_cast<size_t>(max_length) - specials;
+    const size_t hidden = static_cast<size_t>(c.hidden_size), dim = static_cast<size_t>(model_->dimension());
+    const size_t window = static_cast<size_t>(max_length) - specials;
+    float* sums = pooled_sums(texts.size(), out);
     const size_t stride = o.window_stride > 0 ? std::min<size_t>(static_cast<size_t>(o.window_stride), window)
                                               : std::max<size_t>(window / 2, 1);
     const int stats_rows = c.num_layers + 1;
@@ -242,29 +256,31 @@ EmbedStats Context::embed(const std::vector<std::string_view>& texts, const Embe
             // Mean pooling weighs a window by its tokens; CLS and max pooling weigh windows alike. A text of
             // one window keeps weight 1, so its vector is the pooled vector itself.
             const float weight = c.pooling == Pooling::mean && starts.size() > 1 ? static_cast<float>(sequence.size()) : 1.0f;
-            if (!admits(o, i, sequence.size())) flush(o, tau, out, weights.data(), dc_share);
+            if (!admits(o, i, sequence.size())) flush(o, tau, sums, weights.data(), dc_share);
             queue(i, sequence.data(), sequence.size(), weight);
             stats.tokens += sequence.size();
             windows_per_text[i] += 1.0f;
             if (queued_.size() >= static_cast<size_t>(o.batch_size)) {
-                flush(o, tau, out, weights.data(), dc_share);
+                flush(o, tau, sums, weights.data(), dc_share);
                 if (o.progress) o.progress(s + window >= pieces.size() ? i + 1 : i, texts.size());
             }
         }
         stats.windows += starts.size();
     }
-    flush(o, tau, out, weights.data(), dc_share);
+    flush(o, tau, sums, weights.data(), dc_share);
     if (o.progress) o.progress(texts.size(), texts.size());
 
     const bool normalize = o.normalize < 0 ? c.normalize : o.normalize != 0;
     const simd::Kernels& k = simd::kernels();
     for (size_t i = 0; i < texts.size(); ++i) {
-        float* v = out + i * dim;
-        if (c.pooling != Pooling::max && weights[i] != 1.0f) k.f32_scale(v, 1.0f / weights[i], v, dim);
-        if (normalize) l2_normalize(v, dim);
+        float* v = sums + i * hidden;
+        if (c.pooling != Pooling::max && weights[i] != 1.0f) k.f32_scale(v, 1.0f / weights[i], v, hidden);
         if (dc_share)
             for (int l = 0; l < stats_rows; ++l) dc_share[i * stats_rows + l] /= windows_per_text[i];
     }
+    project(sums, texts.size(), out);
+    if (normalize)
+        for (size_t i = 0; i < texts.size(); ++i) l2_normalize(out + i * dim, dim);
     require_finite(out, texts.size(), dim);
     stats.texts = texts.size();
     return stats;
@@ -277,18 +293,20 @@ EmbedStats Context::embed_ids(const std::vector<std::vector<int32_t>>& inputs, c
     const float tau = effective_temperature(o.temperature);
     validate(o);
     if (o.threads > 0) workspace_.threads = static_cast<size_t>(o.threads);
-    const size_t dim = static_cast<size_t>(c.hidden_size);
+    const size_t dim = static_cast<size_t>(model_->dimension());
     std::vector<float> weights(inputs.size(), 0.0f);
+    float* sums = pooled_sums(inputs.size(), out);
     clear_queue();
     EmbedStats stats;
     for (size_t i = 0; i < inputs.size(); ++i) {
         if (inputs[i].empty()) throw Error(Status::invalid_argument, "input " + std::to_string(i) + " has no tokens");
-        if (!admits(o, i, inputs[i].size())) flush(o, tau, out, weights.data(), nullptr);
+        if (!admits(o, i, inputs[i].size())) flush(o, tau, sums, weights.data(), nullptr);
         queue(i, inputs[i].data(), inputs[i].size(), 1.0f);
         stats.tokens += inputs[i].size();
-        if (queued_.size() >= static_cast<size_t>(o.batch_size)) flush(o, tau, out, weights.data(), nullptr);
+        if (queued_.size() >= static_cast<size_t>(o.batch_size)) flush(o, tau, sums, weights.data(), nullptr);
     }
-    flush(o, tau, out, weights.data(), nullptr);
+    flush(o, tau, sums, weights.data(), nullptr);
+    project(sums, inputs.size(), out);
     const bool normalize = o.normalize < 0 ? c.normalize : o.normalize != 0;
     if (normalize)
         for (size_t i = 0; i < inputs.size(); ++i) l2_normalize(out + i * dim, dim);
@@ -305,7 +323,7 @@ EmbedStats Context::token_embeddings(const std::vector<std::string_view>& texts,
     validate(o);
     if (o.long_input == LongInput::window)
         throw Error(Status::invalid_argument, "token embeddings: windows have no single token sequence (use truncate)");
-    const size_t dim = static_cast<size_t>(model_->dimension());
+    const size_t dim = static_cast<size_t>(model_->config().hidden_size);  // token states: before any Dense module
     const Tokenizer& tokenizer = model_->tokenizer();
     const size_t window = static_cast<size_t>(max_length) - tokenizer.template_size();
     clear_queue();

@@ -99,6 +99,10 @@ private:
     // Runs the encoder over the queued sequences (workspace_.hidden then holds their token states).
     void forward_queued(const EmbedOptions& options, float tau, float* dc);
     void clear_queue();
+    // Where pooled vectors of `texts` texts accumulate: out itself, or (Dense modules) pooled_sums_.
+    float* pooled_sums(size_t texts, float* out);
+    // The Dense modules from the pooled vectors to out (nothing when there are none: pooled is out).
+    void project(const float* pooled, size_t texts, float* out);
     // Error(...) naming the prompt when it does not tokenize.
     void check_prompt(const std::string& prompt) const;
     // The pieces of prompt + text (prompted: scratch that starts with the prompt); errors name the text.
@@ -118,7 +122,7 @@ private:
     std::vector<int64_t> offsets_{0};
     std::vector<Sequence> queued_;
     size_t queued_longest_ = 0;  // tokens of the longest queued sequence
-    std::vector<float> pooled_, scales_, layer_factors_, dc_;
+    std::vector<float> pooled_, scales_, layer_factors_, dc_, pooled_sums_;
 };
 
 }  // namespace edgembed

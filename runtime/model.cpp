@@ -18,6 +18,7 @@ Model::Model(std::unique_ptr<model_file::ModelFile> file) : file_(std::move(file
         tokenizer_ = std::make_unique<Tokenizer>(tokenizer);
     }
     encoder_ = std::make_unique<models::Encoder>(*file_);
+    dense_ = std::make_unique<DenseModules>(*file_);
     file_->verify_all_tensors();  // the ones the encoder did not use
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "runtime/dense_modules.h"
 #include "runtime/model_file/reader.h"
 #include "runtime/models/encoder.h"
 #include "runtime/tokenizer/tokenizer.h"
@@ -21,7 +22,10 @@ public:
     const model_file::ModelFile& file() const { return *file_; }
     const Tokenizer& tokenizer() const { return *tokenizer_; }
     const models::Encoder& encoder() const { return *encoder_; }
-    int dimension() const { return config().hidden_size; }
+    // The sentence-transformers Dense modules after pooling (often none).
+    const DenseModules& dense() const { return *dense_; }
+    // Floats per embedding (after any Dense module); token states have hidden_size.
+    int dimension() const { return config().output_dimension(); }
 
 private:
     explicit Model(std::unique_ptr<model_file::ModelFile> file);
@@ -29,6 +33,7 @@ private:
     std::unique_ptr<model_file::ModelFile> file_;
     std::unique_ptr<Tokenizer> tokenizer_;
     std::unique_ptr<models::Encoder> encoder_;
+    std::unique_ptr<DenseModules> dense_;
 };
 
 }  // namespace edgembed

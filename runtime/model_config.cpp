@@ -21,6 +21,14 @@ const char* pooling_name(Pooling pooling) noexcept {
     return "?";
 }
 
+const char* dense_activation_name(DenseActivation activation) noexcept {
+    switch (activation) {
+        case DenseActivation::identity: return "identity";
+        case DenseActivation::tanh: return "tanh";
+    }
+    return "?";
+}
+
 namespace {
 
 Pooling pooling_from_name(const std::string& name) {
@@ -41,6 +49,23 @@ T get(const nlohmann::json& object, const char* key, const char* where) {
     } catch (const nlohmann::json::exception&) {
         throw Error(Status::invalid_config, std::string(where) + ": key '" + key + "' has the wrong type");
     }
+}
+
+std::vector<DenseModule> dense_from_json(const nlohmann::json& in, const char* where) {
+    if (!in.is_array()) throw Error(Status::invalid_config, std::string(where) + ": 'dense' is not an array");
+    std::vector<DenseModule> out;
+    for (const nlohmann::json& entry : in) {
+        DenseModule d;
+        d.in_features = get<int>(entry, "in_features", "model config: dense");
+        d.out_features = get<int>(entry, "out_features", "model config: dense");
+        d.bias = get<bool>(entry, "bias", "model config: dense");
+        const std::string activation = get<std::string>(entry, "activation", "model config: dense");
+        if (activation == "identity") d.activation = DenseActivation::identity;
+        else if (activation == "tanh") d.activation = DenseActivation::tanh;
+        else throw Error(Status::invalid_config, "model config: dense: unknown activation '" + activation + "'");
+        out.push_back(d);
+    }
+    return out;
 }
 
 }  // namespace
@@ -72,6 +97,13 @@ void to_json(nlohmann::json& out, const ModelConfig& c) {
     if (c.auto_temperature) out["auto_temperature"] = *c.auto_temperature;
     if (!c.prompts.empty()) out["prompts"] = c.prompts;
     if (!c.default_prompt_name.empty()) out["default_prompt_name"] = c.default_prompt_name;
+    if (!c.dense.empty()) {
+        nlohmann::json dense = nlohmann::json::array();
+        for (const DenseModule& d : c.dense)
+            dense.push_back({{"in_features", d.in_features}, {"out_features", d.out_features}, {"bias", d.bias},
+                             {"activation", dense_activation_name(d.activation)}});
+        out["dense"] = std::move(dense);
+    }
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::string>* vocab) {
@@ -101,6 +133,7 @@ ModelConfig model_config_from_json(const nlohmann::json& in, std::vector<std::st
         c.auto_temperature = temperature_setting_from_json(in.at("auto_temperature"), "model config: auto_temperature");
     if (in.contains("prompts")) c.prompts = get<std::map<std::string, std::string>>(in, "prompts", where);
     if (in.contains("default_prompt_name")) c.default_prompt_name = get<std::string>(in, "default_prompt_name", where);
+    if (in.contains("dense")) c.dense = dense_from_json(in.at("dense"), where);
     if (in.contains("tokenizer")) {
         c.tokenizer = tokenizer_config_from_json(in.at("tokenizer"), vocab);
     } else {  // written before model families: WordPiece only
@@ -130,7 +163,8 @@ void validate(const ModelConfig& c) {
     if (c.type_vocab_size < 0 || c.type_vocab_size > 1024) fail("type_vocab_size out of range");
     if (c.vocab_size <= 0 || c.vocab_size > (1 << 24)) fail("vocab_size out of range");
     if (!(c.layer_norm_eps > 0.0f && c.layer_norm_eps < 1.0f)) fail("layer_norm_eps out of range");
-    if (c.hidden_act != "gelu" && c.hidden_act != "silu") fail("unsupported hidden_act '" + c.hidden_act + "' (only gelu, the erf form, and silu)");
+    if (c.hidden_act != "gelu" && c.hidden_act != "silu" && c.hidden_act != "gelu_pytorch_tanh")
+        fail("unsupported hidden_act '" + c.hidden_act + "' (only gelu, the erf form, silu and gelu_pytorch_tanh)");
     if (c.max_seq_length < 2 || c.max_seq_length > c.max_position_embeddings)
         fail("max_seq_length must be in [2, max_position_embeddings]");
     const int max_tokens = models::family_for(c.architecture).spec(c).max_tokens(c);
@@ -150,6 +184,17 @@ void validate(const ModelConfig& c) {
     for (const auto& [name, text] : c.prompts)
         if (utf8_find_invalid(name) != utf8_npos || utf8_find_invalid(text) != utf8_npos)
             fail("prompt '" + name + "' is not valid UTF-8");
+    int width = c.hidden_size;  // each Dense module reads the previous one's output
+    for (size_t i = 0; i < c.dense.size(); ++i) {
+        const DenseModule& d = c.dense[i];
+        if (d.in_features != width)
+            fail("dense[" + std::to_string(i) + "] in_features " + std::to_string(d.in_features) + " differs from the " +
+                 std::to_string(width) + " floats before it");
+        if (d.out_features <= 0 || d.out_features > 65536) fail("dense[" + std::to_string(i) + "] out_features out of range");
+        width = d.out_features;
+    }
+    if (!c.dense.empty() && c.layout_revision < models::kDenseModulesRevision)
+        fail("Dense modules need layout_revision " + std::to_string(models::kDenseModulesRevision));
     if (c.weight_dtype != "f32" && c.weight_dtype != "f16" && c.weight_dtype != "int8")
         fail("unknown weight_dtype '" + c.weight_dtype + "'");
     validate(c.tokenizer, c.vocab_size);

@@ -19,6 +19,16 @@ namespace edgembed {
 enum class Pooling : uint8_t { mean = 0, cls = 1, max = 2, last_token = 3 };
 const char* pooling_name(Pooling pooling) noexcept;
 
+// A sentence-transformers Dense module after pooling: y = activation(x W^T + b), W [out_features, in_features]
+// stored as "dense.<i>.weight" (and "dense.<i>.bias" when bias), runtime/dense_modules.h.
+enum class DenseActivation : uint8_t { identity = 0, tanh = 1 };
+const char* dense_activation_name(DenseActivation activation) noexcept;  // "identity", "tanh"
+struct DenseModule {
+    int in_features = 0, out_features = 0;
+    bool bias = false;
+    DenseActivation activation = DenseActivation::identity;
+};
+
 struct ModelConfig {
     std::string architecture = "bert";  // the family (runtime/models/family.h): config.json's model_type
     int layout_revision = 1;            // of the family's stored layout (1 where a file predates the key)
@@ -33,7 +43,8 @@ struct ModelConfig {
     int type_vocab_size = 0;            // 0: the family has no token types
     int vocab_size = 0;
     float layer_norm_eps = 1e-12f;
-    std::string hidden_act = "gelu";    // the FFN's activation: gelu (erf form) or silu (Qwen3's SwiGLU)
+    std::string hidden_act = "gelu";    // the FFN's activation: gelu (erf form), silu (Qwen3's SwiGLU) or
+                                        // gelu_pytorch_tanh (Gemma3's GeGLU)
     int max_seq_length = 0;             // the model's configured default (sentence-transformers), <= max_position_embeddings
     Pooling pooling = Pooling::mean;
     bool normalize = true;
@@ -48,6 +59,9 @@ struct ModelConfig {
     // names none. Both absent in files converted before 0.3.0 or from models without prompts.
     std::map<std::string, std::string> prompts;
     std::string default_prompt_name;
+    // sentence-transformers Dense modules between pooling and Normalize, in order (absent in files converted
+    // before 0.4.0 and from folders without them).
+    std::vector<DenseModule> dense;
     TokenizerConfig tokenizer;
     std::string source;                 // free text: where the checkpoint came from
 
@@ -56,6 +70,8 @@ struct ModelConfig {
     // Widths of the attention's query (and output) rows and of its key / value rows.
     int query_width() const { return num_heads * head_dim(); }
     int kv_width() const { return kv_heads() * head_dim(); }
+    // Floats per embedding: the last Dense module's out_features, else hidden_size.
+    int output_dimension() const { return dense.empty() ? hidden_size : dense.back().out_features; }
 };
 
 // Throws edgembed::Error(invalid_config) naming the offending key.

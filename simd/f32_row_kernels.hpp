@@ -130,4 +130,26 @@ void f32_silu(const float* x, float* y, size_t n) {
     }
 }
 
+// GELU's tanh form as x sigmoid(t), t = x (c1 + c2 x^2) = 2 sqrt(2/pi) (x + 0.044715 x^3) (0.5 (1 + tanh(t / 2)) is
+// sigmoid(t)), with e = exp(-|t|) as in f32_silu: x / (1 + e) for t >= 0, x e / (1 + e) below.
+template <class Arch>
+void f32_gelu_tanh(const float* x, float* y, size_t n) {
+    using L = Lanes16<Arch>;
+    using P = Part<Arch>;
+    using F = typename L::F;
+    constexpr size_t S = L::kLanes;
+    constexpr float c1 = 1.59576912160573071f;          // 2 sqrt(2 / pi)
+    constexpr float c2 = 1.59576912160573071f * 0.044715f;
+    for (size_t i = 0; i < n; i += S) {
+        const size_t count = n - i < S ? n - i : S;
+        L::load_n(x + i, count, 0.0f)
+            .each([](F v) {
+                const F t = v * (F(c1) + F(c2) * (v * v));
+                const F e = exp_f32<Arch>(F(0.0f) - P::abs(t));
+                return P::divide(v * P::less_select(t, F(0.0f), e, F(1.0f)), F(1.0f) + e);
+            })
+            .store_n(y + i, count);
+    }
+}
+
 }  // namespace edgembed::simd::generic

@@ -192,7 +192,8 @@ class Model:
             prompt wins over prompt_name; neither = the default_prompt_name's prompt, if any.
         batch_size: texts per forward pass (packed without padding: it changes speed, not results).
         output_value: "sentence_embedding" (default) or "token_embeddings": each text's final hidden states,
-            an array (tokens, dimension) per text (a list for several texts), never truncated or normalized.
+            an array (tokens, hidden size) per text (a list for several texts; before any Dense module, so the
+            hidden size may differ from dimension), never truncated or normalized.
         precision: "float32" (default), "int8", "uint8", "binary", "ubinary": the embeddings quantized as
             sentence-transformers' quantize_embeddings does (edgembed.quantize_embeddings), int8 / uint8
             calibrated on this call's embeddings (so a single text cannot be int8 / uint8).

@@ -62,7 +62,7 @@ public:
         return stats_dict(stats);
     }
 
-    // -> (states [total tokens, dimension] float32, offsets [len(texts) + 1] int64, stats)
+    // -> (states [total tokens, hidden_size] float32, offsets [len(texts) + 1] int64, stats)
     py::tuple token_embeddings(const py::list& texts, float temperature, int max_length, int batch_size, int threads,
                                bool auto_temperature, const std::string& prompt) {
         const std::vector<std::string> owned = texts_of(texts);
@@ -72,7 +72,7 @@ public:
         const EmbedStats stats = with_context(owned, [&](Context& context, const std::vector<std::string_view>& views) {
             return context.token_embeddings(views, options, *states, offsets);
         });
-        const size_t dim = static_cast<size_t>(dimension());
+        const size_t dim = static_cast<size_t>(config().hidden_size);  // before any Dense module
         const size_t rows = offsets.back();
         float* data = states->data();
         py::capsule owner(states.release(), [](void* p) { delete static_cast<std::vector<float>*>(p); });
@@ -167,7 +167,7 @@ py::dict convert_model(const std::string& hf_dir, const std::string& out_path, c
     result["parameters"] = summary.parameter_count;
     result["file_size"] = summary.file_size;
     result["seconds"] = summary.seconds;
-    result["dimension"] = summary.config.hidden_size;
+    result["dimension"] = summary.config.output_dimension();
     result["weight_dtype"] = summary.config.weight_dtype;
     result["notes"] = notes;
     return result;

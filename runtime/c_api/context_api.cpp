@@ -198,7 +198,7 @@ edgembed_status edgembed_token_embeddings(edgembed_context* ctx, const char* tex
         if (out_capacity < states.size())
             c_api::invalid_argument("the output buffer holds " + std::to_string(out_capacity) + " floats; " +
                                     std::to_string(offsets.back()) + " tokens x " +
-                                    std::to_string(ctx->context.model().dimension()) + " dimensions need " +
+                                    std::to_string(ctx->context.model().config().hidden_size) + " dimensions need " +
                                     std::to_string(states.size()));
         std::copy(states.begin(), states.end(), out);
     });

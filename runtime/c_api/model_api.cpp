@@ -111,7 +111,7 @@ edgembed_status edgembed_model_get_info(const edgembed_model* model, edgembed_mo
         if (info == nullptr) c_api::invalid_argument("info is NULL");
         const ModelConfig& c = model->model->config();
         edgembed_model_info value = edgembed_model_default_info();
-        value.dimension = c.hidden_size;
+        value.dimension = c.output_dimension();
         value.max_length = c.max_seq_length;
         value.max_position_embeddings = c.max_position_embeddings;
         value.pooling = static_cast<edgembed_pooling>(c.pooling);

@@ -159,7 +159,7 @@ typedef enum edgembed_pooling {
 
 typedef struct edgembed_model_info {
     size_t struct_size;           /* set by the caller: sizeof(edgembed_model_info) */
-    int dimension;                /* floats per embedding */
+    int dimension;                /* floats per embedding (after any Dense module) */
     int max_length;               /* default tokens per text, specials included (max_seq_length) */
     int max_position_embeddings;  /* the largest max_length an embed call may ask for */
     edgembed_pooling pooling;
@@ -276,7 +276,9 @@ EDGEMBED_API edgembed_status edgembed_embed_tokens(edgembed_context* ctx, const 
 /*
  * Added in 0.3.0. The final hidden state of every model input token of one UTF-8 text, before pooling
  * and never normalized (sentence-transformers' output_value="token_embeddings"), token after token:
- * out[t * dimension .. (t + 1) * dimension) is token t of [CLS] prompt-and-text pieces [SEP], truncated at
+ * out[t * dimension .. (t + 1) * dimension) is token t of [CLS] prompt-and-text pieces [SEP] (dimension: the
+ * encoder's hidden size, which differs from edgembed_model_info.dimension only for a model whose
+ * sentence-transformers Dense modules change the width after pooling; none of the README's do), truncated at
  * max_length (long_input must be EDGEMBED_LONG_INPUT_TRUNCATE). length may be EDGEMBED_NUL_TERMINATED;
  * params may be NULL. *token_count_out is set to the number of tokens whenever the text embeds, also
  * when out is too small: then the call returns EDGEMBED_INVALID_ARGUMENT stating the floats needed (a

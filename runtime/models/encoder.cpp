@@ -122,8 +122,7 @@ void require_implemented(const EncoderSpec& s, const std::string& family) {
     auto refuse = [&](const char* what) {
         throw Error(Status::unsupported_architecture, "model family '" + family + "': " + what + " is not implemented in this runtime");
     };
-    if (s.ffn != FfnKind::gelu && s.ffn != FfnKind::geglu && s.ffn != FfnKind::swiglu)
-        refuse("an FFN other than the erf GELU, GeGLU or SwiGLU");
+    if (s.ffn != FfnKind::gelu && !gated_ffn(s)) refuse("an FFN other than the erf GELU, GeGLU (erf or tanh form) or SwiGLU");
     const bool modern = s.placement == NormPlacement::pre;  // pre-norm, rotary, a gated FFN, final norm come together
     if (modern != (s.positions == PositionKind::rotary) || gated_ffn(s) != modern || s.final_norm != modern)
         refuse("this mix of norm placement, positions, FFN and final norm");
@@ -133,16 +132,21 @@ void require_implemented(const EncoderSpec& s, const std::string& family) {
         refuse("RMSNorm, causal attention or QK norms in a post-LN block");
     if (s.norm == NormKind::rms_norm && s.biases) refuse("RMSNorm with biases");
     if (s.qk_norm && s.norm != NormKind::rms_norm) refuse("QK norms in a LayerNorm family");
+    if (s.block_output_norm && (!modern || s.norm != NormKind::rms_norm))
+        refuse("sublayer output norms other than RMSNorm in a pre-norm block");
+    if (!(s.embedding_scale > 0.0f) || !std::isfinite(s.embedding_scale)) refuse("an embedding scale that is not a positive number");
+    if (!(s.logit_scalar_positive())) refuse("an attention scalar that is not a positive number");
 }
 
 }  // namespace
 
 Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     const Family& family = family_for(config_.architecture);
-    if (config_.layout_revision > family.layout_revision)
+    const int newest = std::max(family.layout_revision, kDenseModulesRevision);  // Dense modules: any family
+    if (config_.layout_revision > newest)
         throw Error(Status::unsupported_version, "model file: the " + config_.architecture + " layout revision " +
                                                      std::to_string(config_.layout_revision) + " is newer than this runtime's (" +
-                                                     std::to_string(family.layout_revision) + "); update edgembed");
+                                                     std::to_string(newest) + "); update edgembed");
     spec_ = family.spec(config_);
     require_implemented(spec_, config_.architecture);
     tiled_attention_ = spec_.placement == NormPlacement::pre;
@@ -256,6 +260,10 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
             layer.q_norm = vector(p + n.query_norm + ".weight");
             layer.k_norm = vector(p + n.key_norm + ".weight");
         }
+        if (spec_.block_output_norm) {
+            layer.attention_output_norm = vector(p + n.attention_output_norm + ".weight");
+            layer.ffn_output_norm = vector(p + n.ffn_output_norm + ".weight");
+        }
         if (!layer.key_value) (layer.qkv ? any_fused_qkv_ : any_separate_qkv_) = true;
         layers_.push_back(std::move(layer));
     }
@@ -310,6 +318,7 @@ void Encoder::embed_tokens(const int32_t* ids, const int64_t* offsets, int num_t
                 k.f32_add(sum.data(), position.data(), sum.data(), h);
             }
             if (spec_.token_types) k.f32_add(sum.data(), token_type.data(), sum.data(), h);
+            if (spec_.embedding_scale != 1.0f) k.f32_scale(sum.data(), spec_.embedding_scale, sum.data(), h);
             if (spec_.embedding_norm) k.f32_layernorm(sum.data(), emb_gamma_, emb_beta_, config_.layer_norm_eps, y, h);
             else std::memcpy(y, sum.data(), h * sizeof(float));
         }
@@ -338,7 +347,7 @@ void Encoder::relative_bias(size_t longest, Workspace& ws) const {
     float* out = grow(ws.relative_bias, heads * span);
     // The softmax computes scale * (QK^T + b'); with b' = b * sqrt(d) that is (QK^T / sqrt(d) + b) times the
     // temperature factors, the authors' softmax((QK^T / sqrt(d) + M) / tau).
-    const float unscale = std::sqrt(static_cast<float>(config_.head_dim()));
+    const float unscale = std::sqrt(static_cast<float>(spec_.logit_scalar(config_)));
     for (size_t r = 0; r < span; ++r) {
         const int64_t distance = static_cast<int64_t>(r) - static_cast<int64_t>(longest - 1);  // key - query
         const int bucket = relative_bucket(distance, spec_.relative_buckets, spec_.relative_max_distance);
@@ -520,7 +529,7 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
 void Encoder::gated_activation(float* inner, size_t tokens) const {
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     const simd::Kernels& k = simd::kernels();
-    const auto activation = spec_.ffn == FfnKind::swiglu ? k.f32_silu : k.f32_gelu;
+    const auto activation = spec_.ffn == FfnKind::swiglu ? k.f32_silu : spec_.ffn == FfnKind::geglu_tanh ? k.f32_gelu_tanh : k.f32_gelu;
     for (long i = 0; i < static_cast<long>(tokens); ++i) activation(inner + i * 2 * ffn, inner + i * 2 * ffn, ffn);
     // Row i moves to i * ffn, below every row not yet read (2 j ffn for j > i): in order, one thread.
     for (size_t i = 0; i < tokens; ++i) {
@@ -572,14 +581,26 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
         tiled_attention(queries, qw, kv, kv + kvw, 2 * kvw, offsets, num_texts, c0, c0 + n, logit_scales, layer_factor, before,
                         after, queries, qw, ws);
         observe(LinearInput::attention_out, queries, n, qw);
-        layer.attention_out->forward(queries, n, rows, rows, Epilogue::none, ws.linear);
+        add_sublayer_output(*layer.attention_out, queries, n, layer.attention_output_norm, rows, normed, ws);
         norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
         observe(LinearInput::ffn_in, normed, n, h);
         layer.ffn_in->forward(normed, n, inner, nullptr, Epilogue::none, ws.linear);
         gated_activation(inner, n);
         observe(LinearInput::ffn_out, inner, n, static_cast<size_t>(config_.intermediate_size));
-        layer.ffn_out->forward(inner, n, rows, rows, Epilogue::none, ws.linear);
+        add_sublayer_output(*layer.ffn_out, inner, n, layer.ffn_output_norm, rows, normed, ws);
     }
+}
+
+void Encoder::add_sublayer_output(const quant::Linear& projection, const float* in, size_t n, const float* output_norm,
+                                  float* x, float* scratch, Workspace& ws) const {
+    if (!output_norm) {  // x += in W^T, the residual added in the projection's epilogue
+        projection.forward(in, n, x, x, quant::Epilogue::none, ws.linear);
+        return;
+    }
+    const size_t h = static_cast<size_t>(config_.hidden_size);
+    projection.forward(in, n, scratch, nullptr, quant::Epilogue::none, ws.linear);
+    norm_rows(scratch, output_norm, nullptr, scratch, n);  // RMSNorm (require_implemented)
+    simd::kernels().f32_add(x, scratch, x, n * h);
 }
 
 void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {

@@ -46,6 +46,8 @@ struct Layer {
     // Post-LN: after attention, after the FFN. Pre-LN: before them (ln1 null: no norm before attention).
     const float *ln1_gamma, *ln1_beta, *ln2_gamma, *ln2_beta;
     const float *q_norm = nullptr, *k_norm = nullptr;  // QK norms' weights [head_dim] (EncoderSpec::qk_norm)
+    // Norms of the attention block's and the FFN's outputs (EncoderSpec::block_output_norm), else null.
+    const float *attention_output_norm = nullptr, *ffn_output_norm = nullptr;
 };
 
 class Encoder {
@@ -101,6 +103,9 @@ private:
     // One pre-LN block (x += attention(norm(x)); x += ffn(norm(x))) of layer l, in place on x.
     void pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_texts, const float* logit_scales,
                       float layer_factor, Workspace& ws) const;
+    // x += projection(in) over n rows, through output_norm first when it is not null (then via scratch, [n, h]).
+    void add_sublayer_output(const quant::Linear& projection, const float* in, size_t n, const float* output_norm, float* x,
+                             float* scratch, Workspace& ws) const;
     // Rotary positions on the first `heads` heads of the batch's rows row_begin .. row_end - 1 (x points at
     // row_begin's, rows ld apart), by position within each text; each head first through the QK norm
     // `head_norm` when it is not null.

@@ -21,7 +21,7 @@ std::vector<TensorSpec> tensor_specs(const EncoderSpec& spec, const TensorNames&
     const int64_t h = c.hidden_size, ffn = c.intermediate_size, q = c.query_width(), kv = c.kv_width();
     std::vector<TensorSpec> specs;
     auto norm = [&](const std::string& name, int layer, int64_t width) {
-        specs.push_back({name + ".weight", {width}, false, layer});
+        specs.push_back({name + ".weight", {width}, false, layer, true});
         if (spec.biases) specs.push_back({name + ".bias", {width}, false, layer});
     };
     auto linear = [&](const std::string& name, int64_t out, int64_t in, int layer) {
@@ -50,9 +50,11 @@ std::vector<TensorSpec> tensor_specs(const EncoderSpec& spec, const TensorNames&
         }
         linear(p + n.attention_out, h, q, i);
         if (i > 0 || spec.first_attention_norm) norm(p + n.attention_norm, i, h);
+        if (spec.block_output_norm) norm(p + n.attention_output_norm, i, h);
         linear(p + n.ffn_in, gated_ffn(spec) ? 2 * ffn : ffn, h, i);
         linear(p + n.ffn_out, h, ffn, i);
         norm(p + n.ffn_norm, i, h);
+        if (spec.block_output_norm) norm(p + n.ffn_output_norm, i, h);
     }
     if (spec.final_norm) norm(n.final_norm, -1, h);
     return specs;

@@ -5,11 +5,11 @@
 namespace edgembed::models {
 
 extern const Family bert_family, distilbert_family, roberta_family, xlm_roberta_family, mpnet_family, modernbert_family,
-    qwen3_family;
+    qwen3_family, gemma3_family;
 
 namespace {
-const Family* const kFamilies[] = {&bert_family,  &distilbert_family, &modernbert_family, &mpnet_family,
-                                   &qwen3_family, &roberta_family,    &xlm_roberta_family};
+const Family* const kFamilies[] = {&bert_family,  &distilbert_family, &gemma3_family,  &modernbert_family,
+                                   &mpnet_family, &qwen3_family,      &roberta_family, &xlm_roberta_family};
 }  // namespace
 
 std::vector<std::string> supported_families() {
@@ -68,6 +68,37 @@ void read_default_rope(const JsonKeys& k, const nlohmann::json& params, const st
     if (const auto t = p.number("rope_theta")) theta = *t;
     for (const auto& [key, value] : params.items())
         if (key != "rope_type" && key != "rope_theta") refuse(where + "." + key);
+}
+
+void read_layer_kind_ropes(const JsonKeys& k, double& full_theta, double& sliding_theta) {
+    const nlohmann::json& all = k.raw("rope_parameters");
+    if (!all.is_object())
+        throw Error(Status::unsupported_architecture, k.file() + ": rope_parameters that is not an object of layer kinds is not supported");
+    for (const auto& [kind, params] : all.items()) {
+        if (kind != "full_attention" && kind != "sliding_attention")
+            throw Error(Status::unsupported_architecture,
+                        k.file() + ": rope_parameters." + kind + " (only full_attention and sliding_attention) is not supported");
+        if (!params.is_null())
+            read_default_rope(k, params, "rope_parameters." + kind, kind == "full_attention" ? full_theta : sliding_theta);
+    }
+}
+
+EncoderSpec rms_norm_rotary_spec() {
+    EncoderSpec s;
+    s.norm = NormKind::rms_norm;
+    s.placement = NormPlacement::pre;
+    s.positions = PositionKind::rotary;
+    s.token_types = false;
+    s.biases = false;
+    s.embedding_norm = false;
+    s.final_norm = true;
+    s.qk_norm = true;
+    return s;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> stacked_qkv_and_gate_up() {
+    return {{"self_attn.qkv_proj", {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"}},
+            {"mlp.gate_up_proj", {"mlp.gate_proj", "mlp.up_proj"}}};
 }
 
 double family_option(const ModelConfig& c, const char* key) {

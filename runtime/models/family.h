@@ -16,6 +16,9 @@ namespace edgembed::models {
 // The layout revision from which a family's int8 linear weights may carry outlier channels
 // (base/dtype.h); the converter writes it only into files that have them.
 inline constexpr int kOutlierChannelsRevision = 2;
+// The layout revision of files holding sentence-transformers Dense modules (ModelConfig::dense), any family:
+// the converter writes it only into files that have them, so that runtimes without them refuse the file.
+inline constexpr int kDenseModulesRevision = 3;
 
 struct Family {
     const char* name;     // config.json's model_type; stored as the model config's architecture
@@ -34,6 +37,10 @@ struct Family {
     // Stored layer tensors the converter stacks from checkpoint tensors, their rows in the order listed
     // (relative layer names, without ".weight" / ".bias"): Qwen3's q_proj, k_proj, v_proj as names.query.
     std::vector<std::pair<std::string, std::vector<std::string>>> stacked = {};
+    // Added to every norm weight (TensorSpec::is_norm_weight) at conversion, in float: Gemma's RMSNorm scales by
+    // (1 + w), so its files store 1 + w and the runtime's RMSNorm multiplies by the stored weight as for
+    // every other family.
+    float norm_weight_offset = 0.0f;
 };
 
 // Throws Error(unsupported_architecture) listing the supported families.
@@ -57,6 +64,16 @@ void require_absolute_bidirectional(const JsonKeys& config);
 // in messages): only the default (unscaled) rope_type; its rope_theta, when given, into theta. Refuses any
 // other type or key with Error(unsupported_architecture) naming it.
 void read_default_rope(const JsonKeys& config, const nlohmann::json& params, const std::string& where, double& theta);
+// transformers 5's rope_parameters of a model with full and sliding layers: {"full_attention": {...},
+// "sliding_attention": {...}}, each kind through read_default_rope (an absent or null kind keeps its theta);
+// any other key refused naming it.
+void read_layer_kind_ropes(const JsonKeys& config, double& full_theta, double& sliding_theta);
+// The blocks of the decoder-style families (Qwen3, Gemma3): pre-norm RMSNorm without biases, rotary positions,
+// RMSNorm on each query and key head, a final norm; no token types, no embedding norm.
+EncoderSpec rms_norm_rotary_spec();
+// Their checkpoints' separate projections stacked as the encoder's layers: q_proj, k_proj, v_proj as
+// self_attn.qkv_proj; gate_proj, up_proj as mlp.gate_up_proj (the activated half first).
+std::vector<std::pair<std::string, std::vector<std::string>>> stacked_qkv_and_gate_up();
 // A family option the converter stored (ModelConfig::family_options); Error(invalid_config) when absent.
 double family_option(const ModelConfig& config, const char* key);
 

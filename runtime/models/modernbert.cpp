@@ -15,14 +15,6 @@ namespace {
     throw Error(Status::unsupported_architecture, k.file() + ": " + what + " is not supported");
 }
 
-// One layer kind's rotary parameters from transformers 5's rope_parameters (read_default_rope).
-void read_rope_parameters(const JsonKeys& k, const char* kind, double& theta) {
-    const nlohmann::json& all = k.raw("rope_parameters");
-    if (!all.is_object()) refuse(k, "rope_parameters that is not an object");
-    if (!all.contains(kind) || all.at(kind).is_null()) return;
-    read_default_rope(k, all.at(kind), std::string("rope_parameters.") + kind, theta);
-}
-
 void read_config(const JsonKeys& k, ModelConfig& c) {
     const std::string act = k.string("hidden_activation", std::string("gelu"));
     if (act != "gelu") refuse(k, "hidden_activation '" + act + "' (only 'gelu', the erf form)");
@@ -38,10 +30,7 @@ void read_config(const JsonKeys& k, ModelConfig& c) {
 
     double global_theta = k.number("global_rope_theta").value_or(160000.0);
     double local_theta = k.number("local_rope_theta").value_or(10000.0);
-    if (k.has("rope_parameters")) {
-        read_rope_parameters(k, "full_attention", global_theta);
-        read_rope_parameters(k, "sliding_attention", local_theta);
-    }
+    if (k.has("rope_parameters")) read_layer_kind_ropes(k, global_theta, local_theta);
     const int every = k.integer("global_attn_every_n_layers", 3);
     if (every < 1) throw Error(Status::invalid_config, k.file() + ": global_attn_every_n_layers must be >= 1");
     if (k.has("layer_types")) {  // transformers 5 writes the pattern out; refuse any other

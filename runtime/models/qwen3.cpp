@@ -53,17 +53,9 @@ void read_config(const JsonKeys& k, ModelConfig& c) {
 }
 
 EncoderSpec spec(const ModelConfig& c) {
-    EncoderSpec s;
-    s.norm = NormKind::rms_norm;
-    s.placement = NormPlacement::pre;
+    EncoderSpec s = rms_norm_rotary_spec();
     s.ffn = FfnKind::swiglu;
-    s.positions = PositionKind::rotary;
-    s.token_types = false;
-    s.biases = false;
-    s.embedding_norm = false;
-    s.final_norm = true;
     s.causal = true;
-    s.qk_norm = true;
     s.rope_theta = s.rope_theta_local = family_option(c, "rope_theta");
     if (!(s.rope_theta > 1.0) || c.head_dim() % 2 != 0)
         throw Error(Status::invalid_config, "model config: qwen3 rotary base / head_dim out of range");
@@ -82,8 +74,7 @@ extern const Family qwen3_family = {
     {"embed_tokens", "", "", "", "", "norm", "layers.{}.", "self_attn.qkv_proj", "", "", "self_attn.o_proj",
      "input_layernorm", "mlp.gate_up_proj", "mlp.down_proj", "post_attention_layernorm", "self_attn.q_norm",
      "self_attn.k_norm"},
-    {{"self_attn.qkv_proj", {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"}},
-     {"mlp.gate_up_proj", {"mlp.gate_proj", "mlp.up_proj"}}},  // SwiGLU: silu(gate) * up, the activated half first
+    stacked_qkv_and_gate_up(),  // SwiGLU: silu(gate) * up
 };
 
 }  // namespace edgembed::models

@@ -3,7 +3,7 @@
 No real checkpoint of these families can be had here except all-mpnet-base-v2 (scripts/fetch_mpnet.sh), so
 the family parity tests run on folders this file writes: the architecture and shapes of a published model
 (SHAPES), seeded random weights saved by `save_pretrained` (safetensors), real or real-style tokenizer files,
-and the sentence-transformers files (modules.json, 1_Pooling/config.json, optional 2_Normalize,
+and the sentence-transformers files (modules.json, 1_Pooling/config.json, optional Dense modules and Normalize,
 sentence_bert_config.json, config_sentence_transformers.json).
 
 transformers' own init (normal, std 0.02; LayerNorm 1 / 0; zero biases) makes near-uniform attention and
@@ -19,7 +19,8 @@ MAX_SAMPLE_COSINE.
 
 Tokenizers: qwen3 uses a Qwen2/Qwen3-style byte-level BPE trained here with `tokenizers` on STS-B + man pages +
 the multilingual text (.cache/tokenizers/qwen3-style/: Qwen2's normalizer, pre-tokenizer and decoder, its special
-tokens, and the <|endoftext|> template of the Qwen3-Embedding folder). xlm-roberta uses the XLM-R-style SentencePiece folder <repo>/.cache/tokenizers/xlmr-style/
+tokens, and the <|endoftext|> template of the Qwen3-Embedding folder). gemma3_text (EmbeddingGemma) uses the Gemma-style
+SentencePiece BPE with byte fallback of gemma_tokenizer.py (gemma3_tokenizer_dir()). xlm-roberta uses the XLM-R-style SentencePiece folder <repo>/.cache/tokenizers/xlmr-style/
 (sentencepiece.bpe.model + tokenizer.json; EDGEMBED_XLMR_TOKENIZER or tokenizer_dir= override it); until that
 exists, a stand-in trained here on STS-B + man pages (.cache/tokenizers/xlmr-standin/, 8,000 pieces).
 roberta: the real roberta-base files (<shared>/data/tokenizers/roberta-base). distilbert and bert: the BERT
@@ -69,6 +70,8 @@ class Shape:
     source: str             # the published model whose numbers these are (and any deliberate difference)
     kv_heads: int = 0       # grouped-query attention's key / value heads (0: heads; left out of the cache key)
     head_dim: int = 0       # per head (0: hidden / heads; left out of the cache key)
+    dense: tuple = ()       # out_features of the sentence-transformers Dense modules after pooling, in order
+                            # (none: left out of the cache key)
 
 
 SHAPES: dict[str, dict[str, Shape]] = {
@@ -103,12 +106,20 @@ SHAPES: dict[str, dict[str, Shape]] = {
                                       "Qwen/Qwen3-Embedding-0.6B (its folder says max_seq_length 32768; 8192 here keeps "
                                       "the default-length test's reference affordable)", kv_heads=8, head_dim=128),
     },
+    "gemma3_text": {
+        "embeddinggemma-300m": Shape(24, 768, 3, 1152, 2048, "mean", True, 2048,
+                                     "google/embeddinggemma-300m (vocab: the Gemma-style tokenizer's 16,000, not 262,144 rows)",
+                                     kv_heads=1, head_dim=256, dense=(3072, 768)),
+    },
 }
 DEFAULT_SHAPE = {"xlm-roberta": "multilingual-e5-small", "roberta": "all-distilroberta-v1",
                  "distilbert": "msmarco-distilbert-base-v4", "mpnet": "all-mpnet-base-v2", "bert": "bge-small-en-v1.5",
-                 "modernbert": "modernbert-base", "qwen3": "qwen3-embedding-0.6b"}
+                 "modernbert": "modernbert-base", "qwen3": "qwen3-embedding-0.6b", "gemma3_text": "embeddinggemma-300m"}
 # RoBERTa-style position ids start at padding_idx + 1 = 2: two positions fewer than the table holds.
-POSITION_OFFSET = {"xlm-roberta": 2, "roberta": 2, "mpnet": 2, "distilbert": 0, "bert": 0, "modernbert": 0, "qwen3": 0}
+POSITION_OFFSET = {"xlm-roberta": 2, "roberta": 2, "mpnet": 2, "distilbert": 0, "bert": 0, "modernbert": 0, "qwen3": 0,
+                   "gemma3_text": 0}
+# EmbeddingGemma's attention pattern: five sliding-window layers, then a full one.
+GEMMA3_SLIDING_PATTERN, GEMMA3_SLIDING_WINDOW = 6, 512
 
 # Texts of different kinds and lengths; no two may embed to (nearly) the same vector.
 SAMPLE_TEXTS = [
@@ -208,6 +219,14 @@ QWEN3_ADDED_TOKENS = [(t, True) for t in (
 QWEN3_PIECES = 32000
 
 
+def gemma3_tokenizer_dir() -> Path:
+    """The tokenizer of the gemma3_text folders, chosen here alone: the Gemma-style SentencePiece BPE with byte
+    fallback trained on real text (gemma_tokenizer.py: <bos> text <eos>, as EmbeddingGemma's)."""
+    from gemma_tokenizer import make_gemma_tokenizer
+
+    return make_gemma_tokenizer()
+
+
 def _is_qwen3_folder(path: Path) -> bool:
     return (path / "tokenizer.json").is_file() and (path / "tokenizer_config.json").is_file()
 
@@ -302,6 +321,8 @@ def _write_tokenizer(family: str, out: Path, tokenizer_dir: Path, model_max_leng
         _copy(tokenizer_dir, out, ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"])
     elif family == "qwen3":
         _copy(tokenizer_dir, out, ["tokenizer.json", "tokenizer_config.json"])
+    elif family == "gemma3_text":
+        _copy(tokenizer_dir, out, ["tokenizer.model", "tokenizer.json", "tokenizer_config.json"])
     else:
         raise ValueError(f"unknown family {family!r}")
     _tidy_tokenizer_config(out / "tokenizer_config.json", model_max_length)
@@ -333,6 +354,8 @@ def tokenizer_source(family: str, tokenizer_dir: str | Path | None = None) -> Pa
         return shared_data_dir() / "tokenizers" / "modernbert-base"
     if family == "qwen3":
         return make_qwen3_tokenizer()
+    if family == "gemma3_text":
+        return gemma3_tokenizer_dir()
     if family in ("distilbert", "bert"):
         return minilm_dir()
     if family == "mpnet":
@@ -350,15 +373,16 @@ def _tokenizer_files(family: str, source: Path) -> list[Path]:
              "bert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
              "mpnet": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"],
              "modernbert": ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json"],
-             "qwen3": ["tokenizer.json", "tokenizer_config.json"]}[family]
+             "qwen3": ["tokenizer.json", "tokenizer_config.json"],
+             "gemma3_text": ["tokenizer.model", "tokenizer.json", "tokenizer_config.json"]}[family]
     return [source / n for n in names if (source / n).is_file()]
 
 
 # ---- model config and weights -----------------------------------------------------------------------------
 
 def _config(family: str, s: Shape, vocab_size: int):
-    from transformers import (BertConfig, DistilBertConfig, ModernBertConfig, MPNetConfig, Qwen3Config, RobertaConfig,
-                              XLMRobertaConfig)
+    from transformers import (BertConfig, DistilBertConfig, Gemma3TextConfig, ModernBertConfig, MPNetConfig, Qwen3Config,
+                              RobertaConfig, XLMRobertaConfig)
 
     common = dict(vocab_size=vocab_size, hidden_size=s.hidden, num_hidden_layers=s.layers, num_attention_heads=s.heads,
                   intermediate_size=s.ffn, max_position_embeddings=s.positions, hidden_act="gelu")
@@ -383,6 +407,22 @@ def _config(family: str, s: Shape, vocab_size: int):
                            head_dim=s.head_dim or s.hidden // s.heads, rms_norm_eps=1e-6,
                            rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}, attention_bias=False,
                            use_sliding_window=False, tie_word_embeddings=True, bos_token_id=eos, eos_token_id=eos)
+    if family == "gemma3_text":  # as EmbeddingGemma-300m's config.json, at this shape
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(gemma3_tokenizer_dir()))
+        layer_types = ["full_attention" if (i + 1) % GEMMA3_SLIDING_PATTERN == 0 else "sliding_attention"
+                       for i in range(s.layers)]
+        return Gemma3TextConfig(
+            vocab_size=vocab_size, hidden_size=s.hidden, intermediate_size=s.ffn, num_hidden_layers=s.layers,
+            num_attention_heads=s.heads, num_key_value_heads=s.kv_heads or s.heads, head_dim=s.head_dim or s.hidden // s.heads,
+            hidden_activation="gelu_pytorch_tanh", max_position_embeddings=s.positions, rms_norm_eps=1e-6,
+            rope_parameters={"full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
+                             "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}},
+            attention_bias=False, query_pre_attn_scalar=256, sliding_window=GEMMA3_SLIDING_WINDOW, layer_types=layer_types,
+            use_bidirectional_attention=True, attn_logit_softcapping=None, final_logit_softcapping=None,
+            tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id)
     if family == "distilbert":
         return DistilBertConfig(vocab_size=vocab_size, dim=s.hidden, n_layers=s.layers, n_heads=s.heads,
                                 hidden_dim=s.ffn, max_position_embeddings=s.positions, activation="gelu",
@@ -402,6 +442,10 @@ def _realistic_scale(model, seed: int) -> None:
                 module.weight.copy_(torch.randn(module.weight.shape, generator=g) / math.sqrt(module.in_features))
                 if module.bias is not None:
                     module.bias.copy_(0.05 * torch.randn(module.bias.shape, generator=g))
+            elif type(module).__name__ == "Gemma3RMSNorm":  # scales by 1 + weight
+                module.weight.copy_(0.1 * torch.randn(module.weight.shape, generator=g))
+            elif type(module).__name__ == "Gemma3TextScaledWordEmbedding":  # times sqrt(hidden): N(0, 1) after it
+                module.weight.copy_(torch.randn(module.weight.shape, generator=g) / module.scalar_embed_scale)
             elif type(module).__name__.endswith("RMSNorm"):  # Qwen3's: weight only
                 module.weight.copy_(1.0 + 0.1 * torch.randn(module.weight.shape, generator=g))
             elif isinstance(module, nn.LayerNorm):
@@ -415,16 +459,18 @@ def _realistic_scale(model, seed: int) -> None:
                     module.weight[module.padding_idx].zero_()
 
 
-def _st_files(out: Path, s: Shape, max_seq_length: int) -> None:
+def _st_files(out: Path, s: Shape, max_seq_length: int, seed: int = 0) -> None:
     import sentence_transformers
     import torch
     import transformers
 
     modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    _dense_modules(out, s, modules, seed)
     if s.normalize:
-        modules.append({"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"})
-        (out / "2_Normalize").mkdir(exist_ok=True)
+        idx = len(modules)
+        modules.append({"idx": idx, "name": str(idx), "path": f"{idx}_Normalize", "type": "sentence_transformers.models.Normalize"})
+        (out / f"{idx}_Normalize").mkdir(exist_ok=True)
     (out / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
     (out / "1_Pooling").mkdir(exist_ok=True)
     pooling = {"word_embedding_dimension": s.hidden, "pooling_mode_cls_token": s.pooling == "cls",
@@ -438,6 +484,25 @@ def _st_files(out: Path, s: Shape, max_seq_length: int) -> None:
         {"__version__": {"sentence_transformers": sentence_transformers.__version__,
                          "transformers": transformers.__version__, "pytorch": torch.__version__},
          "prompts": {}, "default_prompt_name": None, "similarity_fn_name": "cosine"}, indent=2) + "\n")
+
+
+def _dense_modules(out: Path, s: Shape, modules: list, seed: int) -> None:
+    """The Dense modules of s (no bias, Identity, as EmbeddingGemma's), weights N(0, 1/fan_in) from a seeded generator,
+    saved by sentence-transformers' own Dense (config.json + model.safetensors)."""
+    import torch
+    from sentence_transformers.base.modules.dense import Dense
+
+    g = torch.Generator().manual_seed(seed * 1000003 + 29)
+    width = s.hidden
+    for out_features in s.dense:
+        idx = len(modules)
+        dense = Dense(width, out_features, bias=False, activation_function=torch.nn.Identity())
+        with torch.no_grad():
+            dense.linear.weight.copy_(torch.randn(dense.linear.weight.shape, generator=g) / math.sqrt(width))
+        (out / f"{idx}_Dense").mkdir()
+        dense.save(str(out / f"{idx}_Dense"))
+        modules.append({"idx": idx, "name": str(idx), "path": f"{idx}_Dense", "type": "sentence_transformers.models.Dense"})
+        width = out_features
 
 
 def sample_cosines(model_dir: Path) -> tuple[float, float]:
@@ -497,7 +562,7 @@ def build(family: str, out: str | Path, shape: str | None = None, layers: int | 
         _realistic_scale(model, seed)
         model.eval()
         model.save_pretrained(str(folder))
-        _st_files(folder, s, max_seq_length)
+        _st_files(folder, s, max_seq_length, seed)
         (folder / "README.md").write_text(
             f"Random-init {family} at the shape of {s.source} ({s.layers} layers, hidden {s.hidden}, {s.heads} heads, "
             f"ffn {s.ffn}, {s.positions} positions, vocab {vocab_size}, {s.pooling} pooling, "
@@ -540,7 +605,7 @@ def build_key(family: str, shape: str | None = None, layers: int | None = None, 
               seed: int = 0, tokenizer_dir: str | Path | None = None) -> str:
     name, s = resolve(family, shape, layers, max_positions)
     source = tokenizer_source(family, tokenizer_dir)
-    numbers = {k: v for k, v in dataclasses.asdict(s).items() if v or k not in ("kv_heads", "head_dim")}  # keys as before
+    numbers = {k: v for k, v in dataclasses.asdict(s).items() if v or k not in ("kv_heads", "head_dim", "dense")}  # keys as before
     payload = {"factory": FACTORY_VERSION, "family": family, "shape": name, "numbers": numbers,
                "seed": seed, "tokenizer": {p.name: _sha256(p) for p in _tokenizer_files(family, source)},
                "versions": versions()}

@@ -42,6 +42,9 @@ def load_sentence_transformer(max_length: int, eager: bool = False):
 
 def _tempscale_attention(tau: float):
     def attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+        if key.size(1) != query.size(1):  # grouped-query attention: each key / value head serves a group
+            key = key.repeat_interleave(query.size(1) // key.size(1), dim=1)
+            value = value.repeat_interleave(query.size(1) // value.size(1), dim=1)
         if scaling is None:
             scaling = query.size(-1) ** -0.5
         scores = torch.matmul(query, key.transpose(2, 3)) * scaling
@@ -55,16 +58,18 @@ def _tempscale_attention(tau: float):
 
 
 @contextlib.contextmanager
-def tempscale(tau: float):
-    """Within the block, every eager BERT self-attention uses temperature tau."""
-    from transformers.models.bert import modeling_bert
+def tempscale(tau: float, family: str = "bert"):
+    """Within the block, every eager self-attention of transformers' models/<family> (its eager_attention_forward)
+    uses temperature tau."""
+    import importlib
 
-    original = modeling_bert.eager_attention_forward
-    modeling_bert.eager_attention_forward = _tempscale_attention(tau)
+    module = importlib.import_module(f"transformers.models.{family}.modeling_{family}")
+    original = module.eager_attention_forward
+    module.eager_attention_forward = _tempscale_attention(tau)
     try:
         yield
     finally:
-        modeling_bert.eager_attention_forward = original
+        module.eager_attention_forward = original
 
 
 def embed(texts: list[str], max_length: int, tau: float = 1.0, batch_size: int = 32) -> np.ndarray:

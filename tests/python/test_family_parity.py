@@ -57,8 +57,14 @@ MULTILINGUAL_TEXTS = 200
 # first 40, which keeps CI under its hour (100 took 257 s there; EDGEMBED_MPNET_MANPAGES overrides both).
 MPNET_MANPAGES = int(os.environ.get("EDGEMBED_MPNET_MANPAGES", "500" if FULL_SHAPES else "40"))
 
-# ModernBERT needs 3 layers for one global and two sliding-window layers.
-MIN_LAYERS = {"modernbert": 3}
+# EmbeddingGemma (gemma3_text, hidden 768 but 24 layers and a 2048-token limit) in CI on fewer texts, with texts past
+# its 512-token window (|i - j| <= 256) cut at 2048; the sets above with EDGEMBED_FULL_SHAPES=1.
+GEMMA3_CI_TEXTS = {"stsb_test": 60, "manpages": 12}
+GEMMA3_LONG_TEXTS = 8 if FULL_SHAPES else 3
+
+# ModernBERT needs 3 layers for one global and two sliding-window layers; EmbeddingGemma 6 for five sliding-window
+# layers and a full one.
+MIN_LAYERS = {"modernbert": 3, "gemma3_text": 6}
 
 
 def parity_layers(family: str) -> int:
@@ -150,6 +156,10 @@ def parity_sets(family: str) -> dict[str, tuple[list[str], int]]:
         sets["manpages_2048"] = (long_texts(QWEN3_LONG_TEXTS, 2048), 2048)
         if not FULL_SHAPES:
             sets.update({name: (sets[name][0][:count], sets[name][1]) for name, count in QWEN3_CI_TEXTS.items()})
+    if family == "gemma3_text":  # past the sliding window, up to the 2048-token limit
+        sets["manpages_2048"] = (long_texts(GEMMA3_LONG_TEXTS, 2048), 2048)
+        if not FULL_SHAPES:
+            sets.update({name: (sets[name][0][:count], sets[name][1]) for name, count in GEMMA3_CI_TEXTS.items()})
     if family == "modernbert":  # long inputs: past the 128-token window; 2048 / 8192 at full shape only
         sets["manpages_1024"] = (manpage_texts(LONG_MANPAGES), 1024)
         if FULL_SHAPES:
@@ -164,7 +174,8 @@ DATASETS = ("stsb_test", "manpages", "multilingual", "manpages_1024", "manpages_
 def texts_or_skip(family: str, dataset: str) -> tuple[list[str], int]:
     sets = parity_sets(family)
     if dataset not in sets:
-        pytest.skip(f"{dataset} is not a set of {family} (multilingual: xlm-roberta, qwen3; long man pages: modernbert, qwen3)")
+        pytest.skip(f"{dataset} is not a set of {family} (multilingual: xlm-roberta, qwen3; long man pages: modernbert, "
+                    "qwen3, gemma3_text)")
     texts, max_length = sets[dataset]
     if not texts:
         pytest.skip(f"no {dataset} texts (apt Translation files not fetched)")
@@ -322,7 +333,7 @@ def test_default_max_length_is_the_folders(family, shape, layers, models_dir):
     """Without --max-length, edgembed truncates where sentence-transformers does (sentence_bert_config.json)."""
     folder = folder_of(family, shape, layers)
     max_seq_length = json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"]
-    texts = manpage_texts(3 if max_seq_length > 2048 else 10)  # ModernBERT: up to 8192 tokens each
+    texts = manpage_texts(3 if max_seq_length >= 2048 else 10)  # ModernBERT, Qwen3, EmbeddingGemma: up to 2048-8192 tokens each
     model = str(convert(folder, "f32", models_dir))
     ours = edgembed_cli.embed(texts, model=model)
     assert_close(f"{family}/{shape} default max length ({max_seq_length})", ours,

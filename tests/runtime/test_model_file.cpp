@@ -13,6 +13,7 @@
 #include "runtime/model_file/format.h"
 #include "runtime/model_file/reader.h"
 #include "runtime/model_file/writer.h"
+#include "runtime/models/family.h"
 
 namespace edgembed::model_file {
 namespace {
@@ -278,6 +279,50 @@ TEST_F(ModelFileTest, KeyValueHeadsAndHeadDim) {
             EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
         }
     }
+}
+
+// sentence-transformers Dense modules: written only when there are some (with layout revision 3, which older runtimes
+// refuse), read back, chained from hidden_size, and checked.
+TEST_F(ModelFileTest, DenseModules) {
+    ModelConfig c = tiny_config();
+    nlohmann::json j;
+    to_json(j, c);
+    EXPECT_FALSE(j.contains("dense"));
+    EXPECT_EQ(model_config_from_json(j).output_dimension(), 8);
+    c.layout_revision = models::kDenseModulesRevision;
+    c.dense = {{8, 32, false, DenseActivation::identity}, {32, 6, true, DenseActivation::tanh}};
+    to_json(j, c);
+    const ModelConfig back = model_config_from_json(j);
+    ASSERT_EQ(back.dense.size(), 2u);
+    EXPECT_EQ(back.dense[1].in_features, 32);
+    EXPECT_TRUE(back.dense[1].bias);
+    EXPECT_EQ(back.dense[1].activation, DenseActivation::tanh);
+    EXPECT_EQ(back.output_dimension(), 6);
+    auto expect_bad = [&](nlohmann::json bad, const char* message) {
+        try {
+            model_config_from_json(bad);
+            ADD_FAILURE() << bad["dense"].dump() << " was accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.status(), Status::invalid_config);
+            EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+        }
+    };
+    nlohmann::json bad = j;
+    bad["dense"][1]["in_features"] = 31;
+    expect_bad(bad, "dense[1] in_features 31 differs from the 32 floats before it");
+    bad = j;
+    bad["dense"][0]["activation"] = "relu";
+    expect_bad(bad, "unknown activation 'relu'");
+    bad = j;
+    bad["dense"][0]["out_features"] = 0;
+    bad["dense"][1]["in_features"] = 0;
+    expect_bad(bad, "dense[0] out_features out of range");
+    bad = j;
+    bad["layout_revision"] = 2;
+    expect_bad(bad, "Dense modules need layout_revision 3");
+    bad = j;
+    bad["dense"] = "no";
+    expect_bad(bad, "'dense' is not an array");
 }
 
 // A u8 tensor is a blob (e.g. a serialized tokenizer model): shape [n], nbytes n, bytes kept exactly,

@@ -69,6 +69,17 @@ std::vector<double> oracle_f32_gelu(const float* x, size_t n) {
     return y;
 }
 
+std::vector<double> oracle_f32_gelu_tanh(const float* x, size_t n) {
+    std::vector<double> y(n);
+    const double root = std::sqrt(2.0 / 3.14159265358979323846);
+    // v/2 (1 + tanh(z)) = v / (1 + exp(-2 z)): the same function without 1 + tanh's cancellation for negative z.
+    for (size_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        y[i] = v / (1.0 + std::exp(-2.0 * root * (v + 0.044715 * v * v * v)));
+    }
+    return y;
+}
+
 std::vector<double> oracle_f32_add(const float* a, const float* b, size_t n) {
     std::vector<double> y(n);
     for (size_t i = 0; i < n; ++i) y[i] = static_cast<double>(a[i]) + b[i];

@@ -22,6 +22,7 @@ std::vector<double> oracle_f32_rmsnorm(const float* x, const float* gamma, float
 
 // x/2 * (1 + erf(x / sqrt(2))).
 std::vector<double> oracle_f32_gelu(const float* x, size_t n);
+std::vector<double> oracle_f32_gelu_tanh(const float* x, size_t n);
 
 // x / (1 + exp(-x)), written x sigmoid(x) (NaN at -inf, as torch).
 std::vector<double> oracle_f32_silu(const float* x, size_t n);

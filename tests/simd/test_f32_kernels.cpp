@@ -272,6 +272,26 @@ void check(KernelTag<&Kernels::f32_silu>, const Kernels& k, Rng& rng) {
     }
 }
 
+void check(KernelTag<&Kernels::f32_gelu_tanh>, const Kernels& k, Rng& rng) {
+    const float specials[] = {0.0f, -0.0f, 5.0f, -5.0f, 12.0f, -12.0f, 30.0f, -30.0f, 1e30f, -1e30f, 1e-30f, kInfF, kNanF};
+    for (size_t n : edge_sizes()) {
+        std::vector<float> x = random_vector(rng, n, 4.0f);
+        for (size_t i = 0; i < n && i < std::size(specials); ++i) x[(i * 7) % n] = specials[i];
+        const std::vector<double> exact = test::oracle_f32_gelu_tanh(x.data(), n);
+        const bool in_place = n % 2 == 0;
+        std::vector<float> y = guarded(n);
+        if (in_place) std::copy(x.begin(), x.end(), y.begin());
+        k.f32_gelu_tanh(in_place ? y.data() : x.data(), y.data(), n);
+        ASSERT_TRUE(guard_intact(y, n));
+        for (size_t i = 0; i < n; ++i)
+            ASSERT_TRUE(matches(y[i], exact[i], test::gelu_tanh_tolerance(exact[i], x[i])))
+                << "n " << n << " x " << x[i] << (in_place ? " in place" : "");
+        if (n > 2 * std::size(specials)) {
+            ASSERT_TRUE(mostly_nonzero(y.data(), n)) << "n " << n;
+        }
+    }
+}
+
 void check(KernelTag<&Kernels::f32_gelu>, const Kernels& k, Rng& rng) {
     const float specials[] = {0.0f, -0.0f, 12.0f, -12.0f, 30.0f, -30.0f, 1e30f, -1e30f, 1e-30f, kNanF};
     for (size_t n : edge_sizes()) {
@@ -855,6 +875,9 @@ TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
         kernels_->f32_silu(wide.data(), y.data(), n);
         ref.f32_silu(wide.data(), want.data(), n);
         ASSERT_TRUE(same_bits(y, want)) << "f32_silu n " << n;
+        kernels_->f32_gelu_tanh(wide.data(), y.data(), n);
+        ref.f32_gelu_tanh(wide.data(), want.data(), n);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_gelu_tanh n " << n;
         kernels_->f32_rmsnorm(x.data(), gamma.data(), 1e-6f, y.data(), n);
         ref.f32_rmsnorm(x.data(), gamma.data(), 1e-6f, want.data(), n);
         ASSERT_TRUE(same_bits(y, want)) << "f32_rmsnorm n " << n;

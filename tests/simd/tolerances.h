@@ -61,6 +61,18 @@ inline double gelu_tolerance(double exact, double x) {
            kUnderflow;
 }
 
+// GELU's tanh form x s(t), s the logistic function, t = x (c1 + c2 x^2) (= 2 sqrt(2/pi) (x + 0.044715 x^3)): the
+// constants, the square, the two products and the add put t off by 6 u relative, which moves s(t) by
+// |t| (1 - s(t)) times that relatively; exp's ulps and the add, product and divide (one u each) are
+// relative to the result, as in SiLU. t reaches exp's flush to zero (about -88) already at x = -10: the
+// product x e then loses up to |x| times the underflow.
+inline double gelu_tanh_tolerance(double exact, double x) {
+    const double t = 2.0 * std::sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x);
+    const double sensitivity = std::fabs(t) * (t > 0.0 ? 1.0 / (1.0 + std::exp(t)) : 1.0);  // |t| (1 - s(t))
+    return (kTranscendentalUlps + 4.0 + 6.0 * sensitivity) * kUnitRoundoff * std::fabs(exact) +
+           kUnderflow * (1.0 + std::fabs(x));
+}
+
 // sum of n squares: positive terms, so (n + 1) u of the sum (each square rounds, then the sums).
 inline double sum_squares_tolerance(double exact, size_t n) {
     return (static_cast<double>(n) + 1.0) * kUnitRoundoff * exact + kUnderflow;

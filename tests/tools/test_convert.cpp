@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "base/error.h"
+#include "runtime/context.h"
+#include "runtime/models/family.h"
 #include "tools/convert/quantize.h"
 #include "tests/tools/test_convert_util.h"
 
@@ -119,6 +122,60 @@ TEST_P(ConvertPrefix, RoundTripsTensorsAndConfig) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Prefixes, ConvertPrefix, ::testing::Values("", "bert.", "0.auto_model.", "model."));
+
+// One text's vector from a model file, through the runtime.
+std::vector<float> embed_one(const std::string& path, const std::string& text) {
+    const std::shared_ptr<const Model> model = Model::load(path);
+    Context context(model);
+    std::vector<float> out(static_cast<size_t>(model->dimension()));
+    context.embed({text}, EmbedOptions{}, out.data());
+    return out;
+}
+
+// A sentence-transformers Dense module (bias, Tanh) after pooling: stored (layout revision 3; its weight in f16 in an f16
+// file) and applied to the pooled vector before normalization: tanh(W v + b) of the same folder's vector without it.
+TEST(Convert, DenseModuleAfterPooling) {
+    Conversion plain, dense;
+    TinyModel model;
+    model.normalize = false;
+    model.write(plain.dir);
+    plain.convert();
+    model.write(dense.dir);
+    json modules = json::parse(read_file(dense.dir / "modules.json"));
+    modules.push_back({{"idx", 2}, {"name", "2"}, {"path", "2_Dense"}, {"type", "sentence_transformers.models.Dense"}});
+    write_file(dense.dir / "modules.json", modules.dump());
+    write_file(dense.dir / "2_Dense/config.json", json{{"in_features", 8}, {"out_features", 5}, {"bias", true},
+                                                       {"activation_function", "torch.nn.modules.activation.Tanh"}}.dump());
+    std::vector<float> w(5 * 8), b(5);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(static_cast<int>(i * 7 % 11) - 5) * 0.125f;
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i) * 0.0625f - 0.125f;
+    write_file(dense.dir / "2_Dense/model.safetensors",
+               safetensors_bytes({{"linear.weight", "F32", {5, 8}, std::string(reinterpret_cast<const char*>(w.data()), w.size() * 4)},
+                                  {"linear.bias", "F32", {5}, std::string(reinterpret_cast<const char*>(b.data()), b.size() * 4)}}));
+    const ConvertSummary summary = dense.convert();
+    EXPECT_EQ(summary.config.output_dimension(), 5);
+    const ModelFileContents file = read_model_file(dense.out());
+    EXPECT_EQ(file.config["layout_revision"], models::kDenseModulesRevision);
+    EXPECT_EQ(file.config["dense"], json::parse(R"([{"in_features":8,"out_features":5,"bias":true,"activation":"tanh"}])"));
+    EXPECT_EQ(file.dtypes.at("dense.0.weight"), "f32");
+
+    const std::vector<float> pooled = embed_one(plain.out(), "hello world");
+    const std::vector<float> projected = embed_one(dense.out(), "hello world");
+    ASSERT_EQ(pooled.size(), 8u);
+    ASSERT_EQ(projected.size(), 5u);
+    for (size_t r = 0; r < 5; ++r) {
+        double sum = b[r];
+        for (size_t c = 0; c < 8; ++c) sum += static_cast<double>(w[r * 8 + c]) * pooled[c];
+        EXPECT_NEAR(projected[r], std::tanh(sum), 1e-5) << r;
+    }
+
+    ConvertOptions f16 = dense.options();
+    f16.dtype = "f16";
+    f16.out_file = dense.out_dir / "model.f16.edgembed";
+    convert(f16);
+    EXPECT_EQ(read_model_file(f16.out_file).dtypes.at("dense.0.weight"), "f16");
+    EXPECT_EQ(read_model_file(f16.out_file).dtypes.at("dense.0.bias"), "f32");
+}
 
 TEST(Convert, OldNamesIgnoredAndUnknownTensors) {
     Conversion run;
@@ -337,7 +394,7 @@ TEST(ConvertRefuses, UnsupportedModelType) {
     model.config_overrides = {{"model_type", "t5"}};
     model.write(run.dir);
     expect_refusal(run, Status::unsupported_architecture,
-                   "unsupported model_type 't5' (supported: bert, distilbert, modernbert, mpnet, qwen3, roberta, xlm-roberta)");
+                   "unsupported model_type 't5' (supported: bert, distilbert, gemma3_text, modernbert, mpnet, qwen3, roberta, xlm-roberta)");
 }
 
 TEST(ConvertRefuses, MissingConfigKey) {
@@ -405,9 +462,10 @@ TEST(ConvertRefuses, UnsupportedModule) {
     TinyModel model;
     model.write(run.dir);
     json modules = json::parse(read_file(run.dir / "modules.json"));
-    modules.insert(modules.begin() + 2, json{{"idx", 2}, {"name", "2"}, {"path", "2_Dense"}, {"type", "sentence_transformers.models.Dense"}});
+    modules.insert(modules.begin() + 2, json{{"idx", 2}, {"name", "2"}, {"path", "2_WLP"}, {"type", "sentence_transformers.models.WeightedLayerPooling"}});
     write_file(run.dir / "modules.json", modules.dump());
-    expect_refusal(run, Status::unsupported_architecture, "module 'sentence_transformers.models.Dense' (path '2_Dense') is not supported");
+    expect_refusal(run, Status::unsupported_architecture,
+                   "module 'sentence_transformers.models.WeightedLayerPooling' (path '2_WLP') is not supported");
 }
 
 TEST(ConvertRefuses, WrongShape) {

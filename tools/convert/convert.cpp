@@ -14,6 +14,7 @@
 #include "tools/convert/hf_checkpoint.h"
 #include "tools/convert/quality_gate.h"
 #include "tools/convert/quantize.h"
+#include "tools/convert/st_dense.h"
 #include "tools/convert/tensor_mapping.h"
 
 namespace edgembed::convert {
@@ -63,6 +64,9 @@ ConvertSummary convert(const ConvertOptions& options) {
         summary.weights = weights.files;
         std::vector<MappedTensor> mapped = map_tensors(weights.tensors, config, options.note);
         weights = HfWeights();  // the mapped copies are all that is needed from here on
+        for (size_t i = 0; i < checkpoint.dense_paths.size(); ++i)
+            for (MappedTensor& t : read_dense_weights(HfFiles(checkpoint.root_dir, ""), checkpoint.dense_paths[i], config.dense[i], i))
+                mapped.push_back(std::move(t));
         // Serializes `tensors` in `weight_format` into a model file in memory.
         auto build = [&](std::vector<MappedTensor> tensors, WeightFormat weight_format, const Int8Plan& plan) {
             ModelConfig c = config;
@@ -71,6 +75,7 @@ ConvertSummary convert(const ConvertOptions& options) {
             // that older runtimes still load it.
             if (weight_format != WeightFormat::int8 || plan.outlier_channels.empty())
                 c.layout_revision = std::min(c.layout_revision, models::kOutlierChannelsRevision - 1);
+            if (!c.dense.empty()) c.layout_revision = std::max(c.layout_revision, models::kDenseModulesRevision);
             std::vector<OutputTensor> stored = quantize_tensors(std::move(tensors), weight_format, plan);
             model_file::Writer writer(c);
             summary.parameter_count = 0;

@@ -23,6 +23,7 @@
 #include "tools/convert/hf_tokenizer.h"
 #include "runtime/tokenizer/pieces_model.h"
 #include "tools/convert/safetensors.h"
+#include "tools/convert/st_dense.h"
 #include "tools/convert/torch_bin.h"
 
 namespace edgembed::convert {
@@ -52,6 +53,7 @@ struct Modules {
     bool present = false;
     std::string transformer_path;  // "" = the directory itself
     std::string pooling_path;
+    std::vector<std::string> dense_paths;  // in order, after Pooling
     bool normalize = false;
 };
 
@@ -71,7 +73,8 @@ Modules read_modules(const HfFiles& root) {
             throw Error(Status::invalid_checkpoint, "modules.json: module path '" + path + "' leaves the model directory");
         const std::string kind = class_name(type);
         auto order_error = [&](const std::string& what) {
-            return Error(Status::unsupported_architecture, "modules.json: " + what + " (supported: Transformer, Pooling, Normalize, in that order)");
+            return Error(Status::unsupported_architecture,
+                         "modules.json: " + what + " (supported: Transformer, Pooling, Dense ..., Normalize, in that order)");
         };
         if (kind == "Transformer") {
             if (position != 0) throw order_error("the Transformer module is not the first one");
@@ -81,12 +84,15 @@ Modules read_modules(const HfFiles& root) {
             if (!transformer || pooling) throw order_error("unexpected Pooling module");
             m.pooling_path = path;
             pooling = true;
+        } else if (kind == "Dense") {
+            if (!pooling || m.normalize) throw order_error("unexpected Dense module");
+            m.dense_paths.push_back(path);
         } else if (kind == "Normalize") {
             if (!pooling || m.normalize) throw order_error("unexpected Normalize module");
             m.normalize = true;
         } else {
             throw Error(Status::unsupported_architecture,
-                        "modules.json: module '" + type + "' (path '" + path + "') is not supported (supported: Transformer, Pooling, Normalize)");
+                        "modules.json: module '" + type + "' (path '" + path + "') is not supported (supported: Transformer, Pooling, Dense, Normalize)");
         }
         ++position;
     }
@@ -209,6 +215,7 @@ HfCheckpoint read_hf_checkpoint(const std::string& dir, const NoteFn& note) {
 
     HfCheckpoint out;
     out.model_dir = files.path("");
+    out.root_dir = dir;
     ModelConfig& c = out.config;
     std::string name_or_path;
     read_model_config(files, &c, &name_or_path);
@@ -227,6 +234,11 @@ HfCheckpoint read_hf_checkpoint(const std::string& dir, const NoteFn& note) {
     if (modules.present) {
         c.pooling = read_pooling(root, modules.pooling_path, c.hidden_size);
         c.normalize = modules.normalize;
+        for (const std::string& path : modules.dense_paths) {
+            c.dense.push_back(read_dense_config(root, path, c.output_dimension()));
+            out.dense_paths.push_back(path);
+        }
+        if (!c.dense.empty()) c.layout_revision = std::max(c.layout_revision, models::kDenseModulesRevision);
     } else {
         c.pooling = Pooling::mean;
         c.normalize = false;

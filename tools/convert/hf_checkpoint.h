@@ -6,13 +6,15 @@
 //   tokenizer_config.json          else do_lower_case / strip_accents / tokenize_chinese_chars;
 //   special_tokens_map.json        the [CLS] / [SEP] / [PAD] / [UNK] spellings
 //   modules.json                   sentence-transformers pipeline: Transformer, Pooling (its
-//                                  config.json gives the mode), optional Normalize; anything else is refused
+//                                  config.json gives the mode), optional Dense modules (st_dense.h), optional
+//                                  Normalize; anything else is refused
 //   sentence_bert_config.json      max_seq_length
 //   model.safetensors | model.safetensors.index.json | pytorch_model.bin | pytorch_model.bin.index.json
 // Messages name the file (relative to the directory) and the key.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/model_config.h"
 #include "tools/convert/checkpoint_tensors.h"
@@ -22,6 +24,8 @@ namespace edgembed::convert {
 struct HfCheckpoint {
     ModelConfig config;     // complete, with weight_dtype "f32" and default_temperature 1 (the caller overrides)
     std::string model_dir;  // holds config.json, the tokenizer and the weights (a Transformer module's path)
+    std::string root_dir;   // the directory given (modules.json's)
+    std::vector<std::string> dense_paths;  // config.dense's folders, relative to root_dir (st_dense.h)
 };
 
 // Throws Error: file_not_found (no directory / config.json / vocab.txt), unsupported_architecture,

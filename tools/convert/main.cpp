@@ -25,7 +25,11 @@ void print_summary(const edgembed::convert::ConvertSummary& s, const std::string
     std::printf(", ffn %d, vocab %d, positions %d\n", c.intermediate_size, c.vocab_size, c.max_position_embeddings);
     std::printf("  tensors         %zu (%.2f M parameters, %s)\n", s.tensor_count, static_cast<double>(s.parameter_count) / 1e6,
                 c.weight_dtype.c_str());
-    std::printf("  pooling         %s, normalize %s\n", edgembed::pooling_name(c.pooling), c.normalize ? "yes" : "no");
+    std::printf("  pooling         %s", edgembed::pooling_name(c.pooling));
+    for (const edgembed::DenseModule& d : c.dense)
+        std::printf(", Dense %d -> %d%s (%s)", d.in_features, d.out_features, d.bias ? " + bias" : "",
+                    edgembed::dense_activation_name(d.activation));
+    std::printf(", normalize %s\n", c.normalize ? "yes" : "no");
     std::printf("  max_seq_length  %d\n", c.max_seq_length);
     std::printf("  temperature     %g (default)", static_cast<double>(c.default_temperature));
     if (c.auto_temperature) std::printf(", auto: %s", edgembed::to_string(*c.auto_temperature).c_str());

@@ -135,6 +135,8 @@ std::vector<MappedTensor> map_tensors(const TensorSet& checkpoint, const ModelCo
             }
             m.values.insert(m.values.end(), values.begin(), values.end());
         }
+        if (specs[i].is_norm_weight && family.norm_weight_offset != 0.0f)  // Gemma's (1 + w), in float as torch adds it
+            for (float& v : m.values) v = v + family.norm_weight_offset;
         if (rows != specs[i].shape[0])
             throw Error(Status::invalid_weights, "tensors " + list_names(part_names[i], 8) + " have " + std::to_string(rows) +
                                                      " rows together, the config needs " + shape_string(specs[i].shape) + " for '" +

@@ -1,9 +1,9 @@
 // Maps a checkpoint's tensors onto the tensor table of the config's family (runtime/models/family.h):
 // strips the family's prefixes ("bert.", "roberta.", "0.auto_model.", ...), renames the old
 // LayerNorm.gamma/beta to weight/bias, stacks the family's stacked tensors from their parts (Qwen3's
-// q_proj / k_proj / v_proj), ignores what an encoder does not use (poolers, masked-LM heads, index
-// buffers) with a note, reports unknown extra tensors and ignores them, and refuses missing tensors, wrong
-// shapes, integer tensors and NaN / Inf values.
+// q_proj / k_proj / v_proj), adds the family's norm_weight_offset to norm weights (Gemma's 1 + w), ignores
+// what an encoder does not use (poolers, masked-LM heads, index buffers) with a note, reports unknown extra
+// tensors and ignores them, and refuses missing tensors, wrong shapes, integer tensors and NaN / Inf values.
 #pragma once
 
 #include <string>
