@@ -364,8 +364,9 @@ TEST(HfBpe, LlamaStyleTokenizerJson) {
     // Every Split behavior, and invert.
     for (const auto& [json_name, name] : {std::pair<const char*, const char*>{"Removed", "removed"}, {"Isolated", "isolated"},
                                           {"MergedWithNext", "merged_with_next"}, {"Contiguous", "contiguous"}}) {
+        const char* behavior = json_name;  // a structured binding cannot be captured before C++20 (clang 14)
         const BpeConfig s = read(gemma_with([&](json& d) {
-            d["pre_tokenizer"]["behavior"] = json_name;
+            d["pre_tokenizer"]["behavior"] = behavior;
             d["pre_tokenizer"]["invert"] = true;
         }));
         EXPECT_EQ(s.split_behavior, name);
