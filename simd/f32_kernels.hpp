@@ -476,7 +476,10 @@ void f32_attention(const float* q, size_t ldq, const float* k, const float* v, s
     auto lo_of = [&](size_t i) { return i - (before < i ? before : i); };
     auto hi_of = [&](size_t i) { return keys - i - 1 <= after ? keys : i + after + 1; };
     auto scale_row = [&](float* row, float c) { map<Arch>(row, row, d, [&](B x) { return x * B(c); }); };
-    const size_t kt_lo = lo_of(first), kt_keys = hi_of(first + m - 1) - kt_lo;  // the union of the rows' ranges
+    // Key tiles start at multiples of kAttentionKeys, whatever the first row: a row's tiles, and so its bits, do
+    // not depend on the rows it is computed with (the batch around its text, the chunk boundaries).
+    const size_t kt_lo = lo_of(first) / kAttentionKeys * kAttentionKeys;
+    const size_t kt_keys = hi_of(first + m - 1) - kt_lo;  // the union of the rows' ranges, from a tile start
     thread_local std::vector<float> kt;  // grown, never shrunk: no allocation (nor page faults) per call
     if (kt.size() < d * kt_keys) kt.resize(d * kt_keys);
     for (size_t j = 0; j < kt_keys; ++j)
@@ -526,7 +529,7 @@ void f32_attention(const float* q, size_t ldq, const float* k, const float* v, s
     for (size_t r0 = 0; r0 < m; r0 += kAttentionRows) {
         const size_t rows = m - r0 < kAttentionRows ? m - r0 : kAttentionRows;
         const size_t i0 = first + r0;
-        const size_t lo = lo_of(i0), hi = hi_of(i0 + rows - 1);
+        const size_t lo = lo_of(i0) / kAttentionKeys * kAttentionKeys, hi = hi_of(i0 + rows - 1);
         for (size_t head = 0; head < heads; ++head)
             for (size_t r = 0; r < rows; ++r)
                 for (size_t c = 0; c < d; ++c) q_blocks[(head * kAttentionRows + r) * d + c] = q[(r0 + r) * ldq + head * d + c];

@@ -314,6 +314,24 @@ def test_vectors(family, shape, layers, dataset, models_dir):
     check_int8(what, edgembed_cli.embed(texts, model=models["int8"], max_length=max_length), f32)
 
 
+# The pre-LN families (their row passes, rotary positions, gated FFN and tiled attention run on the pool): short
+# texts batched past the 2^15-value threshold of the row passes, and one text past a 512-row chunk.
+INVARIANCE_FAMILIES = ("modernbert", "qwen3", "gemma3_text")
+
+
+@pytest.mark.parametrize("dtype", ["f32", "int8"])
+@pytest.mark.parametrize("family", INVARIANCE_FAMILIES)
+def test_batching_and_threads_do_not_change_vectors(family, dtype, models_dir):
+    """A text's vector is the same bits whatever the batch around it and the thread count."""
+    shape = families.DEFAULT_SHAPE[family]
+    model = str(convert(folder_of(family, shape, parity_layers(family)), dtype, models_dir))
+    texts = stsb_texts()[:40] + long_texts(1, 1024)
+    base = edgembed_cli.embed(texts, model=model, max_length=1024, batch_size=1, threads=1)
+    for batch_size, threads in ((7, 2), (41, 2), (41, 1)):
+        other = edgembed_cli.embed(texts, model=model, max_length=1024, batch_size=batch_size, threads=threads)
+        assert np.array_equal(other, base), (batch_size, threads, float(np.max(np.abs(other - base))))
+
+
 def test_qwen3_hostile_token_ids(models_dir):
     """The hostile texts of the tokenizer tests through the whole Qwen3 tokenizer, its <|endoftext|> template
     included, against transformers loading the same folder, cut at 64 tokens (the pieces of the whole texts:
