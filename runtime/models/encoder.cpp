@@ -159,7 +159,7 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
     if (!spec_.biases) zeros_.assign(widest_out, 0.0f);
     if (max_tokens() < 2) throw Error(Status::invalid_config, "model config: the position table leaves no room for a text");
     quant::apply_isa_cap_to_backends();
-    attention_bf16_ = use_bf16_attention(config_);
+    attention_bf16_ = use_bf16_attention(config_) && !tiled_attention_;  // the tiled kernel runs in f32
     for (const TensorSpec& t : tensor_specs(spec_, family.names, config_)) check_tensor(file, t);
     const TensorNames& n = family.names;
     auto copy = [&](const model_file::TensorView& t) {
@@ -430,13 +430,24 @@ void Encoder::attention(const float* q_all, const float* k_all, const float* v_a
     });
 }
 
-void Encoder::norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const {
+namespace {
+
+// Row passes run on the pool from 2^15 values up (below, one thread is faster), in chunks of kRowChunk rows.
+constexpr size_t kRowChunk = 4;
+size_t row_threads(size_t threads, size_t rows, size_t width) { return rows * width >= (size_t(1) << 15) ? threads : 1; }
+
+}  // namespace
+
+void Encoder::norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens,
+                        size_t threads) const {
     const size_t h = static_cast<size_t>(config_.hidden_size);
     const simd::Kernels& k = simd::kernels();
-    for (long i = 0; i < static_cast<long>(tokens); ++i) {
-        if (spec_.norm == NormKind::rms_norm) k.f32_rmsnorm(in + i * h, gamma, config_.layer_norm_eps, out + i * h, h);
-        else k.f32_layernorm(in + i * h, gamma, beta, config_.layer_norm_eps, out + i * h, h);
-    }
+    parallel_for(row_threads(threads, tokens, h), tokens, kRowChunk, [&](size_t first, size_t last, size_t) {
+        for (size_t i = first; i < last; ++i) {
+            if (spec_.norm == NormKind::rms_norm) k.f32_rmsnorm(in + i * h, gamma, config_.layer_norm_eps, out + i * h, h);
+            else k.f32_layernorm(in + i * h, gamma, beta, config_.layer_norm_eps, out + i * h, h);
+        }
+    });
 }
 
 void Encoder::rotary_tables() {
@@ -460,23 +471,27 @@ void Encoder::rotary_tables() {
 }
 
 void Encoder::rotate(float* x, size_t ld, size_t heads, const float* head_norm, size_t row_begin, size_t row_end,
-                     const int64_t* offsets, int num_texts, bool global) const {
+                     const int64_t* offsets, int num_texts, bool global, size_t threads) const {
     const size_t d = static_cast<size_t>(config_.head_dim()), half = d / 2;
     const float* cos = rope_cos_[global ? 0 : 1].data();
     const float* sin = rope_sin_[global ? 0 : 1].data();
     const simd::Kernels& k = simd::kernels();
-    for (int t = 0; t < num_texts; ++t) {
-        const long first = std::max<long>(static_cast<long>(offsets[t]), static_cast<long>(row_begin));
-        const long last = std::min<long>(static_cast<long>(offsets[t + 1]), static_cast<long>(row_end));
-        for (long row = first; row < last; ++row) {
+    const size_t rows = row_end - row_begin;
+    parallel_for(row_threads(threads, rows, heads * d), rows, kRowChunk, [&](size_t first, size_t last, size_t) {
+        // The text of row row_begin + first: the last whose offset is <= it.
+        int t = static_cast<int>(std::upper_bound(offsets, offsets + num_texts + 1, static_cast<int64_t>(row_begin + first)) -
+                                 offsets) - 1;
+        for (size_t i = first; i < last; ++i) {
+            const int64_t row = static_cast<int64_t>(row_begin + i);
+            while (row >= offsets[t + 1]) ++t;
             const size_t position = static_cast<size_t>(row - offsets[t]);
-            float* r = x + static_cast<size_t>(row - static_cast<long>(row_begin)) * ld;
+            float* r = x + i * ld;
             for (size_t head = 0; head < heads; ++head) {
                 if (head_norm) k.f32_rmsnorm(r + head * d, head_norm, config_.layer_norm_eps, r + head * d, d);
                 k.f32_rope(r + head * d, cos + position * half, sin + position * half, half);
             }
         }
-    }
+    });
 }
 
 void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, const float* v_all, size_t ldkv,
@@ -526,17 +541,29 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
     });
 }
 
-void Encoder::gated_activation(float* inner, size_t tokens) const {
+void Encoder::gated_activation(float* inner, size_t tokens, size_t threads) const {
     const size_t ffn = static_cast<size_t>(config_.intermediate_size);
     const simd::Kernels& k = simd::kernels();
     const auto activation = spec_.ffn == FfnKind::swiglu ? k.f32_silu : spec_.ffn == FfnKind::geglu_tanh ? k.f32_gelu_tanh : k.f32_gelu;
-    for (long i = 0; i < static_cast<long>(tokens); ++i) activation(inner + i * 2 * ffn, inner + i * 2 * ffn, ffn);
-    // Row i moves to i * ffn, below every row not yet read (2 j ffn for j > i): in order, one thread.
-    for (size_t i = 0; i < tokens; ++i) {
+    const size_t pool = row_threads(threads, tokens, 2 * ffn);
+    parallel_for(pool, tokens, kRowChunk, [&](size_t first, size_t last, size_t) {
+        for (size_t i = first; i < last; ++i) activation(inner + i * 2 * ffn, inner + i * 2 * ffn, ffn);
+    });
+    // Row i's product goes to i * ffn. In rounds over rows [2^r, 2^(r+1)), every row of a round writes below
+    // 2^(r+1) ffn and reads from 2^(r+1) ffn up, while the rows it overwrites (< 2^r) were read in earlier
+    // rounds: the rows of one round run in parallel.
+    auto product = [&](size_t i) {
         const float* activated = inner + i * 2 * ffn;
         const float* gate = activated + ffn;
         float* out = inner + i * ffn;
         for (size_t c = 0; c < ffn; ++c) out[c] = activated[c] * gate[c];
+    };
+    if (tokens > 0) product(0);
+    for (size_t begin = 1; begin < tokens; begin *= 2) {
+        const size_t end = std::min(tokens, 2 * begin);
+        parallel_for(pool, end - begin, 2 * kRowChunk, [&](size_t first, size_t last, size_t) {
+            for (size_t i = begin + first; i < begin + last; ++i) product(i);
+        });
     }
 }
 
@@ -559,7 +586,7 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
     };
     auto attention_input = [&](size_t c0, size_t n) -> const float* {
         if (!layer.ln1_gamma) return x + c0 * h;
-        norm_rows(x + c0 * h, layer.ln1_gamma, layer.ln1_beta, normed, n);
+        norm_rows(x + c0 * h, layer.ln1_gamma, layer.ln1_beta, normed, n, ws.threads);
         return normed;
     };
     for (size_t c0 = 0; c0 < tokens; c0 += kPreLnChunk) {
@@ -569,7 +596,7 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
         layer.key_value->forward(in, n, kv + c0 * 2 * kvw, nullptr, Epilogue::none, ws.linear);
     }
     const size_t kv_heads = static_cast<size_t>(config_.kv_heads()), heads = static_cast<size_t>(config_.num_heads);
-    if (spec_.positions == PositionKind::rotary) rotate(kv, 2 * kvw, kv_heads, layer.k_norm, 0, tokens, offsets, num_texts, global);
+    if (spec_.positions == PositionKind::rotary) rotate(kv, 2 * kvw, kv_heads, layer.k_norm, 0, tokens, offsets, num_texts, global, ws.threads);
     const size_t everything = std::numeric_limits<size_t>::max();
     const size_t before = global ? everything : static_cast<size_t>(spec_.local_radius);
     const size_t after = spec_.causal ? 0 : before;
@@ -577,15 +604,15 @@ void Encoder::pre_ln_layer(size_t l, float* x, const int64_t* offsets, int num_t
         const size_t n = std::min(kPreLnChunk, tokens - c0);
         float* rows = x + c0 * h;
         layer.query->forward(attention_input(c0, n), n, queries, nullptr, Epilogue::none, ws.linear);
-        if (spec_.positions == PositionKind::rotary) rotate(queries, qw, heads, layer.q_norm, c0, c0 + n, offsets, num_texts, global);
+        if (spec_.positions == PositionKind::rotary) rotate(queries, qw, heads, layer.q_norm, c0, c0 + n, offsets, num_texts, global, ws.threads);
         tiled_attention(queries, qw, kv, kv + kvw, 2 * kvw, offsets, num_texts, c0, c0 + n, logit_scales, layer_factor, before,
                         after, queries, qw, ws);
         observe(LinearInput::attention_out, queries, n, qw);
         add_sublayer_output(*layer.attention_out, queries, n, layer.attention_output_norm, rows, normed, ws);
-        norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n);
+        norm_rows(rows, layer.ln2_gamma, layer.ln2_beta, normed, n, ws.threads);
         observe(LinearInput::ffn_in, normed, n, h);
         layer.ffn_in->forward(normed, n, inner, nullptr, Epilogue::none, ws.linear);
-        gated_activation(inner, n);
+        gated_activation(inner, n, ws.threads);
         observe(LinearInput::ffn_out, inner, n, static_cast<size_t>(config_.intermediate_size));
         add_sublayer_output(*layer.ffn_out, inner, n, layer.ffn_output_norm, rows, normed, ws);
     }
@@ -599,8 +626,10 @@ void Encoder::add_sublayer_output(const quant::Linear& projection, const float* 
     }
     const size_t h = static_cast<size_t>(config_.hidden_size);
     projection.forward(in, n, scratch, nullptr, quant::Epilogue::none, ws.linear);
-    norm_rows(scratch, output_norm, nullptr, scratch, n);  // RMSNorm (require_implemented)
-    simd::kernels().f32_add(x, scratch, x, n * h);
+    norm_rows(scratch, output_norm, nullptr, scratch, n, ws.threads);  // RMSNorm (require_implemented)
+    parallel_for(row_threads(ws.threads, n, h), n, kRowChunk, [&](size_t first, size_t last, size_t) {
+        simd::kernels().f32_add(x + first * h, scratch + first * h, x + first * h, (last - first) * h);
+    });
 }
 
 void Encoder::dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const {
@@ -639,10 +668,8 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
     const simd::Kernels& k = simd::kernels();
     using quant::Epilogue;
     ws.linear.threads = ws.threads;
-    // LayerNorm rows, in chunks of 4, on the pool's threads from 2^15 values up (below, one thread is faster).
-    const size_t row_threads = tokens * h >= (size_t(1) << 15) ? ws.threads : 1;
-    auto layernorm = [&](const float* gamma, const float* beta) {
-        parallel_for(row_threads, tokens, 4, [&](size_t first, size_t last, size_t) {
+    auto layernorm = [&](const float* gamma, const float* beta) {  // post-LN: x = LayerNorm(residual)
+        parallel_for(row_threads(ws.threads, tokens, h), tokens, kRowChunk, [&](size_t first, size_t last, size_t) {
             for (size_t i = first; i < last; ++i)
                 k.f32_layernorm(residual + i * h, gamma, beta, config_.layer_norm_eps, x + i * h, h);
         });
@@ -686,7 +713,7 @@ void Encoder::forward(const int32_t* ids, const int64_t* offsets, int num_texts,
         layernorm(layer.ln2_gamma, layer.ln2_beta);
         if (dc) dc_share(x, offsets, num_texts, dc + (l + 1) * static_cast<size_t>(num_texts));
     }
-    if (spec_.final_norm) norm_rows(x, final_gamma_, final_beta_, x, tokens);
+    if (spec_.final_norm) norm_rows(x, final_gamma_, final_beta_, x, tokens, ws.threads);
 }
 
 }  // namespace edgembed::models

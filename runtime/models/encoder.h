@@ -110,14 +110,14 @@ private:
     // row_begin's, rows ld apart), by position within each text; each head first through the QK norm
     // `head_norm` when it is not null.
     void rotate(float* x, size_t ld, size_t heads, const float* head_norm, size_t row_begin, size_t row_end,
-                const int64_t* offsets, int num_texts, bool global) const;
+                const int64_t* offsets, int num_texts, bool global, size_t threads) const;
     // out = norm(in) row by row, the spec's LayerNorm or RMSNorm (beta unused) (in place allowed).
-    void norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens) const;
+    void norm_rows(const float* in, const float* gamma, const float* beta, float* out, size_t tokens, size_t threads) const;
     // rope_cos_ / rope_sin_ for every position the model allows.
     void rotary_tables();
     // GeGLU / SwiGLU over [tokens, 2 ffn] rows: gelu or silu (first half) * second half, packed into
     // [tokens, ffn] in place.
-    void gated_activation(float* inner, size_t tokens) const;
+    void gated_activation(float* inner, size_t tokens, size_t threads) const;
     void dc_share(const float* x, const int64_t* offsets, int num_texts, float* out) const;
     // ws.relative_bias for sequences of up to `longest` tokens, each bias divided by the logit scale the
     // softmax multiplies it with again (so TempScale tempers the bias as it does QK^T).
