@@ -1,5 +1,5 @@
 // The Hugging Face directory readers (tools/convert/hf_checkpoint.h: config.json, vocab.txt, the
-// tokenizer JSON files, the sentence-transformers modules) on arbitrary file contents. The input is the
+// tokenizer JSON files, the sentence-transformers modules, Dense modules and prompts) on arbitrary file contents. The input is the
 // files' contents separated by kSeparator, in the order of kFiles; a missing or empty part leaves that
 // file out. They are written to a scratch directory and read with read_hf_checkpoint. When it accepts
 // them, the config must pass validate() or throw Error, and the tokenizer built from it must encode.
@@ -22,7 +22,8 @@ namespace {
 constexpr std::string_view kSeparator = "#EDGEMBED-FILE#";
 constexpr const char* kFiles[] = {"config.json",         "vocab.txt",    "tokenizer.json",
                                   "tokenizer_config.json", "special_tokens_map.json", "modules.json",
-                                  "1_Pooling/config.json", "sentence_bert_config.json"};
+                                  "1_Pooling/config.json", "sentence_bert_config.json", "2_Dense/config.json",
+                                  "3_Dense/config.json",   "config_sentence_transformers.json"};
 
 }  // namespace
 

@@ -26,7 +26,10 @@ BPE_SEPARATOR = b"#EDGEMBED-FILE#"     # fuzz_bpe.cpp (vocab.json, merges.txt)
 QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
                r"\s*[\r\n]+|\s+(?!\S)|\s+")
 HF_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-            "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"]
+            "modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "2_Dense/config.json",
+            "3_Dense/config.json", "config_sentence_transformers.json"]
+FAMILY_SEEDS = {"modernbert": dict(layers=3), "qwen3": dict(layers=2), "gemma3_text": dict(layers=6)}
+FAMILY_VOCAB = 320  # model-vocabulary entries a family seed keeps (its byte pieces and first merges)
 
 TEXTS = [
     b"Hello, world! This is edgembed.",
@@ -137,6 +140,75 @@ def bpe_seeds() -> None:
           merges_txt.encode())
 
 
+def shrink_tokenizer(doc: dict, keep: int) -> tuple[dict, dict[int, int]]:
+    """tokenizer.json cut to its first `keep` model-vocabulary ids, the merges among them, and the added tokens
+    that are special (ids renumbered 0..n-1, the added ones after the vocabulary unless they are in it); returns
+    the document and the old -> new id map."""
+    vocab = doc["model"]["vocab"]
+    kept = sorted((i, t) for t, i in vocab.items() if i < keep)
+    new_vocab = {t: n for n, (_, t) in enumerate(kept)}
+    ids = {i: n for n, (i, _) in enumerate(kept)}
+    added = []
+    for a in doc["added_tokens"]:
+        if not a.get("special") and a["content"] not in new_vocab:
+            continue
+        if a["content"] not in new_vocab:
+            ids[a["id"]] = len(new_vocab) + sum(1 for b in added if b["content"] not in new_vocab)
+        elif a["id"] not in ids:
+            continue
+        added.append(dict(a, id=ids[a["id"]]))
+    merges = []
+    for m in doc["model"].get("merges", []):
+        left, right = m.split(" ", 1) if isinstance(m, str) else m
+        if left in new_vocab and right in new_vocab and left + right in new_vocab:
+            merges.append(m)
+    out = dict(doc, added_tokens=added, model=dict(doc["model"], vocab=new_vocab, merges=merges))
+    post = out.get("post_processor")
+    if post and post.get("type") == "TemplateProcessing":
+        post = json.loads(json.dumps(post))
+        for special in post.get("special_tokens", {}).values():
+            special["ids"] = [ids[i] for i in special["ids"]]
+        out["post_processor"] = post
+    return out, ids
+
+
+def family_seeds() -> None:
+    """fuzz_hf_checkpoint: the folders of the rotary families (ModernBERT, Qwen3, EmbeddingGemma with its two
+    Dense modules and query / document prompts), made by tests/python/families.py, their tokenizer.json cut to
+    a few hundred pieces."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "python"))
+    import families
+
+    for family, args in FAMILY_SEEDS.items():
+        folder = families.family_dir(family, **args)
+        files = {n: (folder / n).read_bytes() if (folder / n).is_file() else b"" for n in HF_FILES}
+        tokenizer, ids = shrink_tokenizer(json.loads(files["tokenizer.json"]), FAMILY_VOCAB)
+        files["tokenizer.json"] = json.dumps(tokenizer, ensure_ascii=False).encode()
+        config = json.loads(files["config.json"])
+        config["vocab_size"] = len(tokenizer["model"]["vocab"]) + sum(
+            1 for a in tokenizer["added_tokens"] if a["content"] not in tokenizer["model"]["vocab"])
+        for key in ("pad_token_id", "bos_token_id", "eos_token_id", "cls_token_id", "sep_token_id", "mask_token_id"):
+            if config.get(key) is not None:
+                config[key] = ids.get(config[key], 0)
+        files["config.json"] = json.dumps(config).encode()
+        if files["tokenizer_config.json"]:
+            tc = json.loads(files["tokenizer_config.json"])
+            if "added_tokens_decoder" in tc:
+                tc["added_tokens_decoder"] = {str(ids[int(i)]): a for i, a in tc["added_tokens_decoder"].items()
+                                              if int(i) in ids}
+            tc.pop("extra_special_tokens", None)
+            files["tokenizer_config.json"] = json.dumps(tc).encode()
+        if family == "gemma3_text":  # EmbeddingGemma's prompts (a few of them)
+            st = json.loads(files["config_sentence_transformers.json"])
+            st["prompts"] = {"query": "task: search result | query: ", "document": "title: none | text: ",
+                             "Clustering": "task: clustering | query: "}
+            st["default_prompt_name"] = "query"
+            files["config_sentence_transformers.json"] = json.dumps(st).encode()
+        write("hf_checkpoint", family, HF_SEPARATOR.join(files[n] for n in HF_FILES))
+
+
 def main() -> None:
     for target in ("utf8", "wordpiece", "safetensors", "pickle", "torch_bin", "hf_checkpoint"):
         shutil.rmtree(CORPUS / target, ignore_errors=True)
@@ -189,16 +261,18 @@ def main() -> None:
         "vocab.txt": "\n".join(keep).encode() + b"\n",
         "tokenizer.json": json.dumps(tokenizer, ensure_ascii=False).encode(),
     }
-    for name in HF_FILES[3:]:
+    for name in HF_FILES[3:8]:  # MiniLM has no Dense modules and no config_sentence_transformers.json
         contents[name] = (model / name).read_bytes()
-    write("hf_checkpoint", "minilm", HF_SEPARATOR.join(contents[n] for n in HF_FILES))
+    write("hf_checkpoint", "minilm", HF_SEPARATOR.join(contents[n] for n in HF_FILES[:8]))
     # Without tokenizer.json (the slow tokenizer's files decide) and without the sentence-transformers files.
     slow = dict(contents, **{"tokenizer.json": b""})
-    write("hf_checkpoint", "slow_tokenizer", HF_SEPARATOR.join(slow[n] for n in HF_FILES))
+    write("hf_checkpoint", "slow_tokenizer", HF_SEPARATOR.join(slow[n] for n in HF_FILES[:8]))
     write("hf_checkpoint", "plain_hf", HF_SEPARATOR.join(contents[n] for n in HF_FILES[:5]))
+    family_seeds()
 
 
 if __name__ == "__main__":
     import sys
 
-    bpe_seeds() if sys.argv[1:] == ["bpe"] else main()  # "bpe": only fuzz_bpe's seeds
+    # "bpe": only fuzz_bpe's seeds; "families": only fuzz_hf_checkpoint's seeds of the rotary families
+    {"bpe": bpe_seeds, "families": family_seeds}.get(" ".join(sys.argv[1:]), main)()
