@@ -374,7 +374,9 @@ size_t Encoder::workspace_bytes(size_t tokens, size_t longest, size_t threads) c
                           rows * ffn * (gated_ffn(spec_) ? 2 : 1) + scores;
     // int8 linear layers: u8 activations, s32 accumulators, a scale and a zero point per row.
     const size_t linear = rows * widest * (sizeof(uint8_t) + sizeof(int32_t)) + rows * (sizeof(float) + sizeof(int32_t));
-    const size_t bf16 = attention_bf16_ ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim())) : 0;
+    const size_t bf16 = attention_bf16_ && !tiled_attention_
+                            ? workers * quant::bf16_attention_scratch_bytes(longest, static_cast<size_t>(config_.head_dim()))
+                            : 0;
     const size_t bias = relative_attention_bias_.empty() ? 0 : static_cast<size_t>(config_.num_heads) * (2 * longest) * sizeof(float);
     return floats * sizeof(float) + linear + bf16 + bias;
 }
@@ -501,7 +503,7 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
         first_task[t + 1] = first_task[t] + (end > begin ? heads * ((end - begin + kQueryTile - 1) / kQueryTile) : 0);
     }
     const size_t span = 2 * static_cast<size_t>(longest) - 1;  // ws.relative_bias per head (MPNet)
-    const simd::Kernels& k = simd::kernels();
+    const auto attend = attention_bf16_ ? &quant::bf16_tiled_attention : simd::kernels().f32_attention;
     const size_t tasks = static_cast<size_t>(first_task[num_texts]);
     auto run_task = [&](long task) {
         const int t = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
@@ -516,10 +518,9 @@ void Encoder::tiled_attention(const float* q, size_t ldq, const float* k_all, co
         const float* bias = relative_attention_bias_.empty()
                                 ? nullptr
                                 : ws.relative_bias.data() + static_cast<size_t>(head) * span + static_cast<size_t>(longest - 1);
-        k.f32_attention(q + here * ldq + column, ldq, k_all + start * ldkv + kv_column, v_all + start * ldkv + kv_column, ldkv,
-                        bias, logit_scales[t] * layer_factor, static_cast<size_t>(row) - start, rows, length,
-                        std::min(before, length), std::min(after, length), d, static_cast<size_t>(per_call),
-                        out + here * ldo + column, ldo);
+        attend(q + here * ldq + column, ldq, k_all + start * ldkv + kv_column, v_all + start * ldkv + kv_column, ldkv, bias,
+               logit_scales[t] * layer_factor, static_cast<size_t>(row) - start, rows, length, std::min(before, length),
+               std::min(after, length), d, static_cast<size_t>(per_call), out + here * ldo + column, ldo);
     };
     parallel_for(ws.threads, tasks, 1, [&](size_t first, size_t end, size_t) {
         for (size_t task = first; task < end; ++task) run_task(static_cast<long>(task));

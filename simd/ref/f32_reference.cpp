@@ -1,6 +1,7 @@
 // The scalar ISA's kernels. Those whose results feed int8 quantization give the vector ISAs' bits: the row
-// kernels are f32_row_kernels.hpp on scalar_arch, dequantization and the f32_gemm_packed / f32_gemm_nn chains
-// repeat the vector kernels' float operations (std::fma where those fuse). f32_gemm_nt accumulates in double.
+// kernels (f32_row_kernels.hpp, bf16_attention) are the generic ones on scalar_arch, dequantization and the
+// f32_gemm_packed / f32_gemm_nn chains repeat the vector kernels' float operations (std::fma where those fuse).
+// f32_gemm_nt accumulates in double.
 // The tests hold them, like every ISA's, to the double-precision oracles of tests/simd/kernel_oracles.h.
 #include <algorithm>
 #include <cmath>
@@ -9,7 +10,7 @@
 #include <vector>
 
 #include "simd/f16.h"
-#include "simd/f32_row_kernels.hpp"
+#include "simd/f32_kernels.hpp"
 #include "simd/kernels.h"
 
 namespace edgembed::simd {
