@@ -2,21 +2,22 @@
 // bf16_attention (contracts: kernel_list.inc): query blocks of kAttentionRows rows stream over key tiles of
 // kAttentionKeys keys. A Products type holds the operands in its own layout (copied once per call: K^T and
 // for bf16 V, O(keys x d) per thread) and computes a tile's two products: S = scale (Q K^T) over the tile's
-// keys, and O += P V. The rest is this file's, the same float operations on every ISA and architecture
-// (the scalar one too): the row max, P = exp(S - max) with f32_math.hpp's exp, the running sums in 16 lanes
-// with lanes16.hpp's fixed tree, the rescalings. Per tile and per query head of the group, S covers the
-// block's key range (the union of its rows' ranges, widened to start an even number of keys after the
+// keys, and O += P V. The rest is this file's: the row max, P = exp(S - max), the running sums in 16 lanes
+// with lanes16.hpp's fixed tree, the rescalings; with bf16 products P is rounded to bf16 and exp is the row
+// kernels' (f32_math.hpp), so that every ISA and architecture (the scalar one too) does the same float
+// operations; f32 takes xsimd's exp (fused multiply-adds). Per tile and per query head of the group, S covers
+// the block's key range (the union of its rows' ranges, widened to start an even number of keys after the
 // call's first key and, where the keys allow, to an even count: bf16 products pair the keys); keys outside
 // a row's own range are masked (P = 0). Then per row the running max moves to the tile's, the running sum
-// and the output row are rescaled by exp(old - new), P = exp(S - max) (rounded by Products, e.g. to bf16)
-// joins the sum, and out += P V. The heads of a group (grouped-query attention) take their turns on each
-// K / V tile while it is in cache, each with the arithmetic of a group of one. The output rows are the
-// accumulators; Products copies the block's query rows first, so out may overwrite them.
+// and the output row are rescaled by exp(old - new), P = exp(S - max) joins the sum, and out += P V. The
+// heads of a group (grouped-query attention) take their turns on each K / V tile while it is in cache, each
+// with the arithmetic of a group of one. The output rows are the accumulators; Products copies the block's
+// query rows first, so out may overwrite them.
 //
 // Products(k, v, ldkv, keys, d, heads): k / v point at the call's first key, keys of them.
+//   kBf16: P rounded to bf16 (simd/bf16.h), exp from f32_math.hpp.
 //   load_queries(head, q, ldq, rows): the block's query rows of one head (q at its first row and column).
 //   scores(head, rows, key, cols, scale, s, lds): s[r][c] = scale * (q_r . k_{key + c}) for c < cols.
-//   round_probabilities(p, n): P's row as the second product will read it (the sums add these values).
 //   add_context(rows, p, ldp, key, cols, o, ldo): o[r] += sum_{c < cols} p[r][c] v_{key + c}.
 #pragma once
 
@@ -119,13 +120,15 @@ void attention_tiles(const float* q, size_t ldq, const float* k, const float* v,
                     const float new_max = maxima[r] > tile_max ? maxima[r] : tile_max;
                     const float correction = exp_one<Arch>(maxima[r] - new_max);  // 0 on the row's first tile
                     const L vmax = L::splat(new_max);
-                    for (size_t c = 0; c < cols; c += S)
-                        (L::load_n(sr + c, count_at(c, cols), neg_inf) - vmax)
-                            .each([](auto x) { return exp_f32<Arch>(x); })
-                            .store_n(sr + c, count_at(c, cols));
-                    products.round_probabilities(sr, cols);
                     L vsum = L::splat(0.0f);
-                    for (size_t c = 0; c < cols; c += S) vsum = vsum + L::load_n(sr + c, count_at(c, cols), 0.0f);
+                    for (size_t c = 0; c < cols; c += S) {
+                        const L p = (L::load_n(sr + c, count_at(c, cols), neg_inf) - vmax).each([](auto x) {
+                            if constexpr (Products::kBf16) return Part<Arch>::round_to_bf16(exp_f32<Arch>(x));
+                            else return xsimd::exp(x);
+                        });
+                        vsum = vsum + p;  // the padding lanes' exp(-inf) is 0
+                        p.store_n(sr + c, count_at(c, cols));
+                    }
                     sums[r] = sums[r] * correction + vsum.sum();
                     if (correction != 1.0f && maxima[r] != neg_inf)
                         for (size_t c = 0; c < d; ++c) o[r * ldo + c] *= correction;

@@ -453,12 +453,13 @@ void f32_gemm_packed(const float* a, size_t lda, const float* packed, const floa
 
 // The two products of attention_tiles.hpp's tiles on f32_gemm_nn, whose outputs are chains of
 // multiply-adds in order: S = scale Q K^T along K^T's rows (copied once per call, [d][keys]: vectors along
-// the keys, no horizontal sums), O += P V along V's rows. kBf16 rounds Q, K, V and P to bf16 first (V into
+// the keys, no horizontal sums), O += P V along V's rows. Bf16 rounds Q, K and V to bf16 first (V into
 // a per-call copy): products of two bf16 values are exact in f32, so a fused and an unfused multiply-add
 // agree and every ISA, SSE2's unfused ones and the scalar ISA's plain loops included, gives the same bits.
-template <class Arch, bool kBf16>
+template <class Arch, bool Bf16>
 class GemmProducts {
 public:
+    static constexpr bool kBf16 = Bf16;
     GemmProducts(const float* k, const float* v, size_t ldkv, size_t keys, size_t d, size_t heads)
         : v_(v), ldv_(ldkv), keys_(keys), d_(d),
           kt_(attention_buffer<GemmProducts, float, 0>(d * keys)),
@@ -482,9 +483,6 @@ public:
     }
     void scores(size_t head, size_t rows, size_t key, size_t cols, float scale, float* s, size_t lds) const {
         gemm_nn(q_ + head * kAttentionRows * d_, d_, kt_ + key, keys_, scale, 0, s, lds, rows, cols, d_);
-    }
-    void round_probabilities([[maybe_unused]] float* p, [[maybe_unused]] size_t n) const {
-        if constexpr (kBf16) round_to_bf16(p, p, n);
     }
     void add_context(size_t rows, const float* p, size_t ldp, size_t key, size_t cols, float* o, size_t ldo) const {
         gemm_nn(p, ldp, v_ + key * ldv_, ldv_, 1.0f, 1, o, ldo, rows, d_, cols);

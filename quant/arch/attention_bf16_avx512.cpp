@@ -131,6 +131,7 @@ inline uint32_t odd_first_pair(float x0, float x1) {
 // rows of pairs; per tile P's rows (already rounded) as pairs, an odd count of keys padded with a zero.
 class HardwareProducts {
 public:
+    static constexpr bool kBf16 = true;
     HardwareProducts(const float* k, const float* v, size_t ldkv, size_t keys, size_t d, size_t heads)
         : d_(d), pairs_(up(d, 2) / 2), ldk_(up(keys, 16) + 16), ldv_(up(d, 16)),
           kp_(simd::generic::attention_buffer<HardwareProducts, uint32_t, 0>(pairs_ * ldk_)),
@@ -162,7 +163,6 @@ public:
         product<4>(halves(q_ + head * kRows * pairs_), 2 * pairs_, rows, halves(kp_) + key * 2, ldk_, pairs_, cols, scale,
                    false, s, lds);
     }
-    void round_probabilities(float* p, size_t n) const { simd::round_to_bf16(p, p, n); }
     void add_context(size_t rows, const float* p, size_t ldp, size_t key, size_t cols, float* o, size_t ldo) {
         const size_t pairs = up(cols, 2) / 2;
         for (size_t r = 0; r < rows; ++r) {
