@@ -529,32 +529,6 @@ void bf16_attention(const float* q, size_t ldq, const float* k, const float* v, 
 }
 
 template <class Arch>
-void f32_rope(float* x, const float* cos, const float* sin, size_t half) {
-    using B = fbatch<Arch>;
-    constexpr size_t W = B::size;
-    float* x2 = x + half;
-    auto rotate = [](B a, B b, B c, B s, B& ya, B& yb) {
-        ya = xsimd::fms(a, c, b * s);
-        yb = xsimd::fma(a, s, b * c);
-    };
-    size_t i = 0;
-    for (; i + W <= half; i += W) {
-        B ya, yb;
-        rotate(B::load_unaligned(x + i), B::load_unaligned(x2 + i), B::load_unaligned(cos + i), B::load_unaligned(sin + i), ya, yb);
-        ya.store_unaligned(x + i);
-        yb.store_unaligned(x2 + i);
-    }
-    if (i < half) {
-        const size_t n = half - i;
-        B ya, yb;
-        rotate(load_tail<Arch>(x + i, n, 0.0f), load_tail<Arch>(x2 + i, n, 0.0f), load_tail<Arch>(cos + i, n, 0.0f),
-               load_tail<Arch>(sin + i, n, 0.0f), ya, yb);
-        store_tail<Arch>(ya, x + i, n);
-        store_tail<Arch>(yb, x2 + i, n);
-    }
-}
-
-template <class Arch>
 void f32_add_products_f64(const float* x, size_t k, const float* w, float* y, size_t n) {
     using D = xsimd::batch<double, Arch>;
     constexpr size_t S = D::size, kBatches = 4;  // four independent sums hide the add latency

@@ -167,13 +167,6 @@ void ref_f32_attention(const float* q, size_t ldq, const float* k, const float* 
     }
 }
 
-void ref_f32_rope(float* x, const float* cos, const float* sin, size_t half) {
-    for (size_t i = 0; i < half; ++i) {
-        const double a = x[i], b = x[i + half];
-        x[i] = static_cast<float>(a * cos[i] - b * sin[i]);
-        x[i + half] = static_cast<float>(b * cos[i] + a * sin[i]);
-    }
-}
 }  // namespace
 
 void fill_kernels_reference(Kernels& k) {

@@ -949,6 +949,11 @@ TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
         ref.f32_rmsnorm(x.data(), gamma.data(), 1e-6f, want.data(), n);
         ASSERT_TRUE(same_bits(y, want)) << "f32_rmsnorm n " << n;
         ASSERT_TRUE(same_bits({kernels_->f32_sum_squares(x.data(), n)}, {ref.f32_sum_squares(x.data(), n)})) << "n " << n;
+        std::copy(x.begin(), x.end(), y.begin());
+        std::copy(x.begin(), x.end(), want.begin());
+        kernels_->f32_rope(y.data(), gamma.data(), beta.data(), n / 2);
+        ref.f32_rope(want.data(), gamma.data(), beta.data(), n / 2);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_rope half " << n / 2;
         std::vector<int32_t> acc(n), sums(n);
         std::uniform_int_distribution<int32_t> ints(-100000, 100000);
         for (size_t i = 0; i < n; ++i) acc[i] = ints(rng_), sums[i] = ints(rng_) / 100;
