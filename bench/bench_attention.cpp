@@ -87,7 +87,7 @@ BENCHMARK_CAPTURE(head, lxl_f32, false)->Apply(head_args);
 BENCHMARK_CAPTURE(head, tiled_f32, true)->Apply(head_args);
 
 // One call of the tiled attention as the encoder makes it: 256 query rows in the middle of a text of 2048
-// tokens, all keys, d = 64; f32 (simd f32_attention) against bf16 (quant::bf16_tiled_attention, the int8
+// or 8192 tokens, all keys, d = 64; f32 (simd f32_attention) against bf16 (quant::bf16_tiled_attention, the int8
 // models' attention).
 void tiled_call(benchmark::State& state, bool bf16) {
     const size_t rows = static_cast<size_t>(state.range(0)), keys = static_cast<size_t>(state.range(1));
@@ -103,7 +103,13 @@ void tiled_call(benchmark::State& state, bool bf16) {
                                                   benchmark::Counter::kIsRate);
 }
 
-BENCHMARK_CAPTURE(tiled_call, f32, false)->Args({256, 2048, 64})->ArgNames({"rows", "keys", "d"});
-BENCHMARK_CAPTURE(tiled_call, bf16, true)->Args({256, 2048, 64})->ArgNames({"rows", "keys", "d"});
+void tiled_args(benchmark::internal::Benchmark* b) {
+    for (int keys : {2048, 8192}) b->Args({256, keys, 64});
+    b->Args({512, 8192, 64});
+    b->ArgNames({"rows", "keys", "d"});
+}
+
+BENCHMARK_CAPTURE(tiled_call, f32, false)->Apply(tiled_args);
+BENCHMARK_CAPTURE(tiled_call, bf16, true)->Apply(tiled_args);
 
 }  // namespace
