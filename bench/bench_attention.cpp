@@ -1,8 +1,8 @@
 // Google Benchmark for attention's two products per (text, head), f32 (quant/f32_gemm.h) against bf16
 // (quant/attention_bf16.h), at the model's sequence lengths and head sizes, with FLOP/s counters; and one
 // whole head, the L x L way (scores, softmax per row, context) against the tiled kernel (simd
-// f32_attention, no L x L matrix). bf16 runs vdpbf16ps on CPUs with AVX512-BF16, else its exact emulation
-// (EDGEMBED_FORCE_ISA=avx2 shows it).
+// f32_attention, no L x L matrix); and one call of the tiled kernel, f32 against bf16. bf16 runs vdpbf16ps on
+// CPUs with AVX512-BF16, else its exact emulation (EDGEMBED_FORCE_ISA=avx2 shows it).
 // Run: build/bench/bench_attention
 #include <benchmark/benchmark.h>
 
@@ -85,5 +85,31 @@ void head_args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK_CAPTURE(head, lxl_f32, false)->Apply(head_args);
 BENCHMARK_CAPTURE(head, tiled_f32, true)->Apply(head_args);
+
+// One call of the tiled attention as the encoder makes it: 256 query rows in the middle of a text of 2048
+// or 8192 tokens, all keys, d = 64; f32 (simd f32_attention) against bf16 (quant::bf16_tiled_attention, the int8
+// models' attention).
+void tiled_call(benchmark::State& state, bool bf16) {
+    const size_t rows = static_cast<size_t>(state.range(0)), keys = static_cast<size_t>(state.range(1));
+    const size_t d = static_cast<size_t>(state.range(2)), h = 12 * d, first = (keys - rows) / 2;
+    const std::vector<float> q = random_vector(keys * h), k = random_vector(keys * h), v = random_vector(keys * h);
+    std::vector<float> out(rows * h);
+    const auto attend = bf16 ? &edgembed::quant::bf16_tiled_attention : edgembed::simd::kernels().f32_attention;
+    for (auto _ : state) {
+        attend(q.data() + first * h, h, k.data(), v.data(), h, nullptr, 0.125f, first, rows, keys, keys, keys, d, 1, out.data(), h);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["FLOP/s"] = benchmark::Counter(4.0 * static_cast<double>(rows * keys * d) * static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
+}
+
+void tiled_args(benchmark::internal::Benchmark* b) {
+    for (int keys : {2048, 8192}) b->Args({256, keys, 64});
+    b->Args({512, 8192, 64});
+    b->ArgNames({"rows", "keys", "d"});
+}
+
+BENCHMARK_CAPTURE(tiled_call, f32, false)->Apply(tiled_args);
+BENCHMARK_CAPTURE(tiled_call, bf16, true)->Apply(tiled_args);
 
 }  // namespace

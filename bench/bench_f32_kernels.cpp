@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "simd/kernels.h"
@@ -309,22 +310,32 @@ MissingBenchCase bench_case(KernelTag<Kernel>);
 // One key / value head of a text ({L, window radius (0: all keys), d, query heads}), every query row in one
 // call: the tiled attention at BERT lengths, long texts, ModernBERT's local layers (radius 64), and Qwen3's
 // grouped heads (d 128, two query heads per K / V head) against one.
-BenchCase bench_case(KernelTag<&Kernels::f32_attention>) {
+template <auto Kernel>
+BenchCase attention_case(std::vector<std::vector<int64_t>> shapes) {
     return {[](benchmark::State& state, const Kernels* k) {
                 const size_t length = arg(state, 0), radius = arg(state, 1), d = arg(state, 2), heads = arg(state, 3);
                 const size_t ld = 12 * d, reach = radius == 0 ? length : radius;
                 std::vector<float> q = random_vector(length * ld), kk = random_vector(length * ld), v = random_vector(length * ld);
                 std::vector<float> out(length * ld);
                 for (auto _ : state) {
-                    k->f32_attention(q.data(), ld, kk.data(), v.data(), ld, nullptr, 0.125f, 0, length, length, reach, reach, d,
-                                     heads, out.data(), ld);
+                    (k->*Kernel)(q.data(), ld, kk.data(), v.data(), ld, nullptr, 0.125f, 0, length, length, reach, reach, d,
+                                 heads, out.data(), ld);
                     benchmark::DoNotOptimize(out.data());
                 }
                 const double pairs = static_cast<double>(length) * static_cast<double>(std::min(length, 2 * reach + 1));
                 set_flops(state, 4.0 * pairs * static_cast<double>(d * heads));
             },
-            {{128, 0, 64, 1}, {512, 0, 64, 1}, {2048, 0, 64, 1}, {2048, 64, 64, 1}, {8192, 64, 64, 1}, {2048, 0, 128, 1},
-             {2048, 0, 128, 2}}};
+            std::move(shapes)};
+}
+
+BenchCase bench_case(KernelTag<&Kernels::f32_attention>) {
+    return attention_case<&Kernels::f32_attention>({{128, 0, 64, 1}, {512, 0, 64, 1}, {2048, 0, 64, 1}, {2048, 64, 64, 1},
+                                                    {8192, 64, 64, 1}, {2048, 0, 128, 1}, {2048, 0, 128, 2}});
+}
+
+// This table's bf16_attention: the exact emulation on every ISA (vdpbf16ps: bench_attention's tiled_call/bf16).
+BenchCase bench_case(KernelTag<&Kernels::bf16_attention>) {
+    return attention_case<&Kernels::bf16_attention>({{512, 0, 64, 1}, {2048, 0, 64, 1}, {8192, 64, 64, 1}, {2048, 0, 128, 2}});
 }
 
 // Rotating one head of q (d = 64).

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "simd/bf16.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 
@@ -10,19 +11,6 @@ namespace edgembed::quant {
 namespace {
 
 size_t up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
-
-// x rounded to bf16 and back (f32_to_bf16's rounding), branch-free so that the compiler vectorizes it.
-void round_to_bf16(const float* x, float* y, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-        uint32_t u;
-        std::memcpy(&u, &x[i], sizeof u);
-        const uint32_t magnitude = u & 0x7fffffffu;
-        const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
-        const uint32_t nan = (u | 0x00400000u) & 0xffff0000u;
-        const uint32_t r = magnitude > 0x7f800000u ? nan : (u & 0x7f800000u) == 0 ? (u & 0x80000000u) : rounded;
-        std::memcpy(&y[i], &r, sizeof r);
-    }
-}
 
 // The emulation of the scores: out[i, j] = sum over c < k, in order, of a(i, c) b(j, c) with both rounded to
 // bf16, on the simd kernel f32_gemm_packed (its outputs are chains of multiply-adds over c in order, on every
@@ -34,10 +22,10 @@ void emulated_scores(const float* a, size_t lda, size_t rows, const float* b, si
     float* a_rounded = static_cast<float*>(scratch);  // [rows][k]
     float* packed = a_rounded + rows * k;              // panels of `width` columns, [k][width] each
     float* row = packed + up(cols, width) * k;         // one of B's rows
-    for (size_t i = 0; i < rows; ++i) round_to_bf16(a + i * lda, a_rounded + i * k, k);
+    for (size_t i = 0; i < rows; ++i) simd::round_to_bf16(a + i * lda, a_rounded + i * k, k);
     for (size_t j = 0; j < up(cols, width); ++j) {
         float* panel = packed + j / width * width * k;
-        if (j < cols) round_to_bf16(b + j * ldb, row, k);
+        if (j < cols) simd::round_to_bf16(b + j * ldb, row, k);
         for (size_t c = 0; c < k; ++c) panel[c * width + j % width] = j < cols ? row[c] : 0.0f;
     }
     kernels.f32_gemm_packed(a_rounded, k, packed, nullptr, 0, out, ld_out, rows, cols, k);
@@ -85,9 +73,19 @@ void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t 
     // panels to pad to their width (d = 32 would fill 2 of AVX2's 24-column panels by two thirds).
     float* p_rounded = static_cast<float*>(scratch);  // [length][length]
     float* v_rounded = p_rounded + length * length;    // [length][d]
-    for (size_t i = 0; i < length; ++i) round_to_bf16(p + i * ld_p, p_rounded + i * length, length);
-    for (size_t j = 0; j < length; ++j) round_to_bf16(v + j * ld_v, v_rounded + j * d, d);
+    for (size_t i = 0; i < length; ++i) simd::round_to_bf16(p + i * ld_p, p_rounded + i * length, length);
+    for (size_t j = 0; j < length; ++j) simd::round_to_bf16(v + j * ld_v, v_rounded + j * d, d);
     simd::kernels().f32_gemm_nn(p_rounded, length, v_rounded, d, 1.0f, 0, out, ld_out, length, d, length);
+}
+
+void bf16_tiled_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
+                          float scale, size_t first, size_t m, size_t keys, size_t before, size_t after, size_t d,
+                          size_t heads, float* out, size_t ldo) {
+#if defined(EDGEMBED_HAVE_X86_KERNELS)
+    if (bf16_attention_hardware())
+        return bf16_tiled_attention_avx512bf16(q, ldq, k, v, ldkv, bias, scale, first, m, keys, before, after, d, heads, out, ldo);
+#endif
+    simd::kernels().bf16_attention(q, ldq, k, v, ldkv, bias, scale, first, m, keys, before, after, d, heads, out, ldo);
 }
 
 }  // namespace edgembed::quant

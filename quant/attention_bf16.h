@@ -7,11 +7,13 @@
 // (quant/arch/attention_bf16_avx512.cpp), the others the simd kernel f32_gemm_packed on the rounded
 // values (an exact product makes a fused and an unfused multiply-add equal). Results that fall below
 // the smallest normal float are flushed to zero by vdpbf16ps only; attention's are never that small.
+// The pre-norm families' tiled attention runs the same products: bf16_tiled_attention below.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+
+#include "simd/bf16.h"
 
 namespace edgembed::quant {
 
@@ -29,15 +31,15 @@ void bf16_attention_scores(const float* q, const float* k, size_t ld, size_t len
 void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length, size_t d,
                             float* out, size_t ld_out, void* scratch);
 
+// The tiled attention (simd f32_attention's contract, kernel_list.inc) with its two products in bf16, the same
+// definition as above and the same bits on every ISA: vdpbf16ps where bf16_attention_hardware(), else the simd
+// kernel bf16_attention.
+void bf16_tiled_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
+                          float scale, size_t first, size_t m, size_t keys, size_t before, size_t after, size_t d,
+                          size_t heads, float* out, size_t ldo);
+
 // f32 -> bf16, round to nearest even, NaN stays NaN, denormals to signed zero (as vcvtneps2bf16).
-inline uint16_t f32_to_bf16(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, sizeof u);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);
-    if ((u & 0x7f800000u) == 0) return static_cast<uint16_t>((u >> 16) & 0x8000u);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return static_cast<uint16_t>(u >> 16);
-}
+using simd::f32_to_bf16;
 
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
 // The AVX512-BF16 kernels (call only when bf16_attention_hardware()); same contracts as above.
@@ -45,6 +47,9 @@ void bf16_attention_scores_avx512bf16(const float* q, const float* k, size_t ld,
                                       size_t ld_s, void* scratch);
 void bf16_attention_context_avx512bf16(const float* p, size_t ld_p, const float* v, size_t ld_v, size_t length,
                                        size_t d, float* out, size_t ld_out, void* scratch);
+void bf16_tiled_attention_avx512bf16(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv,
+                                     const float* bias, float scale, size_t first, size_t m, size_t keys, size_t before,
+                                     size_t after, size_t d, size_t heads, float* out, size_t ldo);
 #endif
 
 }  // namespace edgembed::quant

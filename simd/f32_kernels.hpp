@@ -1,12 +1,15 @@
 // The f32 kernels, written once as xsimd templates; simd/arch/<isa>.cpp instantiates them with that
 // ISA's compiler flags. A tail shorter than one vector is run through the same vector code on a padded
 // copy, so every element sees the same arithmetic on a given ISA. The row kernels that must give the
-// same bits on every ISA (softmax, LayerNorm, GELU, sum of squares) are in f32_row_kernels.hpp.
+// same bits on every ISA (softmax, LayerNorm, GELU, sum of squares) are in f32_row_kernels.hpp, the tiled
+// attention's online softmax (f32_attention, bf16_attention) in attention_tiles.hpp.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 #include <vector>
 #include <xsimd/xsimd.hpp>
 
@@ -16,6 +19,8 @@
 #include <arm_neon.h>
 #endif
 
+#include "simd/attention_tiles.hpp"
+#include "simd/bf16.h"
 #include "simd/f16.h"
 #include "simd/f32_row_kernels.hpp"
 #include "simd/kernels.h"
@@ -296,10 +301,12 @@ void f32_gemm_nt(const float* a, size_t lda, const float* b, size_t ldb, float a
 }
 
 // A B: a tile of R rows x C vectors of columns; each step broadcasts one element of each A row and
-// multiplies a row of B. Columns past n go through padded loads and partial stores.
+// multiplies a row of B. Columns past n go through padded loads and partial stores. Always inlined: out of
+// line (GCC 12 makes it so once several kernels call f32_gemm_nn) `full` is unknown and the accumulators
+// stay in memory, at half the speed.
 template <class Arch, size_t R, size_t C>
-inline void gemm_nn_tile(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
-                         size_t ldc, size_t cols, size_t k) {
+[[gnu::always_inline]] inline void gemm_nn_tile(const float* a, size_t lda, const float* b, size_t ldb, float alpha,
+                                                int accumulate, float* c, size_t ldc, size_t cols, size_t k) {
     using Bt = fbatch<Arch>;
     constexpr size_t W = Bt::size;
     const bool full = cols == C * W;
@@ -444,170 +451,81 @@ void f32_gemm_packed(const float* a, size_t lda, const float* packed, const floa
     }
 }
 
-// Attention with an online softmax (the flash-attention recurrence): query blocks of kAttentionRows rows
-// stream over key tiles of kAttentionKeys keys. The call first copies the keys it reads transposed (K^T,
-// [d][keys] in a per-thread buffer: O(keys x d) memory), so S = scale Q K^T is a product along rows
-// (f32_gemm_nn: vectors along the keys, no horizontal sums); callers amortize the copy over many query
-// rows per call. Per tile and per query head of the group, S is computed over the block's key range (the
-// union of its rows' ranges; keys outside a row's own range are masked), then per row the running max
-// moves to the tile's, the running sum and the output row are rescaled by exp(old - new), P = exp(S - max)
-// joins the sum, and out += P V (f32_gemm_nn). The heads of a group (grouped-query attention) take their
-// turns on each K / V tile while it is in cache, each with the arithmetic of a group of one. The output
-// rows are the accumulators; the block's query rows are copied first, so out may overwrite them.
-constexpr size_t kAttentionRows = 32, kAttentionKeys = 128, kAttentionStackHeadDim = 256, kAttentionStackHeads = 16;
+// The two products of attention_tiles.hpp's tiles on f32_gemm_nn, whose outputs are chains of
+// multiply-adds in order: S = scale Q K^T along K^T's rows (copied once per call, [d][keys]: vectors along
+// the keys, no horizontal sums), O += P V along V's rows. Bf16 rounds Q, K and V to bf16 first (V into
+// a per-call copy): products of two bf16 values are exact in f32, so a fused and an unfused multiply-add
+// agree and every ISA, SSE2's unfused ones and the scalar ISA's plain loops included, gives the same bits.
+template <class Arch, bool Bf16>
+class GemmProducts {
+public:
+    static constexpr bool kBf16 = Bf16;
+    GemmProducts(const float* k, const float* v, size_t ldkv, size_t keys, size_t d, size_t heads)
+        : v_(v), ldv_(ldkv), keys_(keys), d_(d),
+          kt_(attention_buffer<GemmProducts, float, 0>(d * keys)),
+          q_(attention_buffer<GemmProducts, float, 1>(heads * kAttentionRows * d)) {
+        for (size_t j = 0; j < keys; ++j)
+            for (size_t c = 0; c < d; ++c) kt_[c * keys + j] = k[j * ldkv + c];
+        if constexpr (kBf16) {
+            round_to_bf16(kt_, kt_, d * keys);
+            float* rounded = attention_buffer<GemmProducts, float, 2>(keys * d);
+            for (size_t j = 0; j < keys; ++j) round_to_bf16(v + j * ldkv, rounded + j * d, d);
+            v_ = rounded;
+            ldv_ = d;
+        }
+    }
+    void load_queries(size_t head, const float* q, size_t ldq, size_t rows) {
+        float* block = q_ + head * kAttentionRows * d_;
+        for (size_t r = 0; r < rows; ++r) {
+            if constexpr (kBf16) round_to_bf16(q + r * ldq, block + r * d_, d_);
+            else std::copy(q + r * ldq, q + r * ldq + d_, block + r * d_);
+        }
+    }
+    void scores(size_t head, size_t rows, size_t key, size_t cols, float scale, float* s, size_t lds) const {
+        gemm_nn(q_ + head * kAttentionRows * d_, d_, kt_ + key, keys_, scale, 0, s, lds, rows, cols, d_);
+    }
+    void add_context(size_t rows, const float* p, size_t ldp, size_t key, size_t cols, float* o, size_t ldo) const {
+        gemm_nn(p, ldp, v_ + key * ldv_, ldv_, 1.0f, 1, o, ldo, rows, d_, cols);
+    }
+
+private:
+    // f32_gemm_nn; on the scalar ISA its chains one float operation at a time (bf16 only: exact products).
+    static void gemm_nn(const float* a, size_t lda, const float* b, size_t ldb, float alpha, int accumulate, float* c,
+                        size_t ldc, size_t m, size_t n, size_t k) {
+        if constexpr (std::is_same_v<Arch, scalar_arch>) {
+            static_assert(kBf16, "the scalar ISA's f32 attention is the double-precision reference");
+            for (size_t i = 0; i < m; ++i)
+                for (size_t j = 0; j < n; ++j) {
+                    float sum = 0.0f;
+                    for (size_t p = 0; p < k; ++p) sum = a[i * lda + p] * b[p * ldb + j] + sum;
+                    const float value = sum * alpha;
+                    c[i * ldc + j] = accumulate ? value + c[i * ldc + j] : value;
+                }
+        } else {
+            f32_gemm_nn<Arch>(a, lda, b, ldb, alpha, accumulate, c, ldc, m, n, k);
+        }
+    }
+
+    const float* v_;
+    size_t ldv_, keys_, d_;
+    float* const kt_;
+    float* const q_;
+};
 
 template <class Arch>
 void f32_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
                    float scale, size_t first, size_t m, size_t keys, size_t before, size_t after, size_t d, size_t heads,
                    float* out, size_t ldo) {
-    using B = fbatch<Arch>;
-    constexpr size_t W = B::size;
-    const float neg_inf = -std::numeric_limits<float>::infinity();
-    if (m == 0) return;
-    alignas(64) float s[kAttentionRows * kAttentionKeys];
-    float stats_stack[2 * kAttentionRows * kAttentionStackHeads];
-    std::vector<float> stats_heap(heads > kAttentionStackHeads ? 2 * kAttentionRows * heads : 0);
-    float* const row_max = heads > kAttentionStackHeads ? stats_heap.data() : stats_stack;  // [heads][kAttentionRows]
-    float* const row_sum = row_max + kAttentionRows * heads;
-    alignas(64) float q_stack[kAttentionRows * kAttentionStackHeadDim];
-    std::vector<float> q_heap(heads * d > kAttentionStackHeadDim ? kAttentionRows * heads * d : 0);
-    float* q_blocks = heads * d > kAttentionStackHeadDim ? q_heap.data() : q_stack;  // [heads][kAttentionRows][d]
-    // Key range [lo, hi) of query row i (before / after may exceed keys: no overflow).
-    auto lo_of = [&](size_t i) { return i - (before < i ? before : i); };
-    auto hi_of = [&](size_t i) { return keys - i - 1 <= after ? keys : i + after + 1; };
-    auto scale_row = [&](float* row, float c) { map<Arch>(row, row, d, [&](B x) { return x * B(c); }); };
-    // Key tiles start at multiples of kAttentionKeys, whatever the first row: a row's tiles, and so its bits, do
-    // not depend on the rows it is computed with (the batch around its text, the chunk boundaries).
-    const size_t kt_lo = lo_of(first) / kAttentionKeys * kAttentionKeys;
-    const size_t kt_keys = hi_of(first + m - 1) - kt_lo;  // the union of the rows' ranges, from a tile start
-    thread_local std::vector<float> kt;  // grown, never shrunk: no allocation (nor page faults) per call
-    if (kt.size() < d * kt_keys) kt.resize(d * kt_keys);
-    for (size_t j = 0; j < kt_keys; ++j)
-        for (size_t c = 0; c < d; ++c) kt[c * kt_keys + j] = k[(kt_lo + j) * ldkv + c];
-    // Masks row i's logits in sr (columns c: keys j0 + c) outside its range [a, b), adds the bias, and gives
-    // the row's max over its keys (NaN excluded) and whether one of them is NaN.
-    auto mask_row = [&](float* sr, size_t i, size_t j0, size_t cols, float& tile_max, bool& nan) {
-        const size_t a = lo_of(i), b = hi_of(i);
-        const size_t ca = a > j0 ? (a - j0 < cols ? a - j0 : cols) : 0;  // the row's keys: columns [ca, cb)
-        const size_t cb = b > j0 ? (b - j0 < cols ? b - j0 : cols) : 0;
-        tile_max = neg_inf;
-        nan = false;
-        if (!bias && ca < cb) {  // the max over vectors (exact in any order; NaN rows take the loop below)
-            for (size_t c = 0; c < ca; ++c) sr[c] = neg_inf;
-            for (size_t c = cb; c < cols; ++c) sr[c] = neg_inf;
-            B vmax(neg_inf);
-            auto vnan = B(0.0f) != B(0.0f);
-            size_t c = ca;
-            for (; c + W <= cb; c += W) {
-                const B x = B::load_unaligned(sr + c);
-                vmax = xsimd::max(vmax, x);
-                vnan = vnan || xsimd::isnan(x);
-            }
-            if (c < cb) {
-                const B x = load_tail<Arch>(sr + c, cb - c, neg_inf);
-                vmax = xsimd::max(vmax, x);
-                vnan = vnan || xsimd::isnan(x);
-            }
-            if (!xsimd::any(vnan)) {
-                alignas(64) float lanes[W];
-                vmax.store_aligned(lanes);
-                for (size_t l = 0; l < W; ++l) tile_max = lanes[l] > tile_max ? lanes[l] : tile_max;
-                return;
-            }
-        }
-        for (size_t c = 0; c < cols; ++c) {
-            const size_t j = j0 + c;
-            if (j < a || j >= b) {
-                sr[c] = neg_inf;
-                continue;
-            }
-            if (bias) sr[c] += scale * bias[static_cast<ptrdiff_t>(j) - static_cast<ptrdiff_t>(i)];
-            tile_max = sr[c] > tile_max ? sr[c] : tile_max;
-            nan |= std::isnan(sr[c]);
-        }
-    };
-    for (size_t r0 = 0; r0 < m; r0 += kAttentionRows) {
-        const size_t rows = m - r0 < kAttentionRows ? m - r0 : kAttentionRows;
-        const size_t i0 = first + r0;
-        const size_t lo = lo_of(i0) / kAttentionKeys * kAttentionKeys, hi = hi_of(i0 + rows - 1);
-        for (size_t head = 0; head < heads; ++head)
-            for (size_t r = 0; r < rows; ++r)
-                for (size_t c = 0; c < d; ++c) q_blocks[(head * kAttentionRows + r) * d + c] = q[(r0 + r) * ldq + head * d + c];
-        for (size_t head = 0; head < heads; ++head)
-            for (size_t r = 0; r < rows; ++r) {
-                row_max[head * kAttentionRows + r] = neg_inf;
-                row_sum[head * kAttentionRows + r] = 0.0f;
-                float* o = out + (r0 + r) * ldo + head * d;
-                for (size_t c = 0; c < d; ++c) o[c] = 0.0f;
-            }
-        for (size_t j0 = lo; j0 < hi; j0 += kAttentionKeys) {
-            const size_t cols = hi - j0 < kAttentionKeys ? hi - j0 : kAttentionKeys;
-            for (size_t head = 0; head < heads; ++head) {
-                float* const maxima = row_max + head * kAttentionRows;
-                float* const sums = row_sum + head * kAttentionRows;
-                float* const o = out + r0 * ldo + head * d;
-                f32_gemm_nn<Arch>(q_blocks + head * kAttentionRows * d, d, kt.data() + (j0 - kt_lo), kt_keys, scale, 0, s,
-                                  kAttentionKeys, rows, cols, d);
-                for (size_t r = 0; r < rows; ++r) {
-                    float* sr = s + r * kAttentionKeys;
-                    float tile_max;
-                    bool nan;
-                    mask_row(sr, i0 + r, j0, cols, tile_max, nan);
-                    if (tile_max == neg_inf && !nan) {  // none of this row's keys here: P's row is 0
-                        for (size_t c = 0; c < cols; ++c) sr[c] = 0.0f;
-                        continue;
-                    }
-                    const float new_max = maxima[r] > tile_max ? maxima[r] : tile_max;
-                    const float correction = std::exp(maxima[r] - new_max);  // 0 on the row's first tile
-                    B vsum(0.0f);
-                    size_t c = 0;
-                    for (; c + W <= cols; c += W) {
-                        const B e = xsimd::exp(B::load_aligned(sr + c) - B(new_max));
-                        e.store_aligned(sr + c);
-                        vsum += e;
-                    }
-                    if (c < cols) {
-                        const B e = xsimd::exp(load_tail<Arch>(sr + c, cols - c, neg_inf) - B(new_max));
-                        store_tail<Arch>(e, sr + c, cols - c);
-                        vsum += e;
-                    }
-                    sums[r] = sums[r] * correction + reduce_sum<Arch>(vsum);
-                    if (correction != 1.0f && maxima[r] != neg_inf) scale_row(o + r * ldo, correction);
-                    maxima[r] = new_max;
-                }
-                f32_gemm_nn<Arch>(s, kAttentionKeys, v + j0 * ldkv, ldkv, 1.0f, 1, o, ldo, rows, d, cols);
-            }
-        }
-        for (size_t head = 0; head < heads; ++head)
-            for (size_t r = 0; r < rows; ++r)
-                scale_row(out + (r0 + r) * ldo + head * d, 1.0f / row_sum[head * kAttentionRows + r]);
-    }
+    attention_tiles<Arch, GemmProducts<Arch, false>>(q, ldq, k, v, ldkv, bias, scale, first, m, keys, before, after, d,
+                                                     heads, out, ldo);
 }
 
 template <class Arch>
-void f32_rope(float* x, const float* cos, const float* sin, size_t half) {
-    using B = fbatch<Arch>;
-    constexpr size_t W = B::size;
-    float* x2 = x + half;
-    auto rotate = [](B a, B b, B c, B s, B& ya, B& yb) {
-        ya = xsimd::fms(a, c, b * s);
-        yb = xsimd::fma(a, s, b * c);
-    };
-    size_t i = 0;
-    for (; i + W <= half; i += W) {
-        B ya, yb;
-        rotate(B::load_unaligned(x + i), B::load_unaligned(x2 + i), B::load_unaligned(cos + i), B::load_unaligned(sin + i), ya, yb);
-        ya.store_unaligned(x + i);
-        yb.store_unaligned(x2 + i);
-    }
-    if (i < half) {
-        const size_t n = half - i;
-        B ya, yb;
-        rotate(load_tail<Arch>(x + i, n, 0.0f), load_tail<Arch>(x2 + i, n, 0.0f), load_tail<Arch>(cos + i, n, 0.0f),
-               load_tail<Arch>(sin + i, n, 0.0f), ya, yb);
-        store_tail<Arch>(ya, x + i, n);
-        store_tail<Arch>(yb, x2 + i, n);
-    }
+void bf16_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,
+                    float scale, size_t first, size_t m, size_t keys, size_t before, size_t after, size_t d, size_t heads,
+                    float* out, size_t ldo) {
+    attention_tiles<Arch, GemmProducts<Arch, true>>(q, ldq, k, v, ldkv, bias, scale, first, m, keys, before, after, d,
+                                                    heads, out, ldo);
 }
 
 template <class Arch>

@@ -1,6 +1,6 @@
-// The row kernels whose results feed int8 activation quantization (softmax, LayerNorm, RMSNorm, GELU, SiLU) and the
-// final normalization's sum of squares, written once on Lanes16 so that every ISA (the scalar one too:
-// simd/ref instantiates them with scalar_arch) gives the same bits: reductions in 16 lanes combined in a
+// The row kernels whose results feed int8 activation quantization (softmax, LayerNorm, RMSNorm, GELU, SiLU, the
+// rotary embedding) and the final normalization's sum of squares, written once on Lanes16 so that every ISA
+// (the scalar one too: simd/ref instantiates them with scalar_arch) gives the same bits: reductions in 16 lanes combined in a
 // fixed tree, exp / erf without fused multiply-adds (f32_math.hpp), tails through the same 16-lane code
 // on a padded copy. Semantics: simd/kernel_list.inc.
 #pragma once
@@ -149,6 +149,22 @@ void f32_gelu_tanh(const float* x, float* y, size_t n) {
                 return P::divide(v * P::less_select(t, F(0.0f), e, F(1.0f)), F(1.0f) + e);
             })
             .store_n(y + i, count);
+    }
+}
+
+// Rotary embedding: two products and a sum each, unfused (the rotated queries and keys feed int8 models'
+// bf16 attention, whose bits must not depend on the ISA).
+template <class Arch>
+void f32_rope(float* x, const float* cos, const float* sin, size_t half) {
+    using L = Lanes16<Arch>;
+    constexpr size_t S = L::kLanes;
+    float* x2 = x + half;
+    for (size_t i = 0; i < half; i += S) {
+        const size_t count = half - i < S ? half - i : S;
+        const L a = L::load_n(x + i, count, 0.0f), b = L::load_n(x2 + i, count, 0.0f);
+        const L c = L::load_n(cos + i, count, 0.0f), s = L::load_n(sin + i, count, 0.0f);
+        (a * c - b * s).store_n(x + i, count);
+        (b * c + a * s).store_n(x2 + i, count);
     }
 }
 

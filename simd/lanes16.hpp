@@ -13,6 +13,8 @@
 #include <cstring>
 #include <xsimd/xsimd.hpp>
 
+#include "simd/bf16.h"
+
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #endif
@@ -49,6 +51,16 @@ struct Part {
         const I n = xsimd::bitwise_cast<I>(t) - xsimd::bitwise_cast<I>(F(magic));
         return xsimd::bitwise_cast<F>((n + I(127)) << 23);
     }
+    // v rounded to bf16 and back: simd/bf16.h's rounding (to nearest even, NaN quiet, denormals to zeros of
+    // their sign) in integer lanes.
+    static F round_to_bf16(F v) {
+        const I u = xsimd::bitwise_cast<I>(v), high = I(static_cast<int32_t>(0xffff0000u));
+        const I rounded = (u + I(0x7fff) + ((u >> 16) & I(1))) & high;
+        const I nan = (u | I(0x00400000)) & high, zero = u & I(static_cast<int32_t>(0x80000000u));
+        const I r = xsimd::select((u & I(0x7fffffff)) > I(0x7f800000), nan,
+                                  xsimd::select((u & I(0x7f800000)) == I(0), zero, rounded));
+        return xsimd::bitwise_cast<F>(r);
+    }
 };
 
 template <>
@@ -71,6 +83,11 @@ struct Part<scalar_arch> {
         float f;
         std::memcpy(&f, &out, sizeof f);
         return f;
+    }
+    static F round_to_bf16(F v) {
+        float r;
+        simd::round_to_bf16(&v, &r, 1);
+        return r;
     }
 };
 

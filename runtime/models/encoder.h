@@ -2,8 +2,9 @@
 // every text of a batch lie back to back (no padding), linear layers run on all of them at once and
 // attention runs per text, so a text of length L costs O(L^2) whatever the other lengths are. Post-LN
 // BERT blocks with learned positions take attention's L x L path (fastest at their lengths); pre-norm
-// rotary blocks (ModernBERT, Qwen3) the tiled one (simd f32_attention: O(L d) memory, O(L w) work in a window,
-// the lower triangle when causal, each K / V head once per group of query heads).
+// rotary blocks (ModernBERT, Qwen3) the tiled one (simd f32_attention, or quant::bf16_tiled_attention for int8
+// models: O(L d) memory, O(L w) work in a window, the lower triangle when causal, each K / V head once per group
+// of query heads).
 #pragma once
 
 #include <cstdint>

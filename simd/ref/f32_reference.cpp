@@ -1,6 +1,7 @@
 // The scalar ISA's kernels. Those whose results feed int8 quantization give the vector ISAs' bits: the row
-// kernels are f32_row_kernels.hpp on scalar_arch, dequantization and the f32_gemm_packed / f32_gemm_nn chains
-// repeat the vector kernels' float operations (std::fma where those fuse). f32_gemm_nt accumulates in double.
+// kernels (f32_row_kernels.hpp, bf16_attention) are the generic ones on scalar_arch, dequantization and the
+// f32_gemm_packed / f32_gemm_nn chains repeat the vector kernels' float operations (std::fma where those fuse).
+// f32_gemm_nt accumulates in double.
 // The tests hold them, like every ISA's, to the double-precision oracles of tests/simd/kernel_oracles.h.
 #include <algorithm>
 #include <cmath>
@@ -9,7 +10,7 @@
 #include <vector>
 
 #include "simd/f16.h"
-#include "simd/f32_row_kernels.hpp"
+#include "simd/f32_kernels.hpp"
 #include "simd/kernels.h"
 
 namespace edgembed::simd {
@@ -166,13 +167,6 @@ void ref_f32_attention(const float* q, size_t ldq, const float* k, const float* 
     }
 }
 
-void ref_f32_rope(float* x, const float* cos, const float* sin, size_t half) {
-    for (size_t i = 0; i < half; ++i) {
-        const double a = x[i], b = x[i + half];
-        x[i] = static_cast<float>(a * cos[i] - b * sin[i]);
-        x[i + half] = static_cast<float>(b * cos[i] + a * sin[i]);
-    }
-}
 }  // namespace
 
 void fill_kernels_reference(Kernels& k) {

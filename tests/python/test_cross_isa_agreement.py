@@ -5,7 +5,8 @@ Held-out texts (STS-B test sentences and man pages that no other test or calibra
 the f32, f16 and int8 MiniLM models under every EDGEMBED_FORCE_ISA the host allows (scalar, sse2, avx2,
 avx512bw). Every pair of paths must agree to min cosine >= 0.99999; the kernels that feed int8 activation
 quantization give the same bits on every ISA (simd/f32_row_kernels.hpp, quant/attention_bf16.h), so int8 and
-f16 vectors are in fact identical there, and f32 / f16 paths differ at most in the last bits of GEMMs.
+f16 vectors are in fact identical there, and f32 / f16 paths differ at most in the last bits of GEMMs. A 3-layer
+random ModernBERT's int8 vectors (the tiled attention in bf16) must be identical on every vector ISA.
 Each path also keeps the model's own bound against the f32 model (test_quantized_quality.py).
 
 With EDGEMBED_AARCH64_CLI (an aarch64 build's CLI, scripts/ci_aarch64.sh sets it) the same texts also run
@@ -100,6 +101,25 @@ def test_every_isa_path_keeps_its_bound_against_f32(dtype: str, vectors: dict) -
             assert c.min() >= F16_MIN_COSINE, isa
         else:
             assert c.mean() >= INT8_MEAN_COSINE and c.min() >= INT8_MIN_COSINE, isa
+
+
+def test_modernbert_int8_is_the_same_on_every_isa(tmp_path: Path) -> None:
+    """ModernBERT int8 (the tiled attention with bf16 products, issue 17: vdpbf16ps or its emulation) gives the same
+    vectors on every vector ISA path, on man pages past its 128-token window (3 layers: two local, one global;
+    the scalar ISA runs the same attention code, too slowly for CI)."""
+    from test_family_parity import convert, folder_of, manpage_texts, parity_layers
+
+    model = convert(folder_of("modernbert", "modernbert-base", parity_layers("modernbert")), "int8", tmp_path)
+    texts = manpage_texts(3)
+    vectors = {}
+    for isa in available_isas()[1:]:
+        os.environ["EDGEMBED_FORCE_ISA"] = isa
+        try:
+            vectors[isa] = edgembed_cli.embed(texts, model=str(model), max_length=1024)
+        finally:
+            del os.environ["EDGEMBED_FORCE_ISA"]
+    for a, b in itertools.combinations(vectors, 2):
+        assert np.array_equal(vectors[a], vectors[b]), (a, b, cosines(vectors[a], vectors[b]).min())
 
 
 AARCH64_CLI = os.environ.get("EDGEMBED_AARCH64_CLI")

@@ -2,9 +2,10 @@
 // CPU has it, the emulation on f32_gemm_packed under each ISA cap) against a scalar reference: the same
 // inputs rounded to bf16, products summed exactly in double. Sizes 1..33, multiples of 16 +/- 1 and the
 // model's lengths; head dimensions 2..96; strided inputs and outputs (nothing written outside the
-// results); NaN in. And every path gives the same bits.
+// results); NaN in. And every path gives the same bits, the tiled attention's (bf16_tiled_attention) too.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include "quant/attention_bf16.h"
 #include "simd/isa.h"
+#include "simd/kernels.h"
 #include "tests/simd/tolerances.h"
 
 namespace edgembed::quant {
@@ -173,6 +175,51 @@ TEST_F(Bf16Attention, EveryIsaGivesTheSameBits) {
             });
         }
     }
+}
+
+// The tiled attention (bf16_tiled_attention: vdpbf16ps where the CPU has AVX512-BF16, else the simd kernel
+// bf16_attention, whose values tests/simd/test_f32_kernels.cpp holds to its double-precision definition) gives
+// the scalar ISA's bits under every ISA cap: head sizes 2..256 and an odd one, 1..70 query rows from the
+// text's start or middle, keys around the 128-key tiles, all keys, windows, causal, a relative bias, groups
+// of 1, 2 and 4 query heads, in place over the queries too.
+TEST_F(Bf16Attention, TiledAttentionGivesTheSameBitsOnEveryPath) {
+    const simd::Kernels& scalar = simd::reference_kernels();
+    size_t variant = 0;
+    for (size_t d : {2, 5, 8, 64, 128, 256})
+        for (size_t keys : {1, 2, 33, 127, 128, 129, 257, 300}) {
+            for (size_t repeat = 0; repeat < 2; ++repeat, ++variant) {
+                const size_t row_counts[] = {1, 31, 32, 33, 70}, group_sizes[] = {1, 2, 4};
+                const size_t m = std::min(row_counts[variant % 5], keys), heads = group_sizes[variant % 3];
+                const size_t first = variant / 2 % 2 == 1 ? (keys - m) / 2 : 0;
+                const size_t windows[][2] = {{keys, keys}, {64, 64}, {keys, 0}, {3, 3}};
+                const size_t before = windows[variant % 4][0], after = windows[variant % 4][1];
+                const size_t ldq = heads * d + 1, ldkv = 2 * d + 3;
+                const std::vector<float> q = random(keys * ldq, 1.0f), kv = random(keys * ldkv, 1.0f);
+                const std::vector<float> bias_table = random(2 * keys - 1, 2.0f);
+                const float* bias = variant % 7 >= 4 ? bias_table.data() + keys - 1 : nullptr;
+                const float* rows = q.data() + first * ldq;
+                const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+                std::vector<float> want(m * ldq, kGuard);
+                scalar.bf16_attention(rows, ldq, kv.data(), kv.data() + d, ldkv, bias, scale, first, m, keys, before, after, d,
+                                      heads, want.data(), ldq);
+                for_each_isa([&](simd::Isa) {
+                    std::vector<float> got(m * ldq, kGuard);
+                    bf16_tiled_attention(rows, ldq, kv.data(), kv.data() + d, ldkv, bias, scale, first, m, keys, before, after, d,
+                                         heads, got.data(), ldq);
+                    ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)))
+                        << "d " << d << " keys " << keys << " rows " << m << " from " << first << " before " << before
+                        << " after " << after << " heads " << heads << (bias ? " bias" : "");
+                    if (variant % 3 != 1) return;
+                    std::vector<float> in_place = q;  // the output over the query rows: the same values
+                    float* io = in_place.data() + first * ldq;
+                    bf16_tiled_attention(io, ldq, kv.data(), kv.data() + d, ldkv, bias, scale, first, m, keys, before, after, d,
+                                         heads, io, ldq);
+                    for (size_t r = 0; r < m; ++r)
+                        ASSERT_EQ(0, std::memcmp(io + r * ldq, want.data() + r * ldq, heads * d * sizeof(float)))
+                            << "in place: d " << d << " keys " << keys << " row " << r;
+                });
+            }
+        }
 }
 
 }  // namespace

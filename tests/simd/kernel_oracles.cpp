@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "tests/simd/tolerances.h"
+
 namespace edgembed::test {
 
 namespace {
@@ -246,6 +248,95 @@ std::vector<double> oracle_f32_attention(const float* q, size_t ldq, const float
             for (size_t c = 0; c < d; ++c) out[r * d + c] = kNan;
     }
     return out;
+}
+
+namespace {
+
+// f to bf16 from its binade: the significand's 8 bits rounded to nearest even, below the smallest normal float
+// zero of f's sign, NaN NaN.
+double bf16(double f) {
+    if (std::isnan(f) || std::isinf(f)) return f;
+    if (std::fabs(f) < std::numeric_limits<float>::min()) return std::copysign(0.0, f);
+    int exponent;
+    const double significand = std::frexp(f, &exponent);  // [0.5, 1)
+    return std::ldexp(std::nearbyint(std::ldexp(significand, 8)), exponent - 8);
+}
+
+}  // namespace
+
+Bf16Attention oracle_bf16_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv,
+                                    const float* bias, float scale, size_t first, size_t m, size_t keys, size_t before,
+                                    size_t after, size_t d) {
+    Bf16Attention result{std::vector<double>(m * d), std::vector<double>(m * d)};
+    auto lo_of = [&](size_t i) { return i - std::min(before, i); };
+    auto hi_of = [&](size_t i) { return keys - i - 1 <= after ? keys : i + after + 1; };
+    std::vector<double> k_rounded(keys * d), v_rounded(keys * d), q_rounded(d);
+    for (size_t j = 0; j < keys; ++j)
+        for (size_t c = 0; c < d; ++c) {
+            k_rounded[j * d + c] = bf16(k[j * ldkv + c]);
+            v_rounded[j * d + c] = bf16(v[j * ldkv + c]);
+        }
+    for (size_t r = 0; r < m; ++r) {
+        const size_t i = first + r, a = lo_of(i), b = hi_of(i), n = b - a;
+        for (size_t c = 0; c < d; ++c) q_rounded[c] = bf16(q[r * ldq + c]);
+        bool nan_query = false;
+        for (size_t c = 0; c < d; ++c) nan_query |= std::isnan(q[r * ldq + c]);
+        if (nan_query) {
+            std::fill(result.out.begin() + static_cast<long>(r * d), result.out.begin() + static_cast<long>((r + 1) * d), kNan);
+            continue;
+        }
+        // The key tiles: the text's keys [t kBf16AttentionKeys, (t + 1) kBf16AttentionKeys), whatever the block.
+        std::vector<double> logit(n), logit_error(n), running_max(n);
+        double max_error = 0.0;
+        for (size_t j = a; j < b; ++j) {
+            double dot = 0.0, abs_products = 0.0;
+            for (size_t c = 0; c < d; ++c) {
+                const double product = q_rounded[c] * k_rounded[j * d + c];
+                dot += product;
+                abs_products += std::fabs(product);
+            }
+            const double scaled_bias = bias ? static_cast<double>(scale) * bias[static_cast<ptrdiff_t>(j) - static_cast<ptrdiff_t>(i)] : 0.0;
+            logit[j - a] = scale * dot + scaled_bias;
+            logit_error[j - a] = bf16_logit_error(scale * abs_products, std::fabs(scale * dot), std::fabs(scaled_bias), d);
+            max_error = std::max(max_error, logit_error[j - a]);
+        }
+        double row_max = -kInf;
+        size_t tiles = 0;
+        for (size_t t0 = a / kBf16AttentionKeys * kBf16AttentionKeys; t0 < b; t0 += kBf16AttentionKeys) {
+            const size_t ta = std::max(a, t0), tb = std::min(b, t0 + kBf16AttentionKeys);
+            if (ta >= tb) continue;
+            ++tiles;
+            double tile_max = -kInf;
+            for (size_t j = ta; j < tb; ++j) tile_max = std::max(tile_max, logit[j - a]);
+            row_max = std::max(row_max, tile_max);
+            for (size_t j = ta; j < tb; ++j) running_max[j - a] = row_max;
+        }
+        // Weights w_j = bf16(exp(s_j - running max)) exp(running max - final max), each uncertain by e_j.
+        std::vector<double> weight(n), error(n);
+        double total = 0.0;
+        for (size_t j = 0; j < n; ++j) {
+            const double p = std::exp(logit[j] - running_max[j]), carry = std::exp(running_max[j] - row_max);
+            const double spread = bf16_probability_error(logit_error[j], max_error, logit[j] - running_max[j]);
+            const double gap = bf16(p * (1.0 + spread)) - bf16(p * (1.0 - spread));  // 0 unless near a boundary
+            weight[j] = bf16(p) * carry;
+            error[j] = weight[j] * bf16_rescaling_error(max_error, row_max - running_max[j], tiles) + gap * carry;
+            total += weight[j];
+        }
+        for (size_t c = 0; c < d; ++c) {
+            double sum = 0.0;
+            for (size_t j = 0; j < n; ++j) sum += weight[j] * v_rounded[(a + j) * d + c];
+            const double out = sum / total;
+            double weighted_errors = 0.0, weighted_abs = 0.0;
+            for (size_t j = 0; j < n; ++j) {
+                const double value = std::fabs(v_rounded[(a + j) * d + c]);
+                weighted_errors += error[j] * (value + std::fabs(out));
+                weighted_abs += weight[j] * value;
+            }
+            result.out[r * d + c] = out;
+            result.tolerance[r * d + c] = bf16_attention_tolerance(weighted_errors / total, weighted_abs / total, n, tiles);
+        }
+    }
+    return result;
 }
 
 std::vector<double> oracle_f32_rope(const float* x, const float* cos, const float* sin, size_t half) {

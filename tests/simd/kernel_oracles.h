@@ -91,6 +91,20 @@ std::vector<double> oracle_f32_attention(const float* q, size_t ldq, const float
                                          const float* bias, float scale, size_t first, size_t m, size_t keys,
                                          size_t before, size_t after, size_t d);
 
+// bf16_attention's definition for one head in double, with each output's tolerance (tolerances.h): q, k, v
+// rounded to bf16, exact logits, the kernel's key tiles (the text's keys [t kBf16AttentionKeys,
+// (t + 1) kBf16AttentionKeys), whatever the query rows) and their running maxima,
+// each weight exp(s_j - running max) rounded to bf16 and carried to the row's final max. A weight whose f32
+// value may round to either of two bf16 neighbours (a rounding boundary within its error) counts as
+// uncertain by their gap. A NaN in a row's query gives a NaN row.
+inline constexpr size_t kBf16AttentionKeys = 128;
+struct Bf16Attention {
+    std::vector<double> out, tolerance;  // [m, d] each
+};
+Bf16Attention oracle_bf16_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv,
+                                    const float* bias, float scale, size_t first, size_t m, size_t keys, size_t before,
+                                    size_t after, size_t d);
+
 // (x_i cos_i - x_{i+half} sin_i, x_{i+half} cos_i + x_i sin_i) for i < half: all 2 * half results.
 std::vector<double> oracle_f32_rope(const float* x, const float* cos, const float* sin, size_t half);
 

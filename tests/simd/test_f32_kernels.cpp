@@ -15,6 +15,7 @@
 #include <iterator>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -733,6 +734,71 @@ void check(KernelTag<&Kernels::f32_attention>, const Kernels& k, Rng& rng) {
                 }
 }
 
+// bf16_attention against its definition in double (oracle_bf16_attention: the kernel's key tiles and each
+// weight's bf16 rounding, a tolerance per output): head sizes 2..256, 1..70 query rows (around the 32-row
+// blocks) from the text's start or its middle, 1..300 keys (around the 128-key tiles), every key range kind
+// (all keys, windows of radius 1, 3 and 64, causal, an asymmetric band), with and without a relative bias,
+// groups of 1, 2 and 4 query heads (each held to the oracle, and each the bits of a call with one head),
+// strided operands, a NaN query row; nothing written outside out. The cases cycle through these kinds;
+// EDGEMBED_FULL_SHAPES=1 runs six per size instead of two.
+void check(KernelTag<&Kernels::bf16_attention>, const Kernels& k, Rng& rng) {
+    struct Range { size_t before, after; };
+    const char* full_shapes = std::getenv("EDGEMBED_FULL_SHAPES");
+    const size_t per_size = full_shapes && std::string(full_shapes) == "1" ? 6 : 2;
+    const size_t row_counts[] = {1, 2, 31, 32, 33, 64, 70}, group_sizes[] = {1, 2, 4};
+    size_t variant = 0;
+    for (size_t d : {2, 8, 64, 128, 256})
+        for (size_t keys : {1, 2, 3, 17, 33, 64, 127, 128, 129, 130, 255, 256, 257, 300})
+            for (size_t repeat = 0; repeat < per_size; ++repeat, ++variant) {
+                const Range ranges[] = {{keys, keys}, {1, 1}, {3, 3}, {64, 64}, {keys, 0}, {5, 2}};
+                const Range range = ranges[variant % 6];
+                const size_t heads = group_sizes[variant / 6 % 3];
+                const bool with_bias = variant / 18 % 2 == 1;
+                const size_t m = std::min(row_counts[variant % 7], keys);
+                const size_t first = variant / 3 % 2 == 1 ? (keys - m) / 2 : 0;
+                const size_t ldq = heads * d + 3, ldkv = d + 2, ldo = heads * d + 1;
+                std::vector<float> q = random_vector(rng, keys * ldq, 1.0f);
+                const std::vector<float> kk = random_vector(rng, keys * ldkv, 1.0f), v = random_vector(rng, keys * ldkv, 1.0f);
+                const std::vector<float> bias_table = random_vector(rng, 2 * keys - 1, 2.0f);
+                const float* bias = with_bias ? bias_table.data() + (keys - 1) : nullptr;
+                const size_t nan_row = m > 2 && variant % 5 == 4 ? m / 2 : m;  // in head 0; m: none
+                if (nan_row < m) q[(first + nan_row) * ldq + d / 2] = kNanF;
+                const float scale = 1.0f / std::sqrt(static_cast<float>(d)) * 1.3f;
+                const float* qf = q.data() + first * ldq;
+                std::vector<float> out((m + 1) * ldo, kSentinel), single((m + 1) * ldo, kSentinel);
+                k.bf16_attention(qf, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d,
+                                 heads, out.data(), ldo);
+                std::ostringstream what;
+                what << "d " << d << " keys " << keys << " rows " << m << " from " << first << " before " << range.before
+                     << " after " << range.after << " heads " << heads << (with_bias ? " bias" : "");
+                size_t nonzero = 0;
+                for (size_t head = 0; head < heads; ++head) {
+                    const test::Bf16Attention exact = test::oracle_bf16_attention(
+                        qf + head * d, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before, range.after, d);
+                    if (heads > 1)
+                        k.bf16_attention(qf + head * d, ldq, kk.data(), v.data(), ldkv, bias, scale, first, m, keys, range.before,
+                                         range.after, d, 1, single.data() + head * d, ldo);
+                    for (size_t r = 0; r < m; ++r)
+                        for (size_t c = 0; c < d; ++c) {
+                            const float got = out[r * ldo + head * d + c];
+                            nonzero += got != 0.0f;
+                            ASSERT_TRUE(matches(got, exact.out[r * d + c], exact.tolerance[r * d + c]))
+                                << what.str() << " head " << head << " row " << r << " col " << c
+                                << (head == 0 && r == nan_row ? " (NaN row)" : "");
+                            if (heads > 1) {
+                                ASSERT_EQ(std::memcmp(&got, &single[r * ldo + head * d + c], sizeof got), 0)
+                                    << what.str() << ": head " << head << " differs from a call with one head at " << r << "," << c;
+                            }
+                        }
+                }
+                for (size_t r = 0; r <= m; ++r)
+                    for (size_t c = r == m ? 0 : heads * d; c < ldo; ++c)
+                        ASSERT_EQ(std::memcmp(&out[r * ldo + c], &kSentinel, sizeof(float)), 0)
+                            << what.str() << ": wrote outside out at " << r << "," << c;
+                ASSERT_GT(nonzero, m * d * heads / 2) << "mostly zero output: " << what.str();
+            }
+}
+
 void check(KernelTag<&Kernels::f32_rope>, const Kernels& k, Rng& rng) {
     for (size_t half : edge_sizes()) {
         if (half > 512) continue;
@@ -846,7 +912,8 @@ TEST_P(KernelProperties, GemmPackedOutputsDoNotDependOnTheirTile) {
 }
 
 // The kernels that feed int8 activation quantization give the scalar ISA's bits on every ISA and
-// architecture (simd/f32_row_kernels.hpp): 16 lanes in a fixed reduction tree, no fused multiply-adds.
+// architecture (simd/f32_row_kernels.hpp): 16 lanes in a fixed reduction tree, no fused multiply-adds;
+// bf16_attention too (its products exact, its softmax the row kernels' arithmetic).
 // f32_gemm_packed and f32_gemm_nn too wherever the ISA has FMA (their scalar versions are chains of
 // std::fma); SSE2's multiply-adds round twice.
 ::testing::AssertionResult same_bits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -882,6 +949,11 @@ TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
         ref.f32_rmsnorm(x.data(), gamma.data(), 1e-6f, want.data(), n);
         ASSERT_TRUE(same_bits(y, want)) << "f32_rmsnorm n " << n;
         ASSERT_TRUE(same_bits({kernels_->f32_sum_squares(x.data(), n)}, {ref.f32_sum_squares(x.data(), n)})) << "n " << n;
+        std::copy(x.begin(), x.end(), y.begin());
+        std::copy(x.begin(), x.end(), want.begin());
+        kernels_->f32_rope(y.data(), gamma.data(), beta.data(), n / 2);
+        ref.f32_rope(want.data(), gamma.data(), beta.data(), n / 2);
+        ASSERT_TRUE(same_bits(y, want)) << "f32_rope half " << n / 2;
         std::vector<int32_t> acc(n), sums(n);
         std::uniform_int_distribution<int32_t> ints(-100000, 100000);
         for (size_t i = 0; i < n; ++i) acc[i] = ints(rng_), sums[i] = ints(rng_) / 100;
@@ -889,6 +961,18 @@ TEST_P(KernelProperties, RowKernelsGiveTheScalarIsasBits) {
         ref.s32_dequantize(acc.data(), 7, sums.data(), 0.013f, gamma.data(), beta.data(), x.data(), want.data(), n);
         ASSERT_TRUE(same_bits(y, want)) << "s32_dequantize n " << n;
     }
+    for (size_t d : {8, 64})
+        for (size_t keys : {1, 33, 129, 300})
+            for (size_t heads : {1, 2}) {
+                const size_t before = keys, after = heads == 2 ? 0 : keys;  // all keys, or causal
+                const std::vector<float> q = random_vector(rng_, keys * heads * d, 1.0f), kv = random_vector(rng_, keys * 2 * d, 1.0f);
+                std::vector<float> out(keys * heads * d), want(keys * heads * d);
+                kernels_->bf16_attention(q.data(), heads * d, kv.data(), kv.data() + d, 2 * d, nullptr, 0.2f, 0, keys, keys, before,
+                                         after, d, heads, out.data(), heads * d);
+                ref.bf16_attention(q.data(), heads * d, kv.data(), kv.data() + d, 2 * d, nullptr, 0.2f, 0, keys, keys, before, after,
+                                   d, heads, want.data(), heads * d);
+                ASSERT_TRUE(same_bits(out, want)) << "bf16_attention d " << d << " keys " << keys << " heads " << heads;
+            }
     if (GetParam().isa == Isa::sse2) return;
     for (size_t k : {1, 17, 384}) {
         const size_t m = 5, n = 29, width = kernels_->f32_packed_panel_width(), ref_width = ref.f32_packed_panel_width();

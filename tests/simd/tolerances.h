@@ -120,6 +120,36 @@ inline double attention_tolerance(double weighted_abs_values, double max_abs_log
     return relative * kUnitRoundoff * weighted_abs_values + kUnderflow;
 }
 
+// bf16_attention against oracle_bf16_attention (the same bf16-rounded q, k, v, the same key tiles, in double).
+// A logit s_j = scale (q . k_j) + scale bias: its f32 chain of d exact products is off by d u of
+// scale sum |q_c k_c|, the scaling and the bias add by 2 u each of |scale q . k_j| and |scale bias|.
+inline double bf16_logit_error(double scaled_abs_products, double abs_scaled_dot, double abs_scaled_bias, size_t d) {
+    return (static_cast<double>(d) * scaled_abs_products + 2.0 * abs_scaled_dot + 2.0 * abs_scaled_bias) * kUnitRoundoff;
+}
+
+// exp(s_j - running max) in f32, relative to its exact value: the logit's error and the running max's (at most
+// the row's largest logit error), the subtraction (u of the argument), exp's ulps and its result's rounding.
+// Its bf16 rounding is exact unless a rounding boundary lies that close (then either neighbour).
+inline double bf16_probability_error(double logit_error, double max_logit_error, double argument) {
+    return logit_error + max_logit_error + (std::fabs(argument) + kTranscendentalUlps + 1.0) * kUnitRoundoff;
+}
+
+// A weight's carry to the row's final max (at most one rescaling per key tile, `tiles` of them), relative: the
+// running maxima's errors (twice the largest logit error), per rescaling exp's ulps and the product, the
+// arguments' roundings (u of their sum, the climb from the weight's running max to the final one).
+inline double bf16_rescaling_error(double max_logit_error, double climb, size_t tiles) {
+    return 2.0 * max_logit_error + (climb + static_cast<double>(tiles) * (kTranscendentalUlps + 2.0)) * kUnitRoundoff;
+}
+
+// The output sum_j w_j v_j / sum_j w_j: weights off by e_j move it by at most sum_j e_j (|v_j| + |out|) / sum w
+// (weighted_errors); the f32 sums of n products and of n weights (n u each of sum_j w_j |v_j| / sum w), the
+// rescalings and tile adds (2 u per tile), the reciprocal and the product (2 u) add.
+inline double bf16_attention_tolerance(double weighted_errors, double weighted_abs_values, size_t n, size_t tiles) {
+    return weighted_errors +
+           (2.0 * static_cast<double>(n) + 4.0 * static_cast<double>(tiles) + 8.0) * kUnitRoundoff * weighted_abs_values +
+           kUnderflow;
+}
+
 // Rotary embedding x_i c - y s (or y c + x s): the two products and the difference, one u of each
 // product's magnitude and of the result (an fma rounds less).
 inline double rope_tolerance(double exact, double product_magnitudes) {
