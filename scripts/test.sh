@@ -76,7 +76,7 @@ if [ -n "$side_pid" ]; then
   cat "$side_log"
 fi
 
-# Robustness: 45 s of libFuzzer per fuzz target (the sanitizer step built them).
+# Robustness: 30 s of libFuzzer per fuzz target (the sanitizer step built them).
 if [ "$ROBUSTNESS" != 0 ]; then
   step "fuzzing" scripts/ci_fuzz.sh || status=1
 fi
