@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "edgembed.h"
 
@@ -34,6 +35,15 @@ static const char* g_model_path = NULL;
             fprintf(stderr, "%s:%d: FAILED: %s returned %d (%s), expected %s\n    last error: %s\n", __FILE__, \
                     __LINE__, #expr, (int)got_, edgembed_status_string(got_), #expected, edgembed_last_error());   \
         }                                                                                              \
+    } while (0)
+
+/* Each test group prints its name and time as it ends (a slow group is visible under an emulator too). */
+#define RUN(call)                                                                                  \
+    do {                                                                                           \
+        clock_t start_ = clock();                                                                  \
+        call;                                                                                      \
+        printf("%-55s %8.2f s CPU\n", #call, (double)(clock() - start_) / CLOCKS_PER_SEC);         \
+        fflush(stdout);                                                                            \
     } while (0)
 
 static int contains(const char* text, const char* part) { return text != NULL && strstr(text, part) != NULL; }
@@ -258,7 +268,7 @@ static void test_embed_temperature_and_windows(const edgembed_model* model) {
     char* long_text = malloc(1000);
     const char* texts[2];
     size_t i;
-    for (i = 0; i + 8 < 800; i += 8) memcpy(long_text + i, "cat dog ", 8); /* 200 word pieces */
+    for (i = 0; i + 8 < 320; i += 8) memcpy(long_text + i, "cat dog ", 8); /* 78 word pieces */
     long_text[i] = '\0';
     texts[0] = long_text;
     texts[1] = "a short text";
@@ -783,22 +793,22 @@ int main(int argc, char** argv) {
         return 2;
     }
     g_model_path = argv[1];
-    test_status_strings();
-    test_version();
-    test_load_errors();
+    RUN(test_status_strings());
+    RUN(test_version());
+    RUN(test_load_errors());
     model = load_model();
-    test_info(model);
-    test_embed_params(model);
-    test_embed_temperature_and_windows(model);
-    test_embed_capacity(model);
-    test_embed_batch_equals_single(model);
-    test_invalid_utf8(model);
-    test_tokenize(model);
-    test_prompts_and_token_ids(model);
-    test_token_embeddings(model);
-    test_load_from_memory(model);
-    test_context_in_use(model);
-    test_log_and_isa();
+    RUN(test_info(model));
+    RUN(test_embed_params(model));
+    RUN(test_embed_temperature_and_windows(model));
+    RUN(test_embed_capacity(model));
+    RUN(test_embed_batch_equals_single(model));
+    RUN(test_invalid_utf8(model));
+    RUN(test_tokenize(model));
+    RUN(test_prompts_and_token_ids(model));
+    RUN(test_token_embeddings(model));
+    RUN(test_load_from_memory(model));
+    RUN(test_context_in_use(model));
+    RUN(test_log_and_isa());
     edgembed_model_free(model);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
