@@ -423,7 +423,8 @@ def main() -> None:
             j = edgembed_bench(s, 1, out, [probe_length], [1], rss_text, repeats=probe_repeats, min_seconds=0.0)
         else:
             j = peer(s, 1, out, [probe_length], [1], repeats=probe_repeats, min_seconds=0.0)
-        results[s]["probe"] = {"length": probe_length, "load_ms": j["load_ms"], "peak_rss_mb": j["peak_rss_mb"]}
+        results[s]["probe"] = {"length": probe_length, "load_ms": j["load_ms"], "peak_rss_mb": j["peak_rss_mb"],
+                               "calls": probe_repeats + 1}
         if s.startswith("edgembed"):
             results[s]["probe"]["file_mb"] = files[s].stat().st_size / 1e6
 
