@@ -505,8 +505,12 @@ def section(results_json: Path, doc: Path, plot_dir: Path) -> list[str]:
     add("### Load time and peak RSS\n")
     probe_length = next((r.probe(s)["length"] for s in r.systems if r.probe(s)), 512)
     probe_calls = next((r.probe(s).get("calls", 4) for s in r.systems if r.probe(s)), 4)
-    add(f"A fresh process per system loads the model and embeds one text of {probe_length} tokens (batch 1, one "
-        f"thread, {probe_calls} calls). Load = model file to ready session, in process (edgembed: `Model::load` + `Context`; "
+    how = (f"the one-thread, batch-1 grid process of each system (lengths {', '.join(map(str, r.lengths))}: a "
+           "warm-up and the timed calls at each, then the cosine check's calls), whose longest text is "
+           f"{probe_length} tokens" if probe_calls == "grid" else
+           f"a fresh process per system loads the model and embeds one text of {probe_length} tokens (batch 1, one "
+           f"thread, {probe_calls} calls)")
+    add(f"Measured in {how}. Load = model file to ready session, in process (edgembed: `Model::load` + `Context`; "
         "peers: session / model construction, without the Python interpreter's and libraries' import time). Peak "
         "RSS = the process's `ru_maxrss`, which for the peers includes the Python interpreter and their libraries; "
         "for edgembed, RSS over the model file is what the run adds to the mapped file.\n")
