@@ -508,20 +508,21 @@ def section(results_json: Path, doc: Path, plot_dir: Path) -> list[str]:
     how = (f"the one-thread, batch-1 grid process of each system (lengths {', '.join(map(str, r.lengths))}: a "
            "warm-up and the timed calls at each, then the cosine check's calls), whose longest text is "
            f"{probe_length} tokens" if probe_calls == "grid" else
-           f"a fresh process per system loads the model and embeds one text of {probe_length} tokens (batch 1, one "
-           f"thread, {probe_calls} calls)")
+           f"a fresh process per system, which loads the model and embeds one text of {probe_length} tokens (batch "
+           f"1, one thread, {probe_calls} calls)")
     add(f"Measured in {how}. Load = model file to ready session, in process (edgembed: `Model::load` + `Context`; "
         "peers: session / model construction, without the Python interpreter's and libraries' import time). Peak "
         "RSS = the process's `ru_maxrss`, which for the peers includes the Python interpreter and their libraries; "
         "for edgembed, RSS over the model file is what the run adds to the mapped file.\n")
-    add("| system | load ms | peak RSS MB | model file MB | RSS over the file MB |")
+    # peak_rss_mb is ru_maxrss / 1024 (MiB); file_mb is the file's bytes / 1e6: the table compares them in MiB.
+    add("| system | load ms | peak RSS MiB | model file MiB | RSS over the file MiB |")
     add("|---|---:|---:|---:|---:|")
     for s in r.systems:
         x = r.probe(s)
         if x:
-            file_mb = x.get("file_mb")
-            add(f"| {LABELS[s]} | {x['load_ms']:.1f} | {x['peak_rss_mb']:.1f} | {fmt(file_mb)} | "
-                f"{fmt(x['peak_rss_mb'] - file_mb if file_mb else None)} |")
+            file_mib = x["file_mb"] * 1e6 / 2**20 if x.get("file_mb") else None
+            add(f"| {LABELS[s]} | {x['load_ms']:.1f} | {x['peak_rss_mb']:.1f} | {fmt(file_mib)} | "
+                f"{fmt(x['peak_rss_mb'] - file_mib if file_mib else None)} |")
     add("")
 
     mixed_any = any(r.sys[s].get("mixed") for s in r.systems)
