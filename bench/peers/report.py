@@ -371,7 +371,10 @@ def section(results_json: Path, doc: Path, plot_dir: Path) -> list[str]:
         f"one warm-up call, then at least {st['repeats']} timed calls and at least {st['min_seconds']} s; "
         f"median, p10, p90 (p10/p90 are in the JSON). CPU affinity "
         f"{'pinned to the first n cores' if st['pinned'] else 'not pinned'}; OMP/MKL/OPENBLAS_NUM_THREADS = n; "
-        f"OMP_WAIT_POLICY {st.get('omp_wait_policy', 'library default')}.")
+        f"OMP_WAIT_POLICY {st.get('omp_wait_policy', 'library default')}"
+        + (f"; before each timed process, its cores were kept busy for {st['warm_cores_seconds']:g} s (an idle "
+           "vCPU of this host runs the next process's first seconds slowly)" if st.get("warm_cores_seconds") else "")
+        + ".")
     add(f"- Text: {m['text']['corpus']}, {m['text']['documents']} documents, {m['text']['pieces']} word pieces; input b "
         "of (L, B) = [CLS] + pieces[b(L-2) : (b+1)(L-2)] + [SEP] (the model's own start and end tokens), exactly as "
         "`edgembed bench` cuts it. "

@@ -105,7 +105,19 @@ def pinned_env(threads: int) -> dict:
     return env
 
 
-def run_pinned(cmd: list[str], threads: int, pin: bool, log_file: Path) -> None:
+def warm_cores(cpus: list[int], seconds: float) -> None:
+    """Keeps each of `cpus` busy for `seconds`. On a 2-vCPU host the second vCPU sits idle through the whole
+    1-thread row; the first 2-thread process after it (always edgembed-int8, by the grid's alternating order) ran
+    its first seconds at about 3/4 speed, in two runs out of two."""
+    spin = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass"
+    procs = [subprocess.Popen([sys.executable, "-c", spin], preexec_fn=lambda c=c: os.sched_setaffinity(0, [c]))
+             for c in cpus]
+    for p in procs:
+        p.wait()
+
+
+def run_pinned(cmd: list[str], threads: int, pin: bool, log_file: Path, warm_seconds: float = 0.0) -> None:
+    """Runs cmd on the first `threads` CPUs (when pin), after keeping them busy for warm_seconds."""
     cpus = sorted(os.sched_getaffinity(0))[:threads]
 
     def pre():
@@ -115,6 +127,8 @@ def run_pinned(cmd: list[str], threads: int, pin: bool, log_file: Path) -> None:
     with open(log_file, "a") as f:
         f.write("$ " + shlex.join(cmd) + f"  (threads {threads}, cpus {cpus if pin else 'any'})\n")
         f.flush()
+        if pin and warm_seconds > 0:
+            warm_cores(cpus, warm_seconds)
         r = subprocess.run(cmd, env=pinned_env(threads), preexec_fn=pre, stdout=f, stderr=subprocess.STDOUT)
     if r.returncode != 0:
         raise RuntimeError(f"{cmd[0]} ... exited {r.returncode}; see {log_file}")
@@ -199,6 +213,8 @@ def main() -> None:
     ap.add_argument("--min-seconds", type=float)
     ap.add_argument("--systems", default="", help="comma list (default: every one that can run)")
     ap.add_argument("--no-pin", action="store_true", help="do not set CPU affinity")
+    ap.add_argument("--warm-cores", type=float, default=10.0, metavar="SECONDS",
+                    help="keep a timed process's CPUs busy this long before it starts (0: not)")
     ap.add_argument("--omp-wait-policy", choices=["ACTIVE", "PASSIVE"], default=None,
                     help="set OMP_WAIT_POLICY for every system (default: each library's own default)")
     ap.add_argument("--edgembed", default=str(models.edgembed_bin()),
@@ -250,7 +266,8 @@ def main() -> None:
             "git": git_rev(), "model": model.key, "model_name": model.name, "model_dir": str(model_dir),
             "settings": {"lengths": lengths, "batches": batches, "threads": threads, "repeats": args.repeats,
                          "min_seconds": args.min_seconds, "probe_length": probe_length, "pinned": not args.no_pin,
-                         "omp_wait_policy": args.omp_wait_policy or "library default"}}
+                         "omp_wait_policy": args.omp_wait_policy or "library default",
+                         "warm_cores_seconds": args.warm_cores}}
     log(f"load average {meta['loadavg_before']}")
 
     # Texts and token ids.
@@ -338,7 +355,7 @@ def main() -> None:
                "--min-seconds", str(args.min_seconds if min_seconds is None else min_seconds), "--json", str(out)]
         if mixed:
             cmd.append("--mixed")
-        run_pinned(cmd, t, not args.no_pin, logf)
+        run_pinned(cmd, t, not args.no_pin, logf, args.warm_cores)
         return json.loads(Path(out).read_text())
 
     def peer(system, t, out, lens, bats, mixed_lengths=None, check=False, repeats=None, min_seconds=None):
@@ -355,7 +372,7 @@ def main() -> None:
                 spec["check"].update(text_ids=text_ids, text_out=str(work / "check-torch-f32-texts.npy"))
         spec_file = Path(str(out) + ".spec.json")
         spec_file.write_text(json.dumps(spec))
-        run_pinned([sys.executable, str(HERE / "worker.py"), str(spec_file)], t, not args.no_pin, logf)
+        run_pinned([sys.executable, str(HERE / "worker.py"), str(spec_file)], t, not args.no_pin, logf, args.warm_cores)
         return json.loads(Path(out).read_text())
 
     # The mixed-length batch: edgembed draws 32 lengths from the mixed text's documents; the peers get the same.
