@@ -213,8 +213,8 @@ def main() -> None:
     ap.add_argument("--min-seconds", type=float)
     ap.add_argument("--systems", default="", help="comma list (default: every one that can run)")
     ap.add_argument("--no-pin", action="store_true", help="do not set CPU affinity")
-    ap.add_argument("--warm-cores", type=float, default=10.0, metavar="SECONDS",
-                    help="keep a timed process's CPUs busy this long before it starts (0: not)")
+    ap.add_argument("--warm-cores", type=float, default=None, metavar="SECONDS",
+                    help="keep a timed process's CPUs busy this long before it starts (default 10, --quick 0)")
     ap.add_argument("--omp-wait-policy", choices=["ACTIVE", "PASSIVE"], default=None,
                     help="set OMP_WAIT_POLICY for every system (default: each library's own default)")
     ap.add_argument("--edgembed", default=str(models.edgembed_bin()),
@@ -227,6 +227,8 @@ def main() -> None:
                                               "quick: CACHE/<model>/quick/)")
     ap.add_argument("--no-report", action="store_true", help="do not write the doc and plots")
     args = ap.parse_args()
+    if args.warm_cores is None:
+        args.warm_cores = 0.0 if args.quick else 10.0
 
     model = models.MODELS[args.model]
     long_model = model.probe_length > 512  # its quick run: its two shortest lengths, batch 1
