@@ -119,6 +119,24 @@ def load_folder(model_dir: str | Path, max_length: int):
     return model
 
 
+def embed_windows_folder(model_dir: str | Path, windows: list[list[int]], max_length: int) -> np.ndarray:
+    """[1, dim]: the folder's vector of one text given as windows of token ids (specials included), as
+    `--long-input window` defines it: the Transformer and Pooling modules on each window, the token-weighted mean
+    of the pooled vectors in double, then the remaining modules (Dense, Normalize) once, on the combined vector."""
+    st = load_folder(model_dir, max_length)
+    total, weight = None, 0.0
+    with torch.inference_mode():
+        for ids in windows:
+            features = {"input_ids": torch.tensor([ids]), "attention_mask": torch.ones(1, len(ids), dtype=torch.long)}
+            pooled = st[1](st[0](features))["sentence_embedding"][0].double()
+            total = pooled * len(ids) if total is None else total + pooled * len(ids)
+            weight += len(ids)
+        features = {"sentence_embedding": (total / weight).float()[None]}
+        for module in list(st)[2:]:
+            features = module(features)
+    return features["sentence_embedding"].numpy()
+
+
 def embed_folder(model_dir: str | Path, texts: list[str], max_length: int, batch_size: int = 32) -> np.ndarray:
     """Reference embeddings of the folder's model (pooled, normalized when its modules.json says so), f32."""
     torch.set_num_threads(os.cpu_count() or 1)

@@ -248,6 +248,23 @@ def edgembed_ids(model: Path, texts: list[str], max_length: int, special: bool =
     return [json.loads(line) for line in lines]
 
 
+def window_ids(model: str | Path, text: str, window_length: int) -> list[list[int]]:
+    """The token ids of the windows `--long-input window --max-length window_length` cuts text into: the model's
+    specials around windows of its pieces, each start half a window after the last, the last window ending at
+    the text's end (written from the CLI's documented rule, not its code)."""
+    pieces = edgembed_ids(model, [text], 0, special=False)[0]
+    sample, bare = edgembed_ids(model, ["x"], window_length)[0], edgembed_ids(model, ["x"], 0, special=False)[0]
+    at = sample.index(bare[0])
+    prefix, suffix = sample[:at], sample[at + len(bare):]
+    window = window_length - len(prefix) - len(suffix)
+    stride = max(window // 2, 1)
+    starts, s = [0], stride
+    while s + window < len(pieces) + stride:
+        starts.append(min(s, len(pieces) - window))
+        s += stride
+    return [prefix + pieces[start:start + window] + suffix for start in sorted(set(starts))]
+
+
 def assert_ids_equal(what: str, texts: list[str], ours: list[list[int]], theirs: list[list[int]]) -> None:
     bad = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
     print(f"{what}: ids equal on {len(texts) - len(bad)} of {len(texts)} texts")
@@ -357,6 +374,23 @@ def test_default_max_length_is_the_folders(family, shape, layers, models_dir):
     ours = edgembed_cli.embed(texts, model=model)
     assert_close(f"{family}/{shape} default max length ({max_seq_length})", ours,
                  reference.cached_embed_folder(folder, texts, max_seq_length))
+
+
+# `--long-input window` on the rotary families (EmbeddingGemma's, with its Dense modules: test_gemma3_pipeline.py).
+WINDOW_LENGTH = 512
+
+
+@pytest.mark.parametrize("family", ["modernbert", "qwen3"])
+def test_long_input_window(family, models_dir):
+    """A text of about 2,600 pieces as windows of 512 tokens against sentence-transformers on the same windows."""
+    folder = folder_of(family, families.DEFAULT_SHAPE[family], parity_layers(family))
+    model = convert(folder, "f32", models_dir)
+    text = long_texts(1, 2560)[0][:9000]
+    windows = window_ids(model, text, WINDOW_LENGTH)
+    assert len(windows) >= 5, len(windows)
+    ref = reference.embed_windows_folder(folder, windows, WINDOW_LENGTH)
+    ours = edgembed_cli.embed([text], model=str(model), max_length=WINDOW_LENGTH, extra=["--long-input", "window"])
+    assert_close(f"{family} L{parity_layers(family)}: {len(windows)} windows of {WINDOW_LENGTH}", ours, ref)
 
 
 # Peak resident memory of ModernBERT-base at 8192 tokens, batch 1 (issue 17: <= file size + 64 MB).

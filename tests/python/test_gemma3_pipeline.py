@@ -22,7 +22,7 @@ import pytest
 import edgembed_cli
 import families
 import reference
-from test_family_parity import CONVERT, assert_close, convert, long_texts, manpage_texts
+from test_family_parity import CONVERT, assert_close, convert, edgembed_ids, long_texts, manpage_texts, window_ids
 
 FAMILY, LAYERS = "gemma3_text", 6
 TAU = 0.8
@@ -56,47 +56,14 @@ def test_tempscale(folder, model):
     assert np.all(np.sum(plain * ours, axis=1) < 0.99999), "the temperature changed nothing"
 
 
-def _ids(model: str, text: str, special: bool) -> list[int]:
-    args = [edgembed_cli.BIN, "tokenize", "-m", model, "--input", "jsonl", "--max-length", "0" if not special else "2048", "-"]
-    if not special:
-        args.insert(2, "--no-special")
-    proc = subprocess.run(args, input=json.dumps(text) + "\n", capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout)
-
-
 def test_long_input_window(folder, model):
-    import torch
-
-    text = long_texts(1, 2560)[0][:9000]  # about 2,600 pieces: 10 windows
-    pieces = _ids(model, text, special=False)
-    sample = _ids(model, "x", special=True)
-    bare = _ids(model, "x", special=False)
-    at = sample.index(bare[0])
-    prefix, suffix = sample[:at], sample[at + len(bare):]
-    window = WINDOW_LENGTH - len(prefix) - len(suffix)
+    text = long_texts(1, 2560)[0][:9000]  # about 2,600 pieces: 9 windows
+    pieces = edgembed_ids(model, [text], 0, special=False)[0]
     assert len(pieces) > 2048, len(pieces)  # past the model's limit: only windows see all of it
-    stride = max(window // 2, 1)  # the runtime's default: half a window
-    starts, s = [0], stride
-    while s + window < len(pieces) + stride:
-        starts.append(min(s, len(pieces) - window))
-        s += stride
-    starts = sorted(set(starts))
-
-    st = reference.load_folder(folder, WINDOW_LENGTH)
-    total, weight = None, 0.0
-    with torch.inference_mode():
-        for start in starts:
-            ids = prefix + pieces[start:start + window] + suffix
-            features = {"input_ids": torch.tensor([ids]), "attention_mask": torch.ones(1, len(ids), dtype=torch.long)}
-            pooled = st[1](st[0](features))["sentence_embedding"][0].double()
-            total = pooled * len(ids) if total is None else total + pooled * len(ids)
-            weight += len(ids)
-        features = {"sentence_embedding": (total / weight).float()[None]}
-        for module in list(st)[2:]:  # Dense, Dense, Normalize
-            features = module(features)
-    ref = features["sentence_embedding"].numpy()
+    windows = window_ids(model, text, WINDOW_LENGTH)
+    ref = reference.embed_windows_folder(folder, windows, WINDOW_LENGTH)
     ours = edgembed_cli.embed([text], model=model, max_length=WINDOW_LENGTH, extra=["--long-input", "window"])
-    assert_close(f"gemma3_text L{LAYERS} {len(pieces)} pieces as {len(starts)} windows of {WINDOW_LENGTH}", ours, ref)
+    assert_close(f"gemma3_text L{LAYERS}: {len(windows)} windows of {WINDOW_LENGTH}", ours, ref)
 
 
 def test_python_package_and_c_api(model, edgembed_pkg):
