@@ -8,13 +8,12 @@ test_qwen3_config_refusals.py does for Qwen3. The unedited folder converts (test
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 import families
-from test_qwen3_config_refusals import CONVERT, convert
+from config_refusals import CONVERT, assert_refused, convert, edited_copy
 
 FAMILY, LAYERS = "gemma3_text", 6
 SLIDING, FULL = "sliding_attention", "full_attention"
@@ -59,32 +58,9 @@ def folder() -> Path:
     return families.family_dir(FAMILY, layers=LAYERS)
 
 
-def edited_copy(folder: Path, out: Path, file: str, changes: dict) -> Path:
-    """folder with the JSON file `file` (relative) changed; everything else linked."""
-    shutil.copytree(folder, out, copy_function=lambda src, dst: Path(dst).symlink_to(src),
-                    ignore=shutil.ignore_patterns(".*"))
-    target = out / file
-    config = json.loads(target.read_text())
-    for key, value in changes.items():
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = value
-    target.unlink()
-    target.write_text(json.dumps(config, indent=2))
-    return out
-
-
 @pytest.mark.parametrize("what, file, changes, fragment", CASES, ids=[c[0] for c in CASES])
 def test_refused_naming_the_key(folder, tmp_path, what, file, changes, fragment):
-    out = tmp_path / "out" / "model.edgembed"
-    out.parent.mkdir()
-    proc = convert(edited_copy(folder, tmp_path / "folder", file, changes), out)
-    print(f"{what}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else '(no message)'}")
-    assert proc.returncode != 0, f"{what}: converted"
-    assert fragment in proc.stderr, proc.stderr[-2000:]
-    assert file in proc.stderr, proc.stderr[-2000:]
-    assert not any(out.parent.iterdir()), "a refused conversion left files behind"
+    assert_refused(folder, tmp_path, what, file, changes, fragment)
 
 
 def test_dense_before_pooling_refused(folder, tmp_path):

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 import families
-from test_gemma3_config_refusals import edited_copy
-from test_qwen3_config_refusals import CONVERT, convert
+from config_refusals import CONVERT, assert_refused, convert, edited_copy
 
 FULL, SLIDING = "full_attention", "sliding_attention"
 DEFAULT_ROPES = {FULL: {"rope_type": "default", "rope_theta": 160000.0},
@@ -51,14 +50,7 @@ def folder() -> Path:
 
 @pytest.mark.parametrize("what, changes, fragment", CASES, ids=[c[0] for c in CASES])
 def test_refused_naming_the_key(folder, tmp_path, what, changes, fragment):
-    out = tmp_path / "out" / "model.edgembed"
-    out.parent.mkdir()
-    proc = convert(edited_copy(folder, tmp_path / "folder", "config.json", changes), out)
-    print(f"{what}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else '(no message)'}")
-    assert proc.returncode != 0, f"{what}: converted"
-    assert fragment in proc.stderr, proc.stderr[-2000:]
-    assert "config.json" in proc.stderr, proc.stderr[-2000:]
-    assert not any(out.parent.iterdir()), "a refused conversion left files behind"
+    assert_refused(folder, tmp_path, what, "config.json", changes, fragment)
 
 
 def test_transformers_4_keys_convert(folder, tmp_path):

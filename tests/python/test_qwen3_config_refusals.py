@@ -7,15 +7,13 @@ folder converts (tests/python/test_family_parity.py checks its vectors).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import families
+from config_refusals import CONVERT, assert_refused, convert, edited_copy
 
-CONVERT = Path(os.environ.get("EDGEMBED_CONVERT", families.REPO_ROOT / "build" / "tools" / "convert" / "edgembed-convert"))
 
 ALL_FULL = ["full_attention", "full_attention"]
 # (what, config.json keys set (None: removed), a fragment the message must hold)
@@ -42,44 +40,16 @@ def folder() -> Path:
     return families.family_dir("qwen3", layers=2)
 
 
-def edited_copy(folder: Path, out: Path, changes: dict) -> Path:
-    """folder with its config.json changed; every other file linked."""
-    out.mkdir()
-    for path in folder.iterdir():
-        if path.name != "config.json" and not path.name.startswith("."):
-            (out / path.name).symlink_to(path)
-    config = json.loads((folder / "config.json").read_text())
-    for key, value in changes.items():
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = value
-    (out / "config.json").write_text(json.dumps(config, indent=2))
-    return out
-
-
-def convert(folder: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CONVERT), str(folder), str(out), "--dtype", "f32", "--no-progress"],
-                          capture_output=True, text=True, timeout=600)
-
-
 @pytest.mark.parametrize("what, changes, fragment", CASES, ids=[c[0] for c in CASES])
 def test_refused_naming_the_key(folder, tmp_path, what, changes, fragment):
-    out = tmp_path / "out" / "model.edgembed"
-    out.parent.mkdir()
-    proc = convert(edited_copy(folder, tmp_path / "folder", changes), out)
-    print(f"{what}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else '(no message)'}")
-    assert proc.returncode != 0, f"{what}: converted"
-    assert fragment in proc.stderr, proc.stderr[-2000:]
-    assert "config.json" in proc.stderr, proc.stderr[-2000:]
-    assert not any(out.parent.iterdir()), "a refused conversion left files behind"
+    assert_refused(folder, tmp_path, what, "config.json", changes, fragment)
 
 
 def test_transformers_4_keys_convert(folder, tmp_path):
     """An older config: top-level rope_theta, rope_scaling null, no layer_types and no rope_parameters."""
     changes = {"rope_theta": 1e6, "rope_scaling": None, "rope_parameters": None, "layer_types": None,
                "sliding_window": None}
-    edited = edited_copy(folder, tmp_path / "folder", changes)
+    edited = edited_copy(folder, tmp_path / "folder", "config.json", changes)
     config = json.loads((edited / "config.json").read_text())
     config["rope_scaling"] = None  # present and null, as transformers 4 writes it
     (edited / "config.json").write_text(json.dumps(config))
