@@ -14,17 +14,20 @@ void fill_kernels_neon64(Kernels& k);
 
 namespace {
 
+// Only the tables of ISAs the CPU runs are filled: each fill function is compiled with its ISA's flags, so
+// the compiler may use that ISA's instructions in the fill itself (GCC 12 stores avx512bw's table with zmm
+// moves, SIGILL on an AVX2-only CPU).
 struct Tables {
     Kernels reference{}, sse2{}, avx2{}, avx512bw{}, neon64{};
     Tables() {
         fill_kernels_reference(reference);
 #if defined(EDGEMBED_HAVE_X86_KERNELS)
-        fill_kernels_sse2(sse2);
-        fill_kernels_avx2(avx2);
-        fill_kernels_avx512bw(avx512bw);
+        if (isa_available(Isa::sse2)) fill_kernels_sse2(sse2);
+        if (isa_available(Isa::avx2)) fill_kernels_avx2(avx2);
+        if (isa_available(Isa::avx512bw)) fill_kernels_avx512bw(avx512bw);
 #endif
 #if defined(EDGEMBED_HAVE_NEON_KERNELS)
-        fill_kernels_neon64(neon64);
+        if (isa_available(Isa::neon64)) fill_kernels_neon64(neon64);
 #endif
     }
 };
