@@ -65,7 +65,7 @@ for dtype in f32 f16 int8; do
   out=$ROOT/models/all-mpnet-base-v2.$dtype.edgembed
   if [ ! -f "$out" ] || [ "$BUILD/tools/convert/edgembed-convert" -nt "$out" ]; then
     echo "== converting all-mpnet-base-v2 -> $out"
-    # int8: the converter's defaults (outlier channels in every FFN output projection, README).
+    # int8: the converter's defaults (outlier channels in every layer's q/k/v, FFN-in and FFN-out inputs, README).
     "$BUILD/tools/convert/edgembed-convert" "$MPNET_HF" "$out" --dtype $dtype
   fi
 done

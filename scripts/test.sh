@@ -37,13 +37,15 @@ step() {
 
 # Portability: the no-oneDNN configuration (the one ARM and Android use) natively, its shipped binaries and
 # the tests of the GEMMs oneDNN replaces (the whole suite runs without oneDNN under ASan and on aarch64), then
-# the aarch64 cross build with its C++ suite under qemu (cortex-a72 and cortex-a76). Robustness: the C++
+# the aarch64 cross build with its C++ suite under qemu (cortex-a72 and cortex-a76), then the int8 CLI under
+# qemu-x86_64 as CPUs without AVX-512 and without AVX (same vectors as the host). Robustness: the C++
 # suite under ASan + UBSan + LSan (clang, no oneDNN) and the concurrency test under TSan.
 side_steps() {
   local status=0
   if [ "$PORTABILITY" != 0 ]; then
     step "GEMM tests without oneDNN (x86-64)" scripts/ci_no_onednn.sh --gemm-tests || status=1
     step "C++ tests on aarch64 (cross build, qemu)" scripts/ci_aarch64.sh || status=1
+    step "int8 vectors on older x86-64 CPUs (qemu)" scripts/ci_x86_cpus.sh || status=1
   fi
   if [ "$ROBUSTNESS" != 0 ]; then
     step "sanitizers" scripts/ci_sanitizers.sh || status=1

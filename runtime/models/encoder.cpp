@@ -79,14 +79,38 @@ bool use_bf16_attention(const ModelConfig& config) {
     throw Error(Status::invalid_argument, std::string("EDGEMBED_ATTENTION=") + choice + ": expected auto, f32 or bf16");
 }
 
-// Query, key and value as one [3h, h] layer, when their weights share a dtype: the input is read (and for
-// int8 quantized) once, in one parallel region. The layer keeps the stacked copies it runs on (the weights
-// only while its back end reads them: the packed ones have their own copy).
+// The outlier channels of q, k and v when all three have the same ones (indices, byte for byte); nullopt when
+// none has any. Sets *same to false when they differ (then they cannot be fused).
+std::optional<std::vector<uint8_t>> shared_outlier_channels(const model_file::ModelFile& file, const std::string (&names)[3],
+                                                            bool* same) {
+    std::optional<std::vector<uint8_t>> shared;
+    *same = true;
+    for (int i = 0; i < 3; ++i) {
+        const std::string name = qc8_outlier_channels_name(names[i] + ".weight");
+        std::optional<std::vector<uint8_t>> these;
+        if (file.has(name)) {
+            const model_file::TensorView& t = file.tensor(name);
+            const auto* bytes = static_cast<const uint8_t*>(t.data);
+            these.emplace(bytes, bytes + t.nbytes);
+        }
+        if (i == 0) shared = these;
+        else if (these != shared) *same = false;
+    }
+    return shared;
+}
+
+// Query, key and value as one [3h, h] layer, when their weights share a dtype (and, int8, their outlier
+// channels): the input is read (and for int8 quantized) once, in one parallel region. The layer keeps the
+// stacked copies it runs on (the weights only while its back end reads them: the packed ones have their own copy).
 bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], Layer& layer,
               quant::WeightArena& arena, std::vector<const model_file::TensorView*>& packed_sources) {
     const DType dtype = file.describe(names[0] + ".weight").dtype;
     for (const std::string& name : names)
-        if (file.describe(name + ".weight").dtype != dtype || file.has(qc8_outlier_channels_name(name + ".weight"))) return false;
+        if (file.describe(name + ".weight").dtype != dtype) return false;
+    bool same_outliers = true;
+    const std::optional<std::vector<uint8_t>> outlier_channels = shared_outlier_channels(file, names, &same_outliers);
+    if (!same_outliers) return false;
+    std::vector<float> outlier_columns;  // [3h, K]: each weight's [rows, K] columns stacked
     size_t bytes_total = 0;
     for (const std::string& name : names) bytes_total += file.describe(name + ".weight").nbytes;
     layer.qkv_weight.reserve(bytes_total);
@@ -101,14 +125,27 @@ bool fuse_qkv(const model_file::ModelFile& file, const std::string (&names)[3], 
             const auto* scales = static_cast<const float*>(file.tensor(qc8_scales_name(name + ".weight")).data);
             layer.qkv_scales.insert(layer.qkv_scales.end(), scales, scales + w.shape[0]);
         }
+        if (outlier_channels) {
+            const model_file::TensorView& c = file.tensor(qc8_outlier_columns_name(name + ".weight"));
+            const auto* values = static_cast<const float*>(c.data);
+            outlier_columns.insert(outlier_columns.end(), values, values + c.nbytes / sizeof(float));
+        }
         rows += w.shape[0];
         columns = w.shape[1];
     }
     const model_file::TensorView weight{dtype, {rows, columns}, layer.qkv_weight.data(), layer.qkv_weight.size()};
     const model_file::TensorView scales{DType::f32, {rows}, layer.qkv_scales.data(), layer.qkv_scales.size() * sizeof(float)};
+    std::optional<quant::OutlierChannels> outliers;
+    if (outlier_channels) {  // make_linear checks the shapes and copies both
+        const int64_t k = static_cast<int64_t>(outlier_channels->size() / sizeof(int32_t));
+        outliers = quant::OutlierChannels{
+            {DType::i32, {k}, outlier_channels->data(), outlier_channels->size()},
+            {DType::f32, {rows, k}, outlier_columns.data(), outlier_columns.size() * sizeof(float)}};
+    }
     for (const std::string& name : names) file.release_pages(file.tensor(name + ".weight"));  // copied above
     for (const std::string& name : names) packed_sources.push_back(&file.tensor(name + ".weight"));
-    layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data(), arena);
+    layer.qkv = quant::make_linear(weight, dtype == DType::qc8 ? &scales : nullptr, layer.qkv_bias.data(), arena,
+                                   outliers ? &*outliers : nullptr);
     if (!layer.qkv->reads_source_weights()) std::vector<uint8_t>().swap(layer.qkv_weight);
     return true;
 }

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -384,6 +385,26 @@ TEST(HostileModelFile, Int8OutlierChannels) {
         t.bytes.assign(reinterpret_cast<const uint8_t*>(h.data()), reinterpret_cast<const uint8_t*>(h.data() + h.size()));
     });
     expect_error([&] { load(on_f16); }, Status::corrupt_model_file, "has outlier channels but is not int8");
+}
+
+// Outlier channels on every linear layer's inputs, q, k and v with the same ones (the converter's choice for
+// post-LN families): q, k and v still run as one fused layer. With every input channel an outlier channel
+// the int8 weights are all zero and the model is its f32 weights summed in double, so (attention in f32) its
+// vectors equal the f32 model's to rounding: a fused layer with the columns of q, k and v out of order would not.
+TEST(HostileModelFile, Int8OutlierChannelsInEveryLinearLayer) {
+    ::setenv("EDGEMBED_ATTENTION", "f32", 1);
+    TinyModelSpec spec = small_spec();
+    const Bytes f32 = tiny_model_file(spec);
+    spec.weights = "int8";
+    spec.outlier_channels = 1 << 20;  // all of them
+    spec.outliers_in_every_linear = true;
+    const Bytes int8 = tiny_model_file(spec);
+    const std::vector<std::string> texts = {"the cat embeds the dog", "a dog"};
+    std::vector<float> a(2 * 64), b(2 * 64);
+    Context(Model::load_from_memory(f32.data(), f32.size())).embed({texts[0], texts[1]}, {}, a.data());
+    Context(Model::load_from_memory(int8.data(), int8.size())).embed({texts[0], texts[1]}, {}, b.data());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5) << i;
+    ::unsetenv("EDGEMBED_ATTENTION");
 }
 
 TEST(HostileModelFile, ConvertedInt8ModelWithoutAScalesTensor) {

@@ -40,9 +40,11 @@ struct TinyModelSpec {
     int positions = 32;
     int max_seq_length = 32;
     std::string weights = "f32";  // f32 | f16 (matrices in half precision) | int8 (qc8 linear weights)
-    // int8: the FFN output projections keep their first outlier_channels input channels in f32
-    // ("<name>.outlier_channels" / "<name>.outlier_columns", zero in the int8 weight).
+    // int8: the FFN output projections (every linear layer with outliers_in_every_linear) keep their first
+    // outlier_channels input channels (at most all of them) in f32 ("<name>.outlier_channels" /
+    // "<name>.outlier_columns", zero in the int8 weight).
     int outlier_channels = 0;
+    bool outliers_in_every_linear = false;
     uint32_t seed = 1;
     std::vector<std::string> vocab = tiny_vocab();
 };
@@ -137,8 +139,8 @@ inline std::vector<uint8_t> tiny_model_file(const TinyModelSpec& spec, const Tin
             const std::string ffn_out = ".output.dense.weight";
             const bool is_ffn_out = s.name.find("attention") == std::string::npos && s.name.size() > ffn_out.size() &&
                                     s.name.compare(s.name.size() - ffn_out.size(), ffn_out.size(), ffn_out) == 0;
-            if (is_ffn_out && spec.outlier_channels > 0) {
-                const size_t k = static_cast<size_t>(spec.outlier_channels);
+            if ((is_ffn_out || spec.outliers_in_every_linear) && spec.outlier_channels > 0) {
+                const size_t k = std::min(static_cast<size_t>(spec.outlier_channels), cols);
                 std::vector<int32_t> channels(k);
                 std::vector<float> columns(rows * k);
                 for (size_t c = 0; c < k; ++c) channels[c] = static_cast<int32_t>(c);

@@ -24,7 +24,7 @@ struct ConvertOptions {
     std::string auto_temperature;        // --auto-temperature: the setting `--temperature auto` applies ("" = none)
     std::optional<int> max_seq_length;   // --max-seq-length: in [2, max_position_embeddings]
     double min_cosine = 0.0;             // --min-cosine: quality-gate target for f16/int8 (0: only report)
-    int outlier_channels = 8;            // --outlier-channels: int8, K per FFN output projection (0: none)
+    int outlier_channels = 8;            // --outlier-channels: int8, K per q/k/v, FFN-in and FFN-out input (0: none)
     NoteFn note;                         // informational messages; may be empty
     // Called as each step starts (done = steps finished, of total) and once at the end; may be empty.
     std::function<void(const std::string& step, int done, int total)> progress;

@@ -60,8 +60,9 @@ int main(int argc, char** argv) {
                    "f16/int8 quality gate: move weights to f16 (the most sensitive FFN output projections, then whole "
                    "layers) until the min cosine against f32 on the built-in sample reaches this (0 = only report)");
     app.add_option("--outlier-channels", options.outlier_channels,
-                   "int8: input channels kept in f32 in each FFN output projection (those of largest |x| on the "
-                   "built-in sample: the outliers per-token int8 cannot resolve; 0 = none)")
+                   "int8: input channels kept in f32 in each layer's attention input (q, k, v), FFN input and FFN "
+                   "output projections (those of largest |x| on the built-in sample: the outliers per-token int8 "
+                   "cannot resolve; 0 = none)")
         ->capture_default_str()
         ->check(CLI::Range(0, 64));
     auto* length_option = app.add_option("--max-seq-length", max_seq_length, "default maximum sequence length (<= max_position_embeddings)");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <utility>
 #include <string_view>
 
 #include "runtime/context.h"
@@ -57,18 +59,40 @@ std::set<std::string> joined(const std::vector<const FallbackUnit*>& units) {
     return names;
 }
 
-// Per FFN output projection (by layer): the largest |x| each of its input channels took on the sample.
-using ChannelMaxima = std::vector<std::vector<float>>;
+// The linear weights of `layer` whose input is `input` (q, k and v share theirs).
+std::vector<std::string> linear_weights_of(const models::TensorNames& names, int layer, models::LinearInput input) {
+    std::vector<const std::string*> linears;
+    switch (input) {
+        case models::LinearInput::qkv: linears = {&names.query, &names.key, &names.value}; break;
+        case models::LinearInput::attention_out: linears = {&names.attention_out}; break;
+        case models::LinearInput::ffn_in: linears = {&names.ffn_in}; break;
+        case models::LinearInput::ffn_out: linears = {&names.ffn_out}; break;
+    }
+    std::vector<std::string> out;
+    for (const std::string* linear : linears)
+        if (!linear->empty()) out.push_back(models::layer_prefix(names, layer) + *linear + ".weight");
+    return out;
+}
 
-// The outlier channels of every FFN output projection: its `count` input channels of largest max |x| on
-// the sample, in increasing channel order. Every one: their inputs (GELU outputs) are heavy-tailed in
-// every layer of the models measured, and a threshold on max / median would not pick the layers that hurt
-// most (all-mpnet-base-v2's layers 4 and 5: 7x and 11x, against 75x in layer 7). Choosing by |x| beat
+// The linear inputs that get outlier channels. The FFN output projections' (GELU outputs) are heavy-tailed in
+// every layer of the models measured. The attention and FFN inputs of post-LN blocks (the LayerNorm output,
+// also the residual) carry a few channels of large |x| in every token, which set the per-token int8 scale of
+// all the others: all-mpnet-base-v2's value projection alone cost 0.0005 of mean cosine on held-out text
+// through its input's quantization (bench/probes/outlier_channels.py).
+constexpr models::LinearInput kOutlierInputs[] = {models::LinearInput::qkv, models::LinearInput::ffn_in,
+                                                  models::LinearInput::ffn_out};
+
+// Per (layer, linear input): the largest |x| each input channel took on the sample.
+using ChannelMaxima = std::map<std::pair<int, models::LinearInput>, std::vector<float>>;
+
+// The outlier channels of every linear input in kOutlierInputs: its `count` channels of largest max |x| on the
+// sample, in increasing channel order, for every weight that reads it (q, k and v the same ones, so that they
+// stay one fused layer). Every layer: a threshold on max / median would not pick the layers that hurt most
+// (all-mpnet-base-v2's FFN outputs in layers 4 and 5: 7x and 11x, against 75x in layer 7). Choosing by |x| beat
 // choosing by |x| * ||W column|| (STS-B test min cosine 0.9955 against 0.9923).
 void choose_outlier_channels(const ChannelMaxima& maxima, const models::TensorNames& names, int count, Int8Plan& plan,
                              std::vector<std::string>& report) {
-    for (size_t layer = 0; layer < maxima.size(); ++layer) {
-        const std::vector<float>& m = maxima[layer];
+    for (const auto& [where, m] : maxima) {
         if (m.empty() || count <= 0) continue;
         std::vector<float> sorted = m;
         std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
@@ -79,11 +103,14 @@ void choose_outlier_channels(const ChannelMaxima& maxima, const models::TensorNa
         std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) { return m[a] > m[b]; });
         order.resize(k);
         std::sort(order.begin(), order.end());
-        const std::string weight = models::layer_prefix(names, static_cast<int>(layer)) + names.ffn_out + ".weight";
-        plan.outlier_channels[weight] = order;
-        char line[256];
-        std::snprintf(line, sizeof line, "%s: %zu of %zu input channels in f32 (max |x| %.3g, median channel %.3g)", weight.c_str(),
-                      k, m.size(), largest, median);
+        std::string weights;
+        for (const std::string& weight : linear_weights_of(names, where.first, where.second)) {
+            plan.outlier_channels[weight] = order;
+            weights += (weights.empty() ? "" : ", ") + weight;
+        }
+        char line[512];
+        std::snprintf(line, sizeof line, "%s: %zu of %zu input channels in f32 (max |x| %.3g, median channel %.3g)",
+                      weights.c_str(), k, m.size(), largest, median);
         report.push_back(line);
     }
 }
@@ -98,12 +125,12 @@ GateOutcome run_quality_gate(const std::vector<uint8_t>& f32_bytes, const ModelC
     // Only a family whose layout has outlier channels gets them (ModernBERT's has none yet).
     if (family.layout_revision < models::kOutlierChannelsRevision) outlier_channels = 0;
     int dim = 0;
-    // The reference embeddings, and the calibration: each FFN output projection's input channel maxima.
-    ChannelMaxima maxima(static_cast<size_t>(config.num_layers));
+    // The reference embeddings, and the calibration: the input channel maxima of kOutlierInputs.
+    ChannelMaxima maxima;
     const std::vector<float> reference = embed_quality_sample(
         f32_bytes, &dim, [&](int layer, models::LinearInput input, const float* x, size_t rows, size_t width) {
-            if (input != models::LinearInput::ffn_out) return;
-            std::vector<float>& m = maxima.at(static_cast<size_t>(layer));
+            if (std::find(std::begin(kOutlierInputs), std::end(kOutlierInputs), input) == std::end(kOutlierInputs)) return;
+            std::vector<float>& m = maxima[{layer, input}];
             m.resize(width, 0.0f);
             for (size_t i = 0; i < rows; ++i)
                 for (size_t c = 0; c < width; ++c) m[c] = std::max(m[c], std::fabs(x[i * width + c]));

@@ -1,7 +1,7 @@
 // The converter's quality gate: before a quantized model is written, it is compared with the f32
 // model on the built-in sample (quality_sample.h); the gate reports mean / min cosine. For int8 it first
-// calibrates on the same sample: every FFN output projection keeps the K input channels of largest |x|
-// out of int8 (quantize.h's Int8Plan). It can then move int8 weights to f16 until a
+// calibrates on the same sample: the inputs of every layer's q/k/v, FFN input and FFN output projections keep
+// their K channels of largest |x| out of int8 (quantize.h's Int8Plan). It can then move int8 weights to f16 until a
 // min-cosine target is met: the most sensitive FFN output projections first, then the most sensitive
 // whole encoder layers.
 #pragma once
