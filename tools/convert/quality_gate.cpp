@@ -92,7 +92,9 @@ using ChannelMaxima = std::map<std::pair<int, models::LinearInput>, std::vector<
 // choosing by |x| * ||W column|| (STS-B test min cosine 0.9955 against 0.9923).
 void choose_outlier_channels(const ChannelMaxima& maxima, const models::TensorNames& names, int count, Int8Plan& plan,
                              std::vector<std::string>& report) {
-    for (const auto& [where, m] : maxima) {
+    for (const auto& entry : maxima) {  // not a structured binding: clang 14 cannot capture one in the lambda below
+        const std::pair<int, models::LinearInput>& where = entry.first;
+        const std::vector<float>& m = entry.second;
         if (m.empty() || count <= 0) continue;
         std::vector<float> sorted = m;
         std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
