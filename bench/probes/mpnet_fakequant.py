@@ -59,29 +59,15 @@ def qweight(w):
     return torch.round(w / s).clamp(-127, 127) * s
 
 
-def qweight_mse(w, grid=(1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7)):
+def qweight_mse(w, h=None, grid=tuple(1.0 - 0.02 * i for i in range(20))):
+    """Per-row clip of the scale below max |W| with the least squared error, weighted by the inputs' energy h
+    (sum of x^2 per input channel) when given. Neither gained more than 0.0001 of mean cosine here."""
     best, err = None, None
     m = w.abs().amax(1, keepdim=True)
     for g in grid:
         s = m * g / 127
         q = torch.round(w / s).clamp(-127, 127) * s
-        e = ((q - w) ** 2).sum(1, keepdim=True)
-        if best is None:
-            best, err = q, e
-        else:
-            take = e < err
-            best = torch.where(take, q, best)
-            err = torch.where(take, e, err)
-    return best
-
-
-def qweight_hmse(w, h, grid=tuple(1.0 - 0.02 * i for i in range(20))):
-    best, err = None, None
-    m = w.abs().amax(1, keepdim=True)
-    for g in grid:
-        s = m * g / 127
-        q = torch.round(w / s).clamp(-127, 127) * s
-        e = (((q - w) ** 2) * h).sum(1, keepdim=True)
+        e = (((q - w) ** 2) * (1 if h is None else h)).sum(1, keepdim=True)
         if best is None:
             best, err = q, e
         else:
@@ -158,7 +144,7 @@ def run(label, wkinds="qkvoif", akinds="qkvoif", outliers=None, wfn=qweight, lay
         keep = None
         if outliers.get(kind):
             keep = torch.topk(maxima[li, kind], outliers[kind]).indices
-        wf = (lambda t, li=li, kind=kind, keepi=keep: qweight_hmse(t, energy[li, kind].clone().index_fill_(0, keepi, 0) if keepi is not None else energy[li, kind])) if wfn == "hmse" else wfn
+        wf = (lambda t, li=li, kind=kind, keepi=keep: qweight_mse(t, energy[li, kind].clone().index_fill_(0, keepi, 0) if keepi is not None else energy[li, kind])) if wfn == "hmse" else wfn
         if kind in wkinds:
             if keep is not None:
                 wk = w[:, keep].clone(); w[:, keep] = 0; w = wf(w); w[:, keep] = wk
