@@ -14,7 +14,7 @@ Bounds (those of the MiniLM tests): token ids equal to the Hugging Face fast tok
 >= 0.99999 and max |diff| <= 1e-4 against sentence-transformers; f16 min cosine >= 0.9999 against it; int8
 mean cosine >= 0.995 and min >= 0.98 against edgembed's own f32. Real MPNet: STS-B test Spearman x100 within
 0.005 of sentence-transformers' in f32 (equal to 2 decimals), int8 within 0.5 points of f32; SciFact nDCG@10
-x100 within 0.005 in f32, int8 within 1.0 point.
+x100 within 0.005 in f32, int8 within 0.5 points.
 """
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ F32_MIN_COSINE_8192 = 0.9999
 F16_MIN_COSINE = 0.9999
 INT8_MEAN_COSINE, INT8_MIN_COSINE = 0.995, 0.98
 F32_SCORE_POINTS = 0.005          # Spearman / nDCG x100: equal to 2 decimals
-INT8_SPEARMAN_POINTS, INT8_NDCG_POINTS = 0.5, 1.0
+# Issue 14's bounds for int8 (MPNet SciFact: 65.5865 against f32's 65.5697 with outlier channels on the q/k/v,
+# FFN-in and FFN-out inputs; 65.0278 with the FFN-out ones only).
+INT8_SPEARMAN_POINTS, INT8_NDCG_POINTS = 0.5, 0.5
 
 STSB_TEXTS, MANPAGES, MANPAGE_MAX_LENGTH = 300, 50, 512
 LONG_MANPAGES, LONG_8192_TEXTS = 16, 4   # ModernBERT at 1024 / 2048 tokens; at 8192 (full shapes only)
