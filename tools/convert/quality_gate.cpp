@@ -78,7 +78,7 @@ std::vector<std::string> linear_weights_of(const models::TensorNames& names, int
 // every layer of the models measured. The attention and FFN inputs of post-LN blocks (the LayerNorm output,
 // also the residual) carry a few channels of large |x| in every token, which set the per-token int8 scale of
 // all the others: all-mpnet-base-v2's value projection alone cost 0.0005 of mean cosine on held-out text
-// through its input's quantization (bench/probes/outlier_channels.py).
+// through its input's quantization (bench/probes/mpnet_fakequant.py; outlier_channels.py for the count).
 constexpr models::LinearInput kOutlierInputs[] = {models::LinearInput::qkv, models::LinearInput::ffn_in,
                                                   models::LinearInput::ffn_out};
 
