@@ -28,16 +28,15 @@ texts = sorted(set(load_texts("stsb_test")))[::400] + load_texts("manpages_corpu
 open(sys.argv[1], "w").write("".join(json.dumps(t) + "\n" for t in texts))
 EOF
 status=0
-dtype=int8
-model=$ROOT/models/all-MiniLM-L6-v2.$dtype.edgembed
-"$BUILD/tools/cli/edgembed" embed -m "$model" --input jsonl --output npy -o "$work/host-$dtype.npy" <"$work/texts.jsonl" 2>/dev/null
+model=$ROOT/models/all-MiniLM-L6-v2.int8.edgembed
+"$BUILD/tools/cli/edgembed" embed -m "$model" --input jsonl --output npy -o "$work/host.npy" <"$work/texts.jsonl" 2>/dev/null
 for cpu in "${CPUS[@]}"; do
   start=$SECONDS
   if ! "$QEMU" -cpu "$cpu" "$BUILD/tools/cli/edgembed" embed -m "$model" --input jsonl --output npy \
-      -o "$work/$cpu-$dtype.npy" <"$work/texts.jsonl" 2>"$work/$cpu-$dtype.err"; then
-    echo "FAIL $dtype on $cpu: $(grep -v 'TCG doesn' "$work/$cpu-$dtype.err" | tail -3)"; status=1; continue
+      -o "$work/$cpu.npy" <"$work/texts.jsonl" 2>"$work/$cpu.err"; then
+    echo "FAIL int8 on $cpu: $(grep -v 'TCG doesn' "$work/$cpu.err" | tail -3)"; status=1; continue
   fi
-  .venv/bin/python - "$work/host-$dtype.npy" "$work/$cpu-$dtype.npy" "$dtype on $cpu ($((SECONDS - start)) s)" <<'EOF' || status=1
+  .venv/bin/python - "$work/host.npy" "$work/$cpu.npy" "int8 on $cpu ($((SECONDS - start)) s)" <<'EOF' || status=1
 import sys
 import numpy as np
 host, emulated, label = np.load(sys.argv[1]), np.load(sys.argv[2]), sys.argv[3]
