@@ -182,19 +182,20 @@ BenchCase bench_case(KernelTag<&Kernels::f32_scale>) {
             {{384}, {1536}}};
 }
 
-// One token row per call, as the int8 linear layers quantize their input.
-BenchCase bench_case(KernelTag<&Kernels::f32_add_products_f64>) {  // an int8 FFN output layer's 8 outlier channels
+// 8 outlier channels of an int8 layer with n outputs, for one token row and for a block of 8 (quant/linear.cpp).
+BenchCase bench_case(KernelTag<&Kernels::f32_add_products_f64>) {
     return {[](benchmark::State& state, const Kernels* k) {
-                const size_t n = arg(state, 0), rows = 8;
-                std::vector<float> x = random_vector(rows), w = random_vector(rows * n), y = random_vector(n);
+                const size_t n = arg(state, 0), rows = arg(state, 1), channels = 8;
+                std::vector<float> x = random_vector(rows * channels), w = random_vector(channels * n),
+                                   y = random_vector(rows * n);
                 for (auto _ : state) {
-                    k->f32_add_products_f64(x.data(), rows, w.data(), y.data(), n);
+                    k->f32_add_products_f64(x.data(), rows, channels, w.data(), y.data(), n);
                     benchmark::DoNotOptimize(y.data());
                 }
-                set_bytes_per_second(state, 4.0 * (rows + 1) * n);
-                set_flops(state, 2.0 * rows * n);
+                set_bytes_per_second(state, 4.0 * (rows * channels + channels * n + 2 * rows * n));
+                set_flops(state, 2.0 * rows * channels * n);
             },
-            {{384}, {768}}};
+            {{768, 1}, {768, 8}, {3072, 8}}};
 }
 
 BenchCase bench_case(KernelTag<&Kernels::f32_quantize_qu8>) {

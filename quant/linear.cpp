@@ -44,6 +44,8 @@ private:
 // 16 tokens of MiniLM run them on one), in chunks of kRowChunk rows.
 constexpr size_t kParallelValues = size_t(1) << 15;
 constexpr size_t kRowChunk = 4;
+// Rows whose outlier-channel products one call adds (the kernel shares each load of the f32 columns among them).
+constexpr size_t kOutlierRows = 8;
 // From kChunksPerThread chunks per thread up, a quantized layer runs as chunks of kChunkRows rows that
 // the threads take as they finish, each quantized, multiplied and dequantized by the thread that took
 // it: one parallel region instead of three, and a core slowed by other work takes fewer chunks instead
@@ -124,17 +126,22 @@ private:
                          const float* residual, Epilogue epilogue, float* y, size_t first, size_t last) const {
         const simd::Kernels& k = simd::kernels();
         const int32_t offset = gemm_->activation_offset();
+        const size_t channels = outlier_channels_.size();
         thread_local std::vector<float> outliers;
-        float* gathered = outlier_channels_.empty() ? nullptr : grow(outliers, outlier_channels_.size());
-        for (size_t i = first; i < last; ++i) {
-            float* row = y + i * out_;
-            k.s32_dequantize(acc + i * out_, zero_points[i] - offset, gemm_->col_sums(), row_scales[i], scales_, bias_,
-                             residual ? residual + i * out_ : nullptr, row, out_);
+        float* gathered = channels == 0 ? nullptr : grow(outliers, kOutlierRows * channels);
+        for (size_t block = first; block < last; block += kOutlierRows) {  // a block of rows stays in cache
+            const size_t end = std::min(last, block + kOutlierRows);
+            for (size_t i = block; i < end; ++i)
+                k.s32_dequantize(acc + i * out_, zero_points[i] - offset, gemm_->col_sums(), row_scales[i], scales_,
+                                 bias_, residual ? residual + i * out_ : nullptr, y + i * out_, out_);
             if (gathered) {  // + the outlier channels' products, summed in double: the same bits on every ISA
-                for (size_t c = 0; c < outlier_channels_.size(); ++c) gathered[c] = x[i * in_ + outlier_channels_[c]];
-                k.f32_add_products_f64(gathered, outlier_channels_.size(), outlier_rows_.data(), row, out_);
+                for (size_t i = block; i < end; ++i)
+                    for (size_t c = 0; c < channels; ++c)
+                        gathered[(i - block) * channels + c] = x[i * in_ + outlier_channels_[c]];
+                k.f32_add_products_f64(gathered, end - block, channels, outlier_rows_.data(), y + block * out_, out_);
             }
-            if (epilogue == Epilogue::gelu) k.f32_gelu(row, row, out_);
+            if (epilogue == Epilogue::gelu)
+                for (size_t i = block; i < end; ++i) k.f32_gelu(y + i * out_, y + i * out_, out_);
         }
     }
 

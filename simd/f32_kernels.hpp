@@ -13,8 +13,10 @@
 #include <vector>
 #include <xsimd/xsimd.hpp>
 
-#if defined(__F16C__) || defined(__AVX512F__)
+#if defined(__F16C__) || defined(__AVX512F__) || defined(__AVX__)
 #include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 #endif
@@ -528,38 +530,102 @@ void bf16_attention(const float* q, size_t ldq, const float* k, const float* v, 
                                                     heads, out, ldo);
 }
 
+// D::size floats from p, each converted to double (exact). xsimd 8.1 has no float-to-double conversion: the
+// ISA's own instruction where this file's flags have it, else through memory.
 template <class Arch>
-void f32_add_products_f64(const float* x, size_t k, const float* w, float* y, size_t n) {
+inline xsimd::batch<double, Arch> load_widened(const float* p) {
     using D = xsimd::batch<double, Arch>;
-    constexpr size_t S = D::size, kBatches = 4;  // four independent sums hide the add latency
-    alignas(64) double wide[S];
-    auto widen = [&](const float* from) {
-        for (size_t s = 0; s < S; ++s) wide[s] = from[s];
-        return D::load_aligned(wide);
-    };
-    auto finish = [&](D sum, size_t j) {  // y += sum, rounded once
-        sum.store_aligned(wide);
-        for (size_t s = 0; s < S; ++s) y[j + s] = static_cast<float>(static_cast<double>(y[j + s]) + wide[s]);
-    };
-    size_t j = 0;
-    for (; j + kBatches * S <= n; j += kBatches * S) {
-        D sum[kBatches] = {D(0.0), D(0.0), D(0.0), D(0.0)};
+#if defined(__AVX512F__)
+    if constexpr (D::size == 8) return D(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
+#endif
+#if defined(__AVX__)
+    if constexpr (D::size == 4) return D(_mm256_cvtps_pd(_mm_loadu_ps(p)));
+#endif
+#if defined(__SSE2__)
+    if constexpr (D::size == 2)
+        return D(_mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))));
+#elif defined(__aarch64__)
+    if constexpr (D::size == 2) return D(vcvt_f64_f32(vld1_f32(p)));
+#endif
+    alignas(64) double wide[D::size];
+    for (size_t s = 0; s < D::size; ++s) wide[s] = p[s];
+    return D::load_aligned(wide);
+}
+
+// p[s] = float(p[s] + v[s]) for s < D::size: p widened, added in double, rounded once to float.
+template <class Arch>
+inline void add_narrowed(xsimd::batch<double, Arch> v, float* p) {
+    using D = xsimd::batch<double, Arch>;
+    const D sum = load_widened<Arch>(p) + v;
+#if defined(__AVX512F__)
+    if constexpr (D::size == 8) return _mm256_storeu_ps(p, _mm512_cvtpd_ps(sum));
+#endif
+#if defined(__AVX__)
+    if constexpr (D::size == 4) return _mm_storeu_ps(p, _mm256_cvtpd_ps(sum));
+#endif
+#if defined(__SSE2__)
+    if constexpr (D::size == 2)
+        return _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_castps_si128(_mm_cvtpd_ps(sum)));
+#elif defined(__aarch64__)
+    if constexpr (D::size == 2) return vst1_f32(p, vcvt_f32_f64(sum));
+#endif
+    alignas(64) double wide[D::size];
+    sum.store_aligned(wide);
+    for (size_t s = 0; s < D::size; ++s) p[s] = static_cast<float>(wide[s]);
+}
+
+// f32_add_products_f64 on R rows at once: each widened load of w serves R rows, and with k <= kBroadcast the x
+// values are broadcast once per call, not once per column batch; B column batches per row keep R * B independent
+// sums in flight.
+template <class Arch, size_t R>
+void add_products_f64_rows(const float* x, size_t k, const float* w, float* y, size_t n) {
+    using D = xsimd::batch<double, Arch>;
+    constexpr size_t S = D::size, B = R >= 4 ? 2 : 4, kBroadcast = 16;
+    auto columns = [&](size_t j, auto batches, auto x_at) {  // columns [j, j + batches * S) of every row
+        constexpr size_t Nb = decltype(batches)::value;
+        D sum[R][Nb];
+        for (size_t r = 0; r < R; ++r)
+            for (size_t b = 0; b < Nb; ++b) sum[r][b] = D(0.0);
         for (size_t c = 0; c < k; ++c) {
-            const D xc(static_cast<double>(x[c]));
-            for (size_t b = 0; b < kBatches; ++b) sum[b] = xsimd::fma(xc, widen(w + c * n + j + b * S), sum[b]);
+            D wc[Nb];
+            for (size_t b = 0; b < Nb; ++b) wc[b] = load_widened<Arch>(w + c * n + j + b * S);
+            for (size_t r = 0; r < R; ++r) {
+                const D xc = x_at(r, c);
+                for (size_t b = 0; b < Nb; ++b) sum[r][b] = xsimd::fma(xc, wc[b], sum[r][b]);
+            }
         }
-        for (size_t b = 0; b < kBatches; ++b) finish(sum[b], j + b * S);
+        for (size_t r = 0; r < R; ++r)
+            for (size_t b = 0; b < Nb; ++b) add_narrowed<Arch>(sum[r][b], y + r * n + j + b * S);
+    };
+    auto all_columns = [&](auto x_at) {  // up to the last full batch
+        size_t j = 0;
+        for (; j + B * S <= n; j += B * S) columns(j, std::integral_constant<size_t, B>{}, x_at);
+        for (; j + S <= n; j += S) columns(j, std::integral_constant<size_t, 1>{}, x_at);
+        return j;
+    };
+    size_t j;
+    if (k <= kBroadcast) {
+        D broadcast[kBroadcast][R];
+        for (size_t c = 0; c < k; ++c)
+            for (size_t r = 0; r < R; ++r) broadcast[c][r] = D(static_cast<double>(x[r * k + c]));
+        j = all_columns([&](size_t r, size_t c) { return broadcast[c][r]; });
+    } else {
+        j = all_columns([&](size_t r, size_t c) { return D(static_cast<double>(x[r * k + c])); });
     }
-    for (; j + S <= n; j += S) {
-        D sum(0.0);
-        for (size_t c = 0; c < k; ++c) sum = xsimd::fma(D(static_cast<double>(x[c])), widen(w + c * n + j), sum);
-        finish(sum, j);
-    }
-    for (; j < n; ++j) {
-        double sum = 0.0;
-        for (size_t c = 0; c < k; ++c) sum += static_cast<double>(x[c]) * static_cast<double>(w[c * n + j]);
-        y[j] = static_cast<float>(static_cast<double>(y[j]) + sum);
-    }
+    for (; j < n; ++j)
+        for (size_t r = 0; r < R; ++r) {
+            double sum = 0.0;
+            for (size_t c = 0; c < k; ++c) sum += static_cast<double>(x[r * k + c]) * static_cast<double>(w[c * n + j]);
+            y[r * n + j] = static_cast<float>(static_cast<double>(y[r * n + j]) + sum);
+        }
+}
+
+template <class Arch>
+void f32_add_products_f64(const float* x, size_t rows, size_t k, const float* w, float* y, size_t n) {
+    constexpr size_t R = 4;
+    size_t r = 0;
+    for (; r + R <= rows; r += R) add_products_f64_rows<Arch, R>(x + r * k, k, w, y + r * n, n);
+    for (; r < rows; ++r) add_products_f64_rows<Arch, 1>(x + r * k, k, w, y + r * n, n);
 }
 
 template <class Arch>

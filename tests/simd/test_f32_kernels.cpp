@@ -387,19 +387,26 @@ void check(KernelTag<&Kernels::f32_scale>, const Kernels& k, Rng& rng) {
 // The documented recipe bit for bit, and (in double) q reconstructs every finite x within its tolerance.
 void check(KernelTag<&Kernels::f32_add_products_f64>, const Kernels& k, Rng& rng) {
     for (size_t n : edge_sizes())
-        for (size_t rows : {0, 1, 3, 8, 17})
-            for (int variant = 0; variant < 2; ++variant) {  // finite; NaN / Inf in x, w and y
-                const std::vector<float> x = variant ? with_specials(rng, rows) : random_vector(rng, rows, 3.0f),
-                                         w = variant ? with_specials(rng, rows * n) : random_vector(rng, rows * n, 0.1f),
-                                         before = variant ? with_specials(rng, n) : random_vector(rng, n, 1.0f);
-                const std::vector<double> exact = test::oracle_f32_add_products_f64(x.data(), rows, w.data(), before.data(), n);
-                std::vector<float> y = guarded(n);
-                std::copy(before.begin(), before.end(), y.begin());
-                k.f32_add_products_f64(x.data(), rows, w.data(), y.data(), n);
-                ASSERT_TRUE(guard_intact(y, n));
-                for (size_t j = 0; j < n; ++j)
-                    ASSERT_TRUE(exactly(y[j], exact[j])) << "n " << n << " rows " << rows << " j " << j << " variant " << variant;
-            }
+        for (size_t channels : {0, 1, 3, 8, 17})
+            for (size_t rows : {1, 4, 7})  // the 4-row blocks, and rows left over
+                for (int variant = 0; variant < 2; ++variant) {  // finite; NaN / Inf in x, w and y
+                    const size_t xs = rows * channels, ws = channels * n, ys = rows * n;
+                    const std::vector<float> x = variant ? with_specials(rng, xs) : random_vector(rng, xs, 3.0f),
+                                             w = variant ? with_specials(rng, ws) : random_vector(rng, ws, 0.1f),
+                                             before = variant ? with_specials(rng, ys) : random_vector(rng, ys, 1.0f);
+                    std::vector<float> y = guarded(ys);
+                    std::copy(before.begin(), before.end(), y.begin());
+                    k.f32_add_products_f64(x.data(), rows, channels, w.data(), y.data(), n);
+                    ASSERT_TRUE(guard_intact(y, ys));
+                    for (size_t r = 0; r < rows; ++r) {
+                        const std::vector<double> exact = test::oracle_f32_add_products_f64(
+                            x.data() + r * channels, channels, w.data(), before.data() + r * n, n);
+                        for (size_t j = 0; j < n; ++j)
+                            ASSERT_TRUE(exactly(y[r * n + j], exact[j]))
+                                << "n " << n << " channels " << channels << " rows " << rows << " r " << r << " j " << j
+                                << " variant " << variant;
+                    }
+                }
 }
 
 void check(KernelTag<&Kernels::f32_quantize_qu8>, const Kernels& k, Rng& rng) {
