@@ -257,13 +257,26 @@ Encoder::Encoder(const model_file::ModelFile& file) : config_(file.config()) {
         const int64_t q = config_.query_width(), kv = config_.kv_width();
         const size_t row_bytes = w.nbytes / static_cast<size_t>(w.shape[0]);
         const float* scales = w.dtype == DType::qc8 ? copy(file.tensor(qc8_scales_name(prefix + ".weight"))) : nullptr;
+        const std::optional<quant::OutlierChannels> outliers = outlier_channels(file, prefix + ".weight");
+        if (outliers && (outliers->columns.shape.size() != 2 || outliers->columns.shape[0] != w.shape[0] ||
+                         outliers->columns.dtype != DType::f32))
+            throw Error(Status::corrupt_model_file, prefix + ".weight: its outlier columns must be f32 [outputs, K]");
         auto rows = [&](int64_t first, int64_t count) {
             const model_file::TensorView part{w.dtype, {count, w.shape[1]}, static_cast<const uint8_t*>(w.data) + first * row_bytes,
                                               static_cast<size_t>(count) * row_bytes};
             const model_file::TensorView part_scales{DType::f32, {count}, scales ? scales + first : nullptr,
                                                      static_cast<size_t>(count) * sizeof(float)};
             const float* part_bias = spec_.biases ? vector(prefix + ".bias") + first : zeros_.data();
-            return quant::make_linear(part, scales ? &part_scales : nullptr, part_bias, packed_weights_);
+            std::optional<quant::OutlierChannels> part_outliers;
+            if (outliers) {  // the same channels; the rows of their f32 columns
+                const model_file::TensorView& c = outliers->columns;
+                const size_t column_row_bytes = c.nbytes / static_cast<size_t>(c.shape[0]);
+                part_outliers = quant::OutlierChannels{
+                    outliers->channels, {c.dtype, {count, c.shape[1]}, static_cast<const uint8_t*>(c.data) + first * column_row_bytes,
+                                         static_cast<size_t>(count) * column_row_bytes}};
+            }
+            return quant::make_linear(part, scales ? &part_scales : nullptr, part_bias, packed_weights_,
+                                      part_outliers ? &*part_outliers : nullptr);
         };
         layer.query = rows(0, q);
         layer.key_value = rows(q, 2 * kv);
