@@ -41,6 +41,5 @@ def test_quick_study_runs_end_to_end(edgembed_cli, shared_data, tmp_path):
         assert png in doc
     # Every CLI run is listed with its arguments.
     assert all("--temperature" in r["command"] for r in res["runs"])
-    load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    if load < 1.5:  # only hold the time budget on a machine that is not oversubscribed
-        assert elapsed < QUICK_BUDGET_S, f"quick study took {elapsed:.0f} s"
+    # Its time is reported, not asserted (no timing assertions in tests; the subprocess timeout catches a hang).
+    print(f"quick study: {elapsed:.0f} s (budget {QUICK_BUDGET_S} s), load average {os.getloadavg()[0]:.1f}")
