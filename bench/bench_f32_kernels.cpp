@@ -182,20 +182,21 @@ BenchCase bench_case(KernelTag<&Kernels::f32_scale>) {
             {{384}, {1536}}};
 }
 
-// 8 outlier channels of an int8 layer with n outputs, for one token row and for a block of 8 (quant/linear.cpp).
+// 8 outlier channels of an int8 layer with n outputs, for one token row and for a block of 8 (quant/linear.cpp),
+// w's rows n apart (3072: 12 KB, a multiple of 4 KB, so that they share L1 sets) or as Linear pads them.
 BenchCase bench_case(KernelTag<&Kernels::f32_add_products_f64>) {
     return {[](benchmark::State& state, const Kernels* k) {
-                const size_t n = arg(state, 0), rows = arg(state, 1), channels = 8;
-                std::vector<float> x = random_vector(rows * channels), w = random_vector(channels * n),
+                const size_t n = arg(state, 0), rows = arg(state, 1), ldw = arg(state, 2), channels = 8;
+                std::vector<float> x = random_vector(rows * channels), w = random_vector(channels * ldw),
                                    y = random_vector(rows * n);
                 for (auto _ : state) {
-                    k->f32_add_products_f64(x.data(), rows, channels, w.data(), y.data(), n);
+                    k->f32_add_products_f64(x.data(), rows, channels, w.data(), ldw, y.data(), n);
                     benchmark::DoNotOptimize(y.data());
                 }
                 set_bytes_per_second(state, 4.0 * (rows * channels + channels * n + 2 * rows * n));
                 set_flops(state, 2.0 * rows * channels * n);
             },
-            {{768, 1}, {768, 8}, {3072, 8}}};
+            {{768, 1, 768}, {768, 8, 768}, {3072, 8, 3072}, {3072, 8, 3088}}};
 }
 
 BenchCase bench_case(KernelTag<&Kernels::f32_quantize_qu8>) {

@@ -578,7 +578,7 @@ inline void add_narrowed(xsimd::batch<double, Arch> v, float* p) {
 // values are broadcast once per call, not once per column batch; B column batches per row keep R * B independent
 // sums in flight.
 template <class Arch, size_t R>
-void add_products_f64_rows(const float* x, size_t k, const float* w, float* y, size_t n) {
+void add_products_f64_rows(const float* x, size_t k, const float* w, size_t ldw, float* y, size_t n) {
     using D = xsimd::batch<double, Arch>;
     constexpr size_t S = D::size, B = R >= 4 ? 2 : 4, kBroadcast = 16;
     auto columns = [&](size_t j, auto batches, auto x_at) {  // columns [j, j + batches * S) of every row
@@ -588,7 +588,7 @@ void add_products_f64_rows(const float* x, size_t k, const float* w, float* y, s
             for (size_t b = 0; b < Nb; ++b) sum[r][b] = D(0.0);
         for (size_t c = 0; c < k; ++c) {
             D wc[Nb];
-            for (size_t b = 0; b < Nb; ++b) wc[b] = load_widened<Arch>(w + c * n + j + b * S);
+            for (size_t b = 0; b < Nb; ++b) wc[b] = load_widened<Arch>(w + c * ldw + j + b * S);
             for (size_t r = 0; r < R; ++r) {
                 const D xc = x_at(r, c);
                 for (size_t b = 0; b < Nb; ++b) sum[r][b] = xsimd::fma(xc, wc[b], sum[r][b]);
@@ -615,17 +615,17 @@ void add_products_f64_rows(const float* x, size_t k, const float* w, float* y, s
     for (; j < n; ++j)
         for (size_t r = 0; r < R; ++r) {
             double sum = 0.0;
-            for (size_t c = 0; c < k; ++c) sum += static_cast<double>(x[r * k + c]) * static_cast<double>(w[c * n + j]);
+            for (size_t c = 0; c < k; ++c) sum += static_cast<double>(x[r * k + c]) * static_cast<double>(w[c * ldw + j]);
             y[r * n + j] = static_cast<float>(static_cast<double>(y[r * n + j]) + sum);
         }
 }
 
 template <class Arch>
-void f32_add_products_f64(const float* x, size_t rows, size_t k, const float* w, float* y, size_t n) {
+void f32_add_products_f64(const float* x, size_t rows, size_t k, const float* w, size_t ldw, float* y, size_t n) {
     constexpr size_t R = 4;
     size_t r = 0;
-    for (; r + R <= rows; r += R) add_products_f64_rows<Arch, R>(x + r * k, k, w, y + r * n, n);
-    for (; r < rows; ++r) add_products_f64_rows<Arch, 1>(x + r * k, k, w, y + r * n, n);
+    for (; r + R <= rows; r += R) add_products_f64_rows<Arch, R>(x + r * k, k, w, ldw, y + r * n, n);
+    for (; r < rows; ++r) add_products_f64_rows<Arch, 1>(x + r * k, k, w, ldw, y + r * n, n);
 }
 
 template <class Arch>

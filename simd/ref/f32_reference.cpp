@@ -28,11 +28,11 @@ void ref_f32_scale(const float* x, float s, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = x[i] * s;
 }
 
-void ref_f32_add_products_f64(const float* x, size_t rows, size_t k, const float* w, float* y, size_t n) {
+void ref_f32_add_products_f64(const float* x, size_t rows, size_t k, const float* w, size_t ldw, float* y, size_t n) {
     for (size_t r = 0; r < rows; ++r)
         for (size_t j = 0; j < n; ++j) {
             double sum = 0.0;
-            for (size_t c = 0; c < k; ++c) sum += static_cast<double>(x[r * k + c]) * static_cast<double>(w[c * n + j]);
+            for (size_t c = 0; c < k; ++c) sum += static_cast<double>(x[r * k + c]) * static_cast<double>(w[c * ldw + j]);
             y[r * n + j] = static_cast<float>(static_cast<double>(y[r * n + j]) + sum);
         }
 }

@@ -390,17 +390,21 @@ void check(KernelTag<&Kernels::f32_add_products_f64>, const Kernels& k, Rng& rng
         for (size_t channels : {0, 1, 3, 8, 17})
             for (size_t rows : {1, 4, 7})  // the 4-row blocks, and rows left over
                 for (int variant = 0; variant < 2; ++variant) {  // finite; NaN / Inf in x, w and y
-                    const size_t xs = rows * channels, ws = channels * n, ys = rows * n;
+                    const size_t ldw = n + (rows == 4 ? 5 : 0);  // w's rows padded apart, or packed
+                    const size_t xs = rows * channels, ws = channels * ldw, ys = rows * n;
                     const std::vector<float> x = variant ? with_specials(rng, xs) : random_vector(rng, xs, 3.0f),
                                              w = variant ? with_specials(rng, ws) : random_vector(rng, ws, 0.1f),
                                              before = variant ? with_specials(rng, ys) : random_vector(rng, ys, 1.0f);
                     std::vector<float> y = guarded(ys);
                     std::copy(before.begin(), before.end(), y.begin());
-                    k.f32_add_products_f64(x.data(), rows, channels, w.data(), y.data(), n);
+                    k.f32_add_products_f64(x.data(), rows, channels, w.data(), ldw, y.data(), n);
                     ASSERT_TRUE(guard_intact(y, ys));
+                    std::vector<float> packed(channels * n);  // the oracle's w: [channels, n]
+                    for (size_t c = 0; c < channels; ++c)
+                        std::copy_n(w.begin() + c * ldw, n, packed.begin() + c * n);
                     for (size_t r = 0; r < rows; ++r) {
                         const std::vector<double> exact = test::oracle_f32_add_products_f64(
-                            x.data() + r * channels, channels, w.data(), before.data() + r * n, n);
+                            x.data() + r * channels, channels, packed.data(), before.data() + r * n, n);
                         for (size_t j = 0; j < n; ++j)
                             ASSERT_TRUE(exactly(y[r * n + j], exact[j]))
                                 << "n " << n << " channels " << channels << " rows " << rows << " r " << r << " j " << j
