@@ -95,19 +95,8 @@ echo "== build took $((SECONDS - start)) s"
 status=0
 # The shipped binaries of the no-oneDNN configuration (the one ARM and Android use) need no oneDNN, OpenMP
 # or OpenCL.
-binaries=("$BUILD/tools/cli/edgembed")
-while IFS= read -r lib; do binaries+=("$lib"); done < <(find "$BUILD" -name 'libedgembed*.so*' -type f)
-for bin in "${binaries[@]}"; do
-  bad=$(
-    { readelf -d "$bin" | grep '(NEEDED)' | grep -Ei 'dnnl|gomp|omp|OpenCL' || true
-      nm -D --undefined-only "$bin" | grep -E ' (omp_|GOMP_|dnnl_|cl[A-Z])' || true; }
-  )
-  if [ -n "$bad" ]; then
-    echo "FAIL ${bin#"$ROOT"/} depends on oneDNN/OpenMP/OpenCL:"; echo "$bad"; status=1
-  else
-    echo "ok   ${bin#"$ROOT"/}: needs $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
-  fi
-done
+scripts/check_no_onednn_deps.sh "$BUILD" || status=1
+
 # End to end: the aarch64 CLI's vectors against the x86-64 CLI's on the real model.
 X86_CLI=$X86_BUILD/tools/cli/edgembed
 if [ -f "$MODEL" ] && [ -x "$X86_CLI" ]; then

@@ -31,20 +31,7 @@ echo "== build (${targets[*]}) took $((SECONDS - start)) s"
 
 status=0
 echo "== dependencies: no oneDNN, OpenMP or OpenCL"
-binaries=("$BUILD/tools/cli/edgembed")
-while IFS= read -r lib; do binaries+=("$lib"); done < <(find "$BUILD" -name 'libedgembed*.so*' -type f)
-for bin in "${binaries[@]}"; do
-  needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-  bad=$(
-    { readelf -d "$bin" | grep '(NEEDED)' | grep -Ei 'dnnl|gomp|omp|OpenCL' || true
-      nm -D --undefined-only "$bin" | grep -E ' (omp_|GOMP_|dnnl_|cl[A-Z])' || true; }
-  )
-  if [ -n "$bad" ]; then
-    echo "FAIL ${bin#"$ROOT"/} depends on oneDNN/OpenMP/OpenCL:"; echo "$bad"; status=1
-  else
-    echo "ok   ${bin#"$ROOT"/}: needs $needed"
-  fi
-done
+scripts/check_no_onednn_deps.sh "$BUILD" || status=1
 
 [ -f "$MODEL" ] && export EDGEMBED_MODEL=$MODEL
 if [ "${targets[0]}" = all ]; then
