@@ -15,7 +15,7 @@ from scipy.stats import spearmanr
 
 import edgembed_cli
 import reference
-from conftest import load_corpus, load_qrels, load_queries, load_stsb_pairs, load_texts
+from conftest import MINILM_MANPAGE_DOCS, load_corpus, load_qrels, load_queries, load_stsb_pairs, load_texts
 
 MODELS = Path(edgembed_cli.MODEL).parent
 F16_MIN_COSINE = 0.9999
@@ -36,15 +36,12 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 DATASETS = {"stsb_test": 256, "manpages_500": 512}
-# "manpages_500": the first 500 man pages with EDGEMBED_FULL_SHAPES=1, the first 200 in CI (the same texts as
-# test_vector_parity.py's, so the reference runs once for both).
-MANPAGE_DOCS = 500 if os.environ.get("EDGEMBED_FULL_SHAPES") == "1" else 200
 
 
 def texts_for(dataset: str) -> list[str]:
     if dataset == "stsb_test":
         return sorted(set(load_texts("stsb_test")))
-    return load_texts("manpages_corpus")[:MANPAGE_DOCS]
+    return load_texts("manpages_corpus")[:MINILM_MANPAGE_DOCS]
 
 
 @pytest.mark.parametrize("dataset", DATASETS)

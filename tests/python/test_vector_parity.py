@@ -14,15 +14,14 @@ from scipy.stats import spearmanr
 
 import edgembed_cli
 import reference
-from conftest import load_stsb_pairs, load_texts
+from conftest import MINILM_MANPAGE_DOCS, load_stsb_pairs, load_texts
 
 F32_MIN_COSINE = 0.99999
 F32_MAX_ABS_DIFF = 1e-4
 FULL = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
-MANPAGE_DOCS = 500 if FULL else 200  # the reference takes about 0.2 s per page at 512 tokens on 2 cores
 # The TempScale comparisons run the reference's eager attention once per tau, which keeps CI under its hour only
 # on part of the texts: the first 40 man pages (most over 512 tokens) and every 4th STS-B test sentence (638);
-# with EDGEMBED_FULL_SHAPES=1, 200 pages and all 2,552 sentences. tau = 1 uses MANPAGE_DOCS and all sentences.
+# with EDGEMBED_FULL_SHAPES=1, 200 pages and all 2,552 sentences. tau = 1 uses MINILM_MANPAGE_DOCS and all sentences.
 TEMPSCALE_MANPAGE_DOCS = 200 if FULL else 40
 TEMPSCALE_STSB_STEP = 1 if FULL else 4
 TEMPERATURES = (0.5, 0.7, 0.9, 1.2)
@@ -35,7 +34,7 @@ def texts_for(dataset: str) -> list[str]:
         return sorted(set(load_texts("stsb_test")))
     if dataset == "manpages_tempscale":
         return load_texts("manpages_corpus")[:TEMPSCALE_MANPAGE_DOCS]
-    return load_texts("manpages_corpus")[:MANPAGE_DOCS]
+    return load_texts("manpages_corpus")[:MINILM_MANPAGE_DOCS]
 
 
 def assert_close(ours: np.ndarray, ref: np.ndarray, what: str) -> None:
