@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ with clang (build-fuzz/: -fsanitize=fuzzer,address,undefined, no
-# oneDNN) and runs each for EDGEMBED_FUZZ_SECONDS (default 30, which keeps CI under its hour; run longer by hand: EDGEMBED_FUZZ_SECONDS=600) on its seeds,
+# oneDNN) and runs each for EDGEMBED_FUZZ_SECONDS (default 20, which keeps CI under its hour; run longer by hand: EDGEMBED_FUZZ_SECONDS=600) on its seeds,
 # as many at once as there are cores. Prints the executions per target; fails on any crash, sanitizer report, leak, timeout
 # (an input slower than 10 s) or out-of-memory (over 2 GB), leaving the input in build-fuzz/artifacts/.
 # Regenerates the model_file seeds (fuzz/corpus/model_file, tiny models) first, so they follow the
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${EDGEMBED_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
-SECONDS_PER_TARGET=${EDGEMBED_FUZZ_SECONDS:-30}
+SECONDS_PER_TARGET=${EDGEMBED_FUZZ_SECONDS:-20}
 JOBS=${EDGEMBED_FUZZ_JOBS:-$(nproc)}
 CMAKE=/usr/bin/cmake
 TARGETS=("$@")

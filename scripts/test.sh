@@ -16,6 +16,7 @@ ROBUSTNESS=${EDGEMBED_TEST_ROBUSTNESS:-1}    # 0: skip the sanitizers and fuzzin
 start=$SECONDS
 scripts/setup.sh --no-demo
 echo "== set-up took $((SECONDS - start)) s"
+source scripts/ccache_env.sh  # as setup's build: pytest's package builds reuse its objects
 
 echo "== C++ tests"
 start=$SECONDS
@@ -78,7 +79,7 @@ if [ -n "$side_pid" ]; then
   cat "$side_log"
 fi
 
-# Robustness: 30 s of libFuzzer per fuzz target (the sanitizer step built them).
+# Robustness: 20 s of libFuzzer per fuzz target (the sanitizer step built them).
 if [ "$ROBUSTNESS" != 0 ]; then
   step "fuzzing" scripts/ci_fuzz.sh || status=1
 fi

@@ -11,7 +11,8 @@ Each path also keeps the model's own bound against the f32 model (test_quantized
 
 With EDGEMBED_AARCH64_CLI (an aarch64 build's CLI, scripts/ci_aarch64.sh sets it) the same texts also run
 under qemu-aarch64 for each CPU in EDGEMBED_AARCH64_CPUS (cortex-a72: no dotprod, cortex-a76: dotprod) and
-must agree with the x86-64 vectors the same way; there, fewer texts keep qemu's time small.
+must agree with the x86-64 vectors the same way; there, fewer texts keep qemu's time small, and CI runs f16 on
+the first CPU only (dotprod is used by the int8 GEMM alone).
 """
 from __future__ import annotations
 
@@ -131,6 +132,8 @@ QEMU = os.environ.get("EDGEMBED_QEMU", "/usr/bin/qemu-aarch64-static")
 @pytest.mark.parametrize("dtype", ["f16", "int8"])
 @pytest.mark.parametrize("cpu", AARCH64_CPUS)
 def test_aarch64_agrees_with_x86(dtype: str, cpu: str, tmp_path: Path) -> None:
+    if dtype != "int8" and cpu != AARCH64_CPUS[0] and not FULL:
+        pytest.skip("the CPUs differ in dotprod, which only the int8 GEMM uses: f16 on the first CPU in CI")
     # qemu runs the aarch64 CLI at a few percent of native speed: 24 sentences and 1 man page.
     texts = held_out_sentences()[:24] + held_out_pages()[:1]
     x86 = edgembed_cli.embed(texts, model=model(dtype), max_length=MAX_LENGTH)

@@ -48,7 +48,8 @@ F32_SCORE_POINTS = 0.005          # Spearman / nDCG x100: equal to 2 decimals
 # FFN-in and FFN-out inputs; 65.0278 with the FFN-out ones only).
 INT8_SPEARMAN_POINTS, INT8_NDCG_POINTS = 0.5, 0.5
 
-STSB_TEXTS, MANPAGES, MANPAGE_MAX_LENGTH = 300, 50, 512
+# Man pages at 512 tokens per family: 50 with EDGEMBED_FULL_SHAPES=1, 25 in CI.
+STSB_TEXTS, MANPAGES, MANPAGE_MAX_LENGTH = 300, 50 if FULL_SHAPES else 25, 512
 LONG_MANPAGES, LONG_8192_TEXTS = 16, 4   # ModernBERT at 1024 / 2048 tokens; at 8192 (full shapes only)
 # Qwen3 (hidden 1024, 3072 FFN: several times the others' cost per token) in CI on fewer texts: STS-B, man pages,
 # multilingual text, and joined man pages past 2048 tokens cut there; the sets above with EDGEMBED_FULL_SHAPES=1.

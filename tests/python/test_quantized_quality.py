@@ -5,7 +5,6 @@ STS-B test Spearman within 0.5 points of f32, SciFact nDCG@10 (test qrels) withi
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from scipy.stats import spearmanr
 
 import edgembed_cli
 import reference
-from conftest import MINILM_MANPAGE_DOCS, load_corpus, load_qrels, load_queries, load_stsb_pairs, load_texts
+from conftest import FULL_SHAPES, MINILM_MANPAGE_DOCS, load_corpus, load_qrels, load_queries, load_stsb_pairs, load_texts
 
 MODELS = Path(edgembed_cli.MODEL).parent
 F16_MIN_COSINE = 0.9999
@@ -79,9 +78,9 @@ def test_int8_stsb_spearman_within_half_a_point() -> None:
     assert abs(int8 - f32) <= INT8_SPEARMAN_POINTS
 
 
-# CI ranks over the documents the test queries judge plus the first 1,500 others (about a third of the corpus,
+# CI ranks over the documents the test queries judge plus the first 500 others (about a sixth of the corpus,
 # which keeps CI under its hour); EDGEMBED_FULL_SHAPES=1 ranks over all 5,183.
-SCIFACT_OTHER_DOCS = None if os.environ.get("EDGEMBED_FULL_SHAPES") == "1" else 1500
+SCIFACT_OTHER_DOCS = None if FULL_SHAPES else 500
 
 
 def ndcg_at_10(dtype: str) -> float:

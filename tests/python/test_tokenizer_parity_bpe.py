@@ -47,7 +47,7 @@ import pytest
 
 os.environ.setdefault("RAYON_NUM_THREADS", "1")  # one core for the reference: the machines are shared
 
-from conftest import REPO_ROOT, load_texts, shared_data_dir
+from conftest import FULL_SHAPES, REPO_ROOT, code_points_to_test, load_texts, shared_data_dir
 from families import QWEN2_REGEX, make_qwen3_tokenizer
 from gemma_tokenizer import make_gemma_tokenizer
 
@@ -235,11 +235,9 @@ def multilingual_texts() -> list[str]:
     return texts
 
 
-def every_code_point_texts(first: int, last: int) -> list[str]:
-    """Each scalar value in [first, last) after a letter, a digit, punctuation, a space, an apostrophe, marks
-    and CR LF."""
-    return [f"a{c}1{c}!{c} {c}x'{c}e\u0301{c}\u0316x\u0345{c}\r\n{c}{c}"
-            for c in map(chr, range(first, last)) if not 0xD800 <= ord(c) <= 0xDFFF]
+def every_code_point_texts(code_points: list[int]) -> list[str]:
+    """Each scalar value after a letter, a digit, punctuation, a space, an apostrophe, marks and CR LF."""
+    return [f"a{c}1{c}!{c} {c}x'{c}e\u0301{c}\u0316x\u0345{c}\r\n{c}{c}" for c in map(chr, code_points)]
 
 
 TEXT_SETS = {
@@ -254,7 +252,6 @@ TEXT_SETS = {
 
 VARIANTS = ("roberta-base", "roberta-base vocab.json+merges.txt", "modernbert-base", "qwen2-style", "lowercase-prefix",
             "gemma-trained")
-FULL_SHAPES = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
 
 
 @pytest.mark.parametrize("text_set", list(TEXT_SETS))
@@ -280,14 +277,15 @@ EVERY_CODE_POINT_VARIANTS = [pytest.param(v, marks=pytest.mark.skipif(not FULL_S
 def test_every_code_point(variant, tokenizer_variants):
     source, doc = tokenizer_variants[variant]
     tok = tokenizers.Tokenizer.from_str(json.dumps(pieces_only(doc)))
-    step, total, differ = 0x10000, 0, []
-    for first in range(0, 0x110000, step):
-        texts = every_code_point_texts(first, first + step)
+    code_points, step, total, differ = code_points_to_test(), 0x10000, 0, []
+    for first in range(0, len(code_points), step):
+        texts = every_code_point_texts(code_points[first:first + step])
         ours, _ = edgembed_pieces(source, texts)
         theirs = hf_ids(tok, texts)
         total += len(texts)
         differ += [ord(t[1]) for t, a, b in zip(texts, ours, theirs) if a != b]
-    print(f"{variant} / every code point: ids equal on {total - len(differ):,} of {total:,} texts")
+    print(f"{variant} / {'every code point' if FULL_SHAPES else 'the CI set of code points'}: "
+          f"ids equal on {total - len(differ):,} of {total:,} texts")
     assert not differ, (f"{len(differ)} code points differ from Hugging Face: "
                         f"{', '.join(f'U+{c:04X}' for c in differ[:40])}")
 
