@@ -11,7 +11,7 @@ MODEL=$ROOT/models/all-MiniLM-L6-v2.f32.edgembed
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libxsimd-dev
   libsentencepiece-dev libbenchmark-dev googletest libgtest-dev nlohmann-json3-dev libutf8proc-dev
   libcli11-dev libxxhash-dev libzip-dev clang libclang-rt-14-dev libcpp-httplib-dev libssl-dev
-  openjdk-17-jre-headless ccache)  # Java: PySpark in tests/python/test_integrations.py; ccache: scripts/ccache_env.sh
+  openjdk-17-jre-headless)  # Java: PySpark in tests/python/test_integrations.py
 missing=()
 # "pkg:native-arch" too: once scripts/ci_aarch64.sh adds the :arm64 copies, a bare name is ambiguous.
 for p in "${APT_PACKAGES[@]}"; do
@@ -26,7 +26,6 @@ fi
 
 # The build runs in the background while Python and the test data install (pip, downloads and unpacking leave a
 # core idle much of the time); its output is printed when it ends.
-source scripts/ccache_env.sh
 # Debian's cmake: its package configs are what the Debian libraries were tested with.
 CMAKE=/usr/bin/cmake
 mkdir -p "$BUILD"

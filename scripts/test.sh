@@ -16,7 +16,6 @@ ROBUSTNESS=${EDGEMBED_TEST_ROBUSTNESS:-1}    # 0: skip the sanitizers and fuzzin
 start=$SECONDS
 scripts/setup.sh --no-demo
 echo "== set-up took $((SECONDS - start)) s"
-source scripts/ccache_env.sh  # as setup's build: pytest's package builds reuse its objects
 
 echo "== C++ tests"
 start=$SECONDS
