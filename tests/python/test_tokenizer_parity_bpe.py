@@ -267,7 +267,8 @@ def test_pieces(variant, text_set, tokenizer_variants):
     assert_parity(f"{variant} / {text_set}", texts, ours, hf_pieces(doc, texts))
 
 
-# CI: the GPT-2 and the Qwen2 pre-tokenizer (about 48 s each); EDGEMBED_FULL_SHAPES=1 adds the other three.
+# CI: the GPT-2 and the Qwen2 pre-tokenizer on the CI set of code points (with WordPiece's test, 41 s on a quiet Zen 3);
+# EDGEMBED_FULL_SHAPES=1: every code point, and the other three settings.
 EVERY_CODE_POINT_VARIANTS = [pytest.param(v, marks=pytest.mark.skipif(not FULL_SHAPES and v not in ("roberta-base", "qwen2-style"),
                                                                        reason="with EDGEMBED_FULL_SHAPES=1"))
                              for v in ("roberta-base", "modernbert-base", "qwen2-style", "lowercase-prefix", "gemma-trained")]
