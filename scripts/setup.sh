@@ -31,12 +31,11 @@ CMAKE=/usr/bin/cmake
 mkdir -p "$BUILD"
 build_log=$BUILD/setup-build.log
 echo "== build ($BUILD): started in the background"
-(
-  [ -f "$BUILD/build.ninja" ] || $CMAKE -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  $CMAKE --build "$BUILD" -j "$(nproc)"
-) >"$build_log" 2>&1 &
+# In a process group of its own, so that a failed step stops the whole build (cmake, ninja, the compilers).
+setsid bash -c '{ [ -f "$2/build.ninja" ] || "$1" -S . -B "$2" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null; } &&
+  "$1" --build "$2" -j "$(nproc)"' build "$CMAKE" "$BUILD" >"$build_log" 2>&1 &
 build_pid=$!
-trap 'kill "$build_pid" 2>/dev/null || true' EXIT  # a failed step stops the build too
+trap 'kill -- -"$build_pid" 2>/dev/null || true' EXIT
 
 if [ ! -x .venv/bin/python ]; then
   echo "== python: creating .venv"
