@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 
 import edgembed_cli
+from conftest import FULL_SHAPES
 
 CHUNK_TEXTS = 4096  # tools/cli/main.cpp kChunkTexts
 # The same code and batches either way: results are bit-identical whatever the batch around a text.
 STREAM_MAX_ABS_DIFF = 0.0
-BIG_INPUT = 1_000_000 if os.environ.get("EDGEMBED_FULL_SHAPES") == "1" else 100_000
+BIG_INPUT = 1_000_000 if FULL_SHAPES else 100_000
 
 pytestmark = pytest.mark.skipif(not edgembed_cli.available(), reason="edgembed CLI or model not built")
 

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import edgembed_cli
-from conftest import load_texts
+from conftest import FULL_SHAPES, load_texts
 from test_quantized_quality import F16_MIN_COSINE, INT8_MEAN_COSINE, INT8_MIN_COSINE, cosines, model
 
 AGREEMENT = 0.99999
@@ -33,11 +33,10 @@ DTYPES = ("f32", "f16", "int8")
 MAX_LENGTH = 512
 # CI: f32 on the best ISA only (the reference of the bound test; f32 agreed to 0.99999988 on every path before
 # this test existed) and one man page; EDGEMBED_FULL_SHAPES=1: f32 on every path and three pages.
-FULL = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
 
 
 def isas_for(dtype: str) -> list[str]:
-    return available_isas() if FULL or dtype != "f32" else available_isas()[-1:]
+    return available_isas() if FULL_SHAPES or dtype != "f32" else available_isas()[-1:]
 
 
 def available_isas() -> list[str]:
@@ -60,7 +59,7 @@ def held_out_sentences() -> list[str]:
 def held_out_pages() -> list[str]:
     """Man page 11 (11-13 with EDGEMBED_FULL_SHAPES=1), cut at 512 tokens: long attention rows, where last-bit differences grew most. (Eight
     pages gave the same results at three times the cost.)"""
-    return load_texts("manpages_corpus")[10:13 if FULL else 11]
+    return load_texts("manpages_corpus")[10:13 if FULL_SHAPES else 11]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +131,7 @@ QEMU = os.environ.get("EDGEMBED_QEMU", "/usr/bin/qemu-aarch64-static")
 @pytest.mark.parametrize("dtype", ["f16", "int8"])
 @pytest.mark.parametrize("cpu", AARCH64_CPUS)
 def test_aarch64_agrees_with_x86(dtype: str, cpu: str, tmp_path: Path) -> None:
-    if dtype != "int8" and cpu != AARCH64_CPUS[0] and not FULL:
+    if dtype != "int8" and cpu != AARCH64_CPUS[0] and not FULL_SHAPES:
         pytest.skip("the CPUs differ in dotprod, which only the int8 GEMM uses: f16 on the first CPU in CI")
     # qemu runs the aarch64 CLI at a few percent of native speed: 24 sentences and 1 man page.
     texts = held_out_sentences()[:24] + held_out_pages()[:1]

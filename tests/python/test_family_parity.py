@@ -31,11 +31,10 @@ import pytest
 import edgembed_cli
 import families
 import reference
-from conftest import load_corpus, load_qrels, load_queries, load_stsb_pairs, load_texts
+from conftest import FULL_SHAPES, load_corpus, load_qrels, load_queries, load_stsb_pairs, load_texts
 
 CONVERT = Path(os.environ.get("EDGEMBED_CONVERT", families.REPO_ROOT / "build" / "tools" / "convert" / "edgembed-convert"))
 PARITY_LAYERS = int(os.environ.get("EDGEMBED_FAMILY_LAYERS", "2"))
-FULL_SHAPES = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
 MPNET_SCIFACT = os.environ.get("EDGEMBED_MPNET_SCIFACT") == "1"
 
 F32_MIN_COSINE, F32_MAX_ABS_DIFF = 0.99999, 1e-4

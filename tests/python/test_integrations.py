@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 import edgembed_cli
-from conftest import load_texts
+from conftest import FULL_SHAPES, load_texts
 
-BULK_TEXTS = 20_000 if os.environ.get("EDGEMBED_FULL_SHAPES") == "1" else 4_000  # 4,000: several batches per worker
+BULK_TEXTS = 20_000 if FULL_SHAPES else 4_000  # 4,000: several batches per worker
 
 pytestmark = pytest.mark.skipif(not edgembed_cli.available(), reason="edgembed CLI or model not built")
 

@@ -5,7 +5,6 @@ reference; STS-B test Spearman equal to the reference's to 4 decimals.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +13,15 @@ from scipy.stats import spearmanr
 
 import edgembed_cli
 import reference
-from conftest import MINILM_MANPAGE_DOCS, load_stsb_pairs, load_texts
+from conftest import FULL_SHAPES, MINILM_MANPAGE_DOCS, load_stsb_pairs, load_texts
 
 F32_MIN_COSINE = 0.99999
 F32_MAX_ABS_DIFF = 1e-4
-FULL = os.environ.get("EDGEMBED_FULL_SHAPES") == "1"
 # The TempScale comparisons run the reference's eager attention once per tau, which keeps CI under its hour only
 # on part of the texts: the first 40 man pages (most over 512 tokens) and every 4th STS-B test sentence (638);
 # with EDGEMBED_FULL_SHAPES=1, 200 pages and all 2,552 sentences. tau = 1 uses MINILM_MANPAGE_DOCS and all sentences.
-TEMPSCALE_MANPAGE_DOCS = 200 if FULL else 40
-TEMPSCALE_STSB_STEP = 1 if FULL else 4
+TEMPSCALE_MANPAGE_DOCS = 200 if FULL_SHAPES else 40
+TEMPSCALE_STSB_STEP = 1 if FULL_SHAPES else 4
 TEMPERATURES = (0.5, 0.7, 0.9, 1.2)
 
 pytestmark = pytest.mark.skipif(not edgembed_cli.available(), reason="edgembed CLI or model not built")
