@@ -1,6 +1,7 @@
 // Google Benchmark for every int8 GEMM back end this build and CPU have (quant/int8_gemm.h: generic, avx2,
 // avx512vnni, neon, neon-dotprod, onednn), C[M, N] = A[M, K] W[N, K]^T with the weights packed once, at the
-// linear-layer shapes of all-MiniLM-L6-v2 (hidden 384, FFN 1536) and BERT-base (768, 3072).
+// linear-layer shapes of all-MiniLM-L6-v2 (hidden 384, FFN 1536) and BERT-base (768, 3072); and the
+// setting up of each back end for one weight (int8_gemm_setup: packing, as at model load).
 // The OP/s counter counts 2*M*N*K per call (the activation shift of the s8 x s8 back ends is timed too) per
 // second of the benchmark thread's CPU time: every back end runs on one thread (run()'s thread budget of 1,
 // which oneDNN is held to too), and on a shared machine CPU time is what the kernel got. Compare with the
@@ -41,6 +42,23 @@ void int8_gemm(benchmark::State& state, const std::string& backend) {
     state.counters["OP/s"] = benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// Setting a back end up for one weight, as a model load does: packing (the project's kernels) or
+// oneDNN's reorder, and the column sums. Each iteration packs into a fresh arena, so the time includes
+// the kernel's zeroing of the new pages, as at load. Bytes/s counts the int8 weight's N*K bytes.
+void int8_gemm_setup(benchmark::State& state, const std::string& backend) {
+    const size_t k = state.range(0), n = state.range(1);
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> s8(-128, 127);
+    std::vector<int8_t> w(n * k);
+    for (int8_t& x : w) x = static_cast<int8_t>(s8(rng));
+    for (auto _ : state) {
+        edgembed::quant::WeightArena arena;
+        const auto gemm = edgembed::quant::make_int8_gemm_backend(backend.c_str(), w.data(), n, k, arena);
+        benchmark::DoNotOptimize(gemm.get());
+    }
+    state.counters["bytes/s"] = benchmark::Counter(double(n) * k, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Registers every back end this host has, at the MiniLM and BERT-base (K, N) of QKV/out, FFN up and down.
 const bool registered = [] {
     const int8_t one = 1;
@@ -52,6 +70,10 @@ const bool registered = [] {
             for (auto kn : std::vector<std::pair<int, int>>{{384, 384}, {384, 1536}, {1536, 384}, {768, 768}, {768, 3072}, {3072, 768}})
                 b->Args({m, kn.first, kn.second});
         b->ArgNames({"M", "K", "N"})->Unit(benchmark::kMicrosecond);
+        auto* setup = benchmark::RegisterBenchmark((std::string("int8_gemm_setup/") + backend).c_str(), int8_gemm_setup,
+                                                   std::string(backend));
+        for (auto kn : std::vector<std::pair<int, int>>{{768, 768}, {768, 3072}, {3072, 768}}) setup->Args({kn.first, kn.second});
+        setup->ArgNames({"K", "N"})->Unit(benchmark::kMicrosecond);
     }
     return true;
 }();
