@@ -182,6 +182,19 @@ BenchCase bench_case(KernelTag<&Kernels::f32_scale>) {
             {{384}, {1536}}};
 }
 
+BenchCase bench_case(KernelTag<&Kernels::f32_round_bf16>) {
+    return {[](benchmark::State& state, const Kernels* k) {
+                const size_t n = arg(state, 0);
+                std::vector<float> x = random_vector(n), y(n);
+                for (auto _ : state) {
+                    k->f32_round_bf16(x.data(), y.data(), n);
+                    benchmark::DoNotOptimize(y.data());
+                }
+                set_bytes_per_second(state, 8.0 * n);
+            },
+            {{128}, {512}}};
+}
+
 // 8 outlier channels of an int8 layer with n outputs, for one token row and for a block of 8 (quant/linear.cpp),
 // w's rows n apart (3072: 12 KB, a multiple of 4 KB, so that they share L1 sets) or as Linear pads them.
 BenchCase bench_case(KernelTag<&Kernels::f32_add_products_f64>) {

@@ -22,10 +22,10 @@ void emulated_scores(const float* a, size_t lda, size_t rows, const float* b, si
     float* a_rounded = static_cast<float*>(scratch);  // [rows][k]
     float* packed = a_rounded + rows * k;              // panels of `width` columns, [k][width] each
     float* row = packed + up(cols, width) * k;         // one of B's rows
-    for (size_t i = 0; i < rows; ++i) simd::round_to_bf16(a + i * lda, a_rounded + i * k, k);
+    for (size_t i = 0; i < rows; ++i) kernels.f32_round_bf16(a + i * lda, a_rounded + i * k, k);
     for (size_t j = 0; j < up(cols, width); ++j) {
         float* panel = packed + j / width * width * k;
-        if (j < cols) simd::round_to_bf16(b + j * ldb, row, k);
+        if (j < cols) kernels.f32_round_bf16(b + j * ldb, row, k);
         for (size_t c = 0; c < k; ++c) panel[c * width + j % width] = j < cols ? row[c] : 0.0f;
     }
     kernels.f32_gemm_packed(a_rounded, k, packed, nullptr, 0, out, ld_out, rows, cols, k);
@@ -73,9 +73,10 @@ void bf16_attention_context(const float* p, size_t ld_p, const float* v, size_t 
     // panels to pad to their width (d = 32 would fill 2 of AVX2's 24-column panels by two thirds).
     float* p_rounded = static_cast<float*>(scratch);  // [length][length]
     float* v_rounded = p_rounded + length * length;    // [length][d]
-    for (size_t i = 0; i < length; ++i) simd::round_to_bf16(p + i * ld_p, p_rounded + i * length, length);
-    for (size_t j = 0; j < length; ++j) simd::round_to_bf16(v + j * ld_v, v_rounded + j * d, d);
-    simd::kernels().f32_gemm_nn(p_rounded, length, v_rounded, d, 1.0f, 0, out, ld_out, length, d, length);
+    const simd::Kernels& kernels = simd::kernels();
+    for (size_t i = 0; i < length; ++i) kernels.f32_round_bf16(p + i * ld_p, p_rounded + i * length, length);
+    for (size_t j = 0; j < length; ++j) kernels.f32_round_bf16(v + j * ld_v, v_rounded + j * d, d);
+    kernels.f32_gemm_nn(p_rounded, length, v_rounded, d, 1.0f, 0, out, ld_out, length, d, length);
 }
 
 void bf16_tiled_attention(const float* q, size_t ldq, const float* k, const float* v, size_t ldkv, const float* bias,

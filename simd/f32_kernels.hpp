@@ -145,6 +145,11 @@ void f32_scale(const float* x, float s, float* y, size_t n) {
 }
 
 template <class Arch>
+void f32_round_bf16(const float* x, float* y, size_t n) {
+    map<Arch>(x, y, n, [](fbatch<Arch> v) { return Part<Arch>::round_to_bf16(v); });
+}
+
+template <class Arch>
 float f32_quantize_qu8(const float* x, size_t n, uint8_t* q, int32_t* zero_point) {
     using B = fbatch<Arch>;
     using I = xsimd::batch<int32_t, Arch>;

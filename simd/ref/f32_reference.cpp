@@ -28,6 +28,8 @@ void ref_f32_scale(const float* x, float s, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = x[i] * s;
 }
 
+void ref_f32_round_bf16(const float* x, float* y, size_t n) { round_to_bf16(x, y, n); }
+
 void ref_f32_add_products_f64(const float* x, size_t rows, size_t k, const float* w, size_t ldw, float* y, size_t n) {
     for (size_t r = 0; r < rows; ++r)
         for (size_t j = 0; j < n; ++j) {

@@ -106,6 +106,24 @@ std::vector<double> oracle_f32_scale(const float* x, float s, size_t n) {
     return y;
 }
 
+std::vector<double> oracle_f32_round_bf16(const float* x, size_t n) {
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        if (std::isnan(v) || std::isinf(v)) {
+            y[i] = v;
+        } else if (std::fabs(v) < static_cast<double>(std::numeric_limits<float>::min())) {
+            y[i] = std::copysign(0.0, v);
+        } else {
+            int exponent = 0;
+            const double mantissa = std::frexp(v, &exponent);                 // [0.5, 1): 8 bits are 2^8 steps
+            y[i] = std::ldexp(std::nearbyint(std::ldexp(mantissa, 8)), exponent - 8);  // ties to even (default mode)
+            if (std::fabs(y[i]) > static_cast<double>(std::numeric_limits<float>::max())) y[i] = std::copysign(INFINITY, v);
+        }
+    }
+    return y;
+}
+
 std::vector<double> oracle_f32_add_products_f64(const float* x, size_t k, const float* w, const float* y, size_t n) {
     std::vector<double> sums(n, 0.0), out(n);
     for (size_t c = 0; c < k; ++c)  // row by row: the same order of additions for each output

@@ -35,6 +35,9 @@ std::vector<double> oracle_f32_max(const float* x, const float* y, size_t n);
 double oracle_f32_sum_squares(const float* x, size_t n);
 
 std::vector<double> oracle_f32_scale(const float* x, float s, size_t n);
+// x rounded to 8 significant bits, ties to even, by frexp / nearbyint / ldexp (past the largest bf16: inf);
+// denormals give zeros of their sign, NaN NaN.
+std::vector<double> oracle_f32_round_bf16(const float* x, size_t n);
 
 // y + x W over W's k rows of n in the specified double steps (each product exact, summed in row order from 0,
 // added to y and rounded once): the specification of f32_add_products_f64, bit for bit.

@@ -384,6 +384,25 @@ void check(KernelTag<&Kernels::f32_scale>, const Kernels& k, Rng& rng) {
         }
 }
 
+// Random values, NaN / Inf, denormals, the largest floats (which round up to inf) and exact ties of both parities.
+void check(KernelTag<&Kernels::f32_round_bf16>, const Kernels& k, Rng& rng) {
+    for (size_t n : edge_sizes()) {
+        std::vector<float> x = with_specials(rng, n);
+        const float specials[] = {1e-40f, -1e-40f, std::numeric_limits<float>::max(), -0.0f,
+                                  1.0f + 0x1p-8f, 1.0f + 0x3p-8f, 1.0f + 0x1p-8f + 0x1p-20f, std::numeric_limits<float>::min()};
+        for (size_t i = 0; i < std::size(specials) && i + 1 < n; ++i) x[1 + (i * 5) % (n - 1)] = specials[i];
+        const std::vector<double> exact = test::oracle_f32_round_bf16(x.data(), n);
+        const bool in_place = n % 2 == 0;
+        std::vector<float> y = guarded(n);
+        if (in_place) std::copy(x.begin(), x.end(), y.begin());
+        k.f32_round_bf16(in_place ? y.data() : x.data(), y.data(), n);
+        ASSERT_TRUE(guard_intact(y, n));
+        for (size_t i = 0; i < n; ++i)
+            ASSERT_TRUE(exactly(y[i], exact[i]) && std::signbit(y[i]) == std::signbit(exact[i]))
+                << "n " << n << " i " << i << " x " << x[i];
+    }
+}
+
 // The documented recipe bit for bit, and (in double) q reconstructs every finite x within its tolerance.
 void check(KernelTag<&Kernels::f32_add_products_f64>, const Kernels& k, Rng& rng) {
     for (size_t n : edge_sizes())
