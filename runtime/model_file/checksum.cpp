@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <xxhash.h>
+#if defined(EDGEMBED_HAVE_XXH3_DISPATCH)
+#include <xxh_x86dispatch.h>  // libxxhash's XXH3 with run-time ISA dispatch (its plain XXH3 is built for SSE2)
+#endif
 
 #include "runtime/model_file/format.h"
 
@@ -16,7 +19,15 @@ uint64_t header_checksum(const uint8_t* file, uint64_t size) {
     return XXH64(file + kHeaderSize, end - kHeaderSize, 0);
 }
 
-uint64_t tensor_checksum(const void* data, size_t size) { return XXH3_64bits(data, size); }
+// Through libxxhash's AVX2 / AVX-512 dispatch where it has one (runtime/CMakeLists.txt): its plain XXH3 is
+// built for SSE2. The same hash either way.
+uint64_t tensor_checksum(const void* data, size_t size) {
+#if defined(EDGEMBED_HAVE_XXH3_DISPATCH)
+    return XXH3_64bits_dispatch(data, size);
+#else
+    return XXH3_64bits(data, size);
+#endif
+}
 
 std::string tensor_checksum_hex(uint64_t checksum) {
     static const char digits[] = "0123456789abcdef";
